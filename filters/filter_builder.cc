@@ -1,0 +1,50 @@
+#include "filters/filter_builder.h"
+
+#include <seccomp.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "translate/syscall_table.h"
+
+namespace vpidbox {
+namespace {
+
+struct CtxDeleter {
+  void operator()(scmp_filter_ctx ctx) const { seccomp_release(ctx); }
+};
+using FilterCtx = std::unique_ptr<void, CtxDeleter>;
+
+FilterResult failure(const char* what, int rc) {
+  return FilterResult{-1, std::string(what) + ": " + std::strerror(rc < 0 ? -rc : rc)};
+}
+
+}  // namespace
+
+FilterResult install_box_filter() {
+  FilterCtx ctx(seccomp_init(SCMP_ACT_ALLOW));
+  if (!ctx) return FilterResult{-1, "seccomp_init failed"};
+  // Only the native ABI is in the filter: libseccomp sends every other architecture, and x32
+  // calls made by a 64-bit process, to the bad-arch action. Their syscall numbers differ and
+  // would otherwise slip past the translation.
+  if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ERRNO(ENOSYS)))
+    return failure("cannot refuse foreign ABIs", rc);
+  if (int rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0))
+    return failure("cannot configure no_new_privs", rc);
+  // A binary tree keeps the cost of a syscall that is not intercepted near constant.
+  seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);
+
+  for (const SyscallRow& row : syscall_table()) {
+    const uint32_t action =
+        row.route == Route::kRefuse ? SCMP_ACT_ERRNO(row.refuse_errno) : SCMP_ACT_NOTIFY;
+    if (int rc = seccomp_rule_add_exact(ctx.get(), action, row.nr_x86_64, 0))
+      return failure(row.name.data(), rc);
+  }
+  if (int rc = seccomp_load(ctx.get())) return failure("loading the seccomp filter", rc);
+  int fd = seccomp_notify_fd(ctx.get());
+  if (fd < 0) return failure("getting the seccomp listener", fd);
+  return FilterResult{fd, {}};
+}
+
+}  // namespace vpidbox

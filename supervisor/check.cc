@@ -1,0 +1,143 @@
+#include "supervisor/check.h"
+
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstdio>
+#include <functional>
+
+#include "supervisor/kernel_abi.h"
+#include "supervisor/unique_fd.h"
+
+namespace vpidbox {
+namespace {
+
+// Each probe runs in a child so that filters and namespaces do not stick to this process; the
+// child's exit code is the answer (0 yes, 1 no).
+bool probe(const std::function<bool()>& body) {
+  const pid_t pid = ::fork();
+  if (pid < 0) return false;
+  if (pid == 0) ::_exit(body() ? 0 : 1);
+  int status = 0;
+  if (::waitpid(pid, &status, 0) != pid) return false;
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+// A filter that notifies on getppid and allows everything else; returns the listener or -1.
+int install_probe_listener() {
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -1;
+  sock_filter code[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  sock_fprog prog{sizeof(code) / sizeof(code[0]), code};
+  return static_cast<int>(
+      ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog));
+}
+
+bool has_unotify() {
+  return probe([] { return install_probe_listener() >= 0; });
+}
+
+bool has_sync_wakeup() {
+  return probe([] {
+    UniqueFd fd(install_probe_listener());
+    return fd.valid() && ::ioctl(fd.get(), SECCOMP_IOCTL_NOTIF_SET_FLAGS,
+                                 SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0;
+  });
+}
+
+bool has_addfd() {
+  return probe([] {
+    UniqueFd fd(install_probe_listener());
+    seccomp_notif_addfd addfd{};
+    addfd.id = 1;  // no such notification: a kernel with ADDFD says ENOENT
+    addfd.srcfd = 0;
+    return fd.valid() && ::ioctl(fd.get(), SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) != 0 &&
+           errno == ENOENT;
+  });
+}
+
+bool ptrace_allowed() {
+  return probe([] {
+    const pid_t child = ::fork();
+    if (child == 0) {
+      ::pause();
+      ::_exit(0);
+    }
+    const bool ok = ::ptrace(PTRACE_SEIZE, child, 0, PTRACE_O_EXITKILL) == 0;
+    ::kill(child, SIGKILL);
+    ::waitpid(child, nullptr, __WALL);
+    return ok;
+  });
+}
+
+bool has_pidfd_info() {
+  return probe([] {
+    UniqueFd fd(abi::pidfd_open(::getpid(), 0));
+    abi::PidfdInfo info{};
+    info.mask = abi::kPidfdInfoPid;
+    return fd.valid() && ::ioctl(fd.get(), abi::kPidfdGetInfo, &info) == 0;
+  });
+}
+
+bool fuse_available() {
+  UniqueFd fd(::open("/dev/fuse", O_RDWR | O_CLOEXEC));
+  return fd.valid();
+}
+
+bool mount_namespace_possible() {
+  return probe([] {
+    if (::unshare(CLONE_NEWNS) == 0) return true;
+    return ::unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0;
+  });
+}
+
+void line(const char* what, bool present, const char* detail) {
+  std::printf("%-34s %-3s  %s\n", what, present ? "yes" : "no", detail);
+}
+
+}  // namespace
+
+int run_check() {
+  utsname uts{};
+  ::uname(&uts);
+  std::printf("kernel: %s %s\n", uts.sysname, uts.release);
+  const bool unotify = has_unotify();
+  const bool sync = unotify && has_sync_wakeup();
+  const bool addfd = unotify && has_addfd();
+  const bool ptrace = ptrace_allowed();
+  const bool pidfd_info = has_pidfd_info();
+  const bool fuse = fuse_available();
+  const bool mountns = mount_namespace_possible();
+  line("seccomp user notification (unotify)", unotify, "needed: answers pid queries (5.5+)");
+  line("unotify sync wake-up", sync, "optional: same-CPU wake-up, ~20x lower latency (6.6+)");
+  line("unotify ADDFD", addfd, "later: /proc magic links (5.9+)");
+  line("ptrace allowed", ptrace, "needed: follows forks, rewrites results, fails closed");
+  line("pidfd PIDFD_GET_INFO", pidfd_info, "optional: fast parent lookup (6.13+)");
+  line("FUSE (/dev/fuse)", fuse, "later: the box's /proc view");
+  line("mount namespace possible", mountns, "later: mounting the /proc view");
+  const char* engine = unotify && ptrace ? "hybrid (unotify + ptrace)" : "none";
+  std::printf("engine for 'run': %s\n", engine);
+  if (!unotify || !ptrace) {
+    std::fprintf(stderr, "vpidbox: cannot work here: %s\n",
+                 !ptrace ? "ptrace is not permitted" : "seccomp user notification is missing");
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace vpidbox

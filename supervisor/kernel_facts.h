@@ -1,0 +1,32 @@
+// KernelView answered by the running kernel: the supervisor shares the box's real pid namespace,
+// so it can ask about any box task by its real number.
+#pragma once
+
+#include <functional>
+
+#include "translate/kernel_view.h"
+
+namespace vpidbox {
+
+class SystemKernelView final : public KernelView {
+ public:
+  // `leader_pidfd` returns a pidfd held for a thread-group leader, or -1.
+  explicit SystemKernelView(std::function<int(Pid real_tgid)> leader_pidfd)
+      : leader_pidfd_(std::move(leader_pidfd)) {}
+  RealOrErrno parent_of(Pid real_tgid) override;
+  RealOrErrno pgid_of(Pid real_tid) override;
+  RealOrErrno sid_of(Pid real_tid) override;
+
+ private:
+  std::function<int(Pid)> leader_pidfd_;
+};
+
+// The real tgid and ppid of a task read from /proc/<tid>/status (the slow path).
+struct ProcStatusIds {
+  Pid tgid = 0;
+  Pid ppid = 0;
+  bool ok = false;
+};
+ProcStatusIds read_status_ids(Pid real_tid);
+
+}  // namespace vpidbox

@@ -1,0 +1,36 @@
+// Starts the box's init: forks it, and in the child sets up what a pid-namespace init has
+// before exec (subreaper, death signal, seccomp filter), handing the listener to the supervisor.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "supervisor/unique_fd.h"
+
+namespace vpidbox {
+
+// Exit statuses, as env(1) and timeout(1) use them.
+constexpr int kExitInternal = 125;
+constexpr int kExitCannotExecute = 126;
+constexpr int kExitNotFound = 127;
+
+struct LaunchedInit {
+  pid_t pid = -1;
+  UniqueFd channel;  // supervisor end of the launch socket
+};
+
+// Forks init. The child waits on the channel for the go-ahead (so that the supervisor can attach
+// first), installs the filter, sends the listener fd, then execs argv. If anything fails before
+// exec, the child sends one error line and exits with kExitInternal/126/127.
+LaunchedInit fork_init(const std::vector<std::string>& argv, const sigset_t& original_mask);
+
+// Supervisor side of the launch protocol.
+bool send_go(int channel);
+// Receives the listener fd (or the child's error line into `error`).
+UniqueFd receive_listener(int channel, std::string& error);
+// After the listener: EOF means exec succeeded; otherwise the error line the child sent.
+std::string receive_exec_error(int channel);
+
+}  // namespace vpidbox

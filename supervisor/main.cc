@@ -1,0 +1,85 @@
+// vpidbox: the command line. Exceptions stop here; everything below reports errors as values.
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "supervisor/check.h"
+#include "supervisor/duration.h"
+#include "supervisor/launcher.h"
+#include "supervisor/session.h"
+
+namespace {
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "vpidbox: %s (try 'vpidbox --help')\n", message.c_str());
+  return vpidbox::kExitInternal;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"vpidbox: run a process tree in its own pid space, without a pid namespace",
+               "vpidbox"};
+  app.set_version_flag("--version", "vpidbox 0.1.0");
+  app.require_subcommand(1);
+
+  CLI::App* run = app.add_subcommand("run", "run COMMAND as pid 1 of a new virtual pid space");
+  std::string trace_target;
+  std::string kill_after_text;
+  std::string engine = "auto";
+  run->add_flag("--trace{-}", trace_target,
+                "print one line per intercepted syscall to stderr, or to FILE with --trace=FILE");
+  run->add_option("--kill-after", kill_after_text,
+                  "kill the box DURATION after the first forwarded stop signal (e.g. 10s, 500ms)");
+  run->add_option("--engine", engine, "hybrid (unotify + ptrace) or auto")
+      ->check(CLI::IsMember({"hybrid", "auto"}));
+  run->prefix_command();
+
+  app.add_subcommand("check", "report the kernel features vpidbox needs and exit");
+
+  // Everything after the first "--" is the command, untouched by option parsing.
+  std::vector<std::string> command;
+  std::vector<std::string> ours;
+  for (int i = 1; i < argc; ++i) {
+    if (command.empty() && std::string_view(argv[i]) == "--") {
+      command.assign(argv + i + 1, argv + argc);
+      command.insert(command.begin(), "--");
+      break;
+    }
+    ours.emplace_back(argv[i]);
+  }
+  std::reverse(ours.begin(), ours.end());  // CLI11 takes the arguments last-first
+
+  try {
+    app.parse(ours);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return usage_error(e.what());
+  }
+
+  if (app.got_subcommand("check")) return vpidbox::run_check();
+
+  vpidbox::RunOptions options;
+  options.argv = command.empty() ? run->remaining()
+                                 : std::vector<std::string>(command.begin() + 1, command.end());
+  if (!command.empty() && !run->remaining().empty())
+    return usage_error("run: unexpected argument '" + run->remaining().front() + "' before --");
+  if (options.argv.empty()) return usage_error("run: missing COMMAND");
+  if (run->count("--trace")) options.trace_target = trace_target;
+  if (!kill_after_text.empty()) {
+    options.kill_after = vpidbox::parse_duration(kill_after_text);
+    if (!options.kill_after)
+      return usage_error("--kill-after: invalid duration '" + kill_after_text + "'");
+  }
+  return vpidbox::run_box(options);
+}

@@ -1,0 +1,21 @@
+// One box: starts init, supervises it until the box is empty, and returns the exit status.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vpidbox {
+
+struct RunOptions {
+  std::vector<std::string> argv;
+  std::optional<std::string> trace_target;  // "-" or empty: stderr
+  std::optional<std::chrono::milliseconds> kill_after;
+};
+
+// Runs the box to completion: init's exit code, 128+signal when init was killed, or 125 when
+// the box could not be set up (after printing one line on stderr).
+int run_box(const RunOptions& options);
+
+}  // namespace vpidbox

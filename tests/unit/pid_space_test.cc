@@ -1,0 +1,43 @@
+#include <doctest/doctest.h>
+
+#include "translate/pid_space.h"
+
+using vpidbox::PidSpace;
+
+TEST_CASE("the first number is 1, then the lowest free above the last") {
+  PidSpace space(100);
+  CHECK(space.allocate() == 1);
+  CHECK(space.allocate() == 2);
+  CHECK(space.allocate() == 3);
+  space.release(2);
+  // A freed number is not reused before the counter wraps, as in the kernel.
+  CHECK(space.allocate() == 4);
+}
+
+TEST_CASE("after passing RESERVED_PIDS the space wraps to 300, not 1") {
+  PidSpace space(400);
+  for (int i = 1; i < 400; ++i) REQUIRE(space.allocate() == i);
+  for (int i = 2; i < 400; ++i) space.release(i);
+  CHECK(space.allocate() == 300);
+  CHECK(space.allocate() == 301);
+}
+
+TEST_CASE("below RESERVED_PIDS the space wraps to 1 and skips numbers in use") {
+  PidSpace space(10);
+  for (int i = 1; i < 10; ++i) REQUIRE(space.allocate() == i);
+  CHECK_FALSE(space.allocate().has_value());  // full: fork fails with EAGAIN
+  space.release(3);
+  space.release(5);
+  CHECK(space.allocate() == 3);
+  CHECK(space.allocate() == 5);
+}
+
+TEST_CASE("claiming a chosen number leaves the cursor alone") {
+  PidSpace space(100);
+  CHECK(space.claim(50));
+  CHECK_FALSE(space.claim(50));
+  CHECK_FALSE(space.claim(0));
+  CHECK_FALSE(space.claim(100));
+  CHECK(space.allocate() == 1);
+  CHECK(space.in_use(50));
+}

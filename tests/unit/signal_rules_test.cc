@@ -1,0 +1,64 @@
+#include <doctest/doctest.h>
+
+#include <csignal>
+
+#include "translate/signal_rules.h"
+
+using namespace vpidbox;
+
+TEST_CASE("init ignores signals it has no handler for, from inside and outside") {
+  CHECK_FALSE(init_receives({SIGTERM, SI_USER, false}, false));
+  CHECK_FALSE(init_receives({SIGINT, SI_USER, true}, false));
+  CHECK_FALSE(init_receives({SIGUSR1, SI_QUEUE, true}, false));
+  CHECK_FALSE(init_receives({SIGINT, SI_KERNEL, false}, false));  // from the terminal
+  CHECK(init_receives({SIGTERM, SI_USER, false}, true));
+}
+
+TEST_CASE("init still dies of its own faults and stops on SIGSTOP from outside") {
+  CHECK(init_receives({SIGSEGV, SEGV_MAPERR, true}, false));
+  CHECK_FALSE(init_receives({SIGSEGV, SI_USER, true}, false));  // kill -SEGV 1 from inside
+  CHECK(init_receives({SIGSTOP, SI_USER, false}, false));
+  CHECK_FALSE(init_receives({SIGSTOP, SI_USER, true}, false));
+  CHECK(init_receives({SIGCHLD, CLD_EXITED, true}, false));
+}
+
+TEST_CASE("si_pid reads as the sender's virtual pid, or 0 from outside") {
+  ProcessTable table(1000);
+  table.add_task(700, 700);
+  table.add_task(705, 705);
+  CHECK(virtual_si_pid(SIGUSR1, SI_USER, 705, table) == 2);
+  CHECK(virtual_si_pid(SIGUSR1, SI_QUEUE, 123, table) == 0);
+  CHECK(virtual_si_pid(SIGCHLD, CLD_EXITED, 705, table) == 2);
+  CHECK_FALSE(virtual_si_pid(SIGSEGV, SEGV_MAPERR, 0, table).has_value());
+  CHECK_FALSE(virtual_si_pid(SIGINT, SI_KERNEL, 0, table).has_value());
+}
+
+TEST_CASE("a second stop signal within the grace period kills the box") {
+  using Clock = ForwardPolicy::Clock;
+  ForwardPolicy policy;
+  const Clock::time_point t0{};
+  CHECK(policy.on_signal(SIGTERM, false, false, t0) == ForwardAction::kForward);
+  CHECK(policy.on_signal(SIGUSR1, false, false, t0) == ForwardAction::kForward);
+  CHECK(policy.on_signal(SIGINT, false, false, t0 + std::chrono::seconds(1)) ==
+        ForwardAction::kKillBox);
+}
+
+TEST_CASE("stop signals far apart are each forwarded") {
+  using Clock = ForwardPolicy::Clock;
+  ForwardPolicy policy;
+  const Clock::time_point t0{};
+  CHECK(policy.on_signal(SIGTERM, false, true, t0) == ForwardAction::kForward);
+  CHECK(policy.on_signal(SIGTERM, false, true, t0 + std::chrono::seconds(6)) ==
+        ForwardAction::kForward);
+}
+
+TEST_CASE("terminal ^C is not forwarded, and twice kills a box whose init ignores it") {
+  using Clock = ForwardPolicy::Clock;
+  ForwardPolicy policy;
+  const Clock::time_point t0{};
+  CHECK(policy.on_signal(SIGINT, true, true, t0) == ForwardAction::kIgnore);
+  CHECK(policy.on_signal(SIGINT, true, true, t0) == ForwardAction::kIgnore);  // a shell's ^C
+  CHECK(policy.on_signal(SIGINT, true, false, t0) == ForwardAction::kIgnore);
+  CHECK(policy.on_signal(SIGINT, true, false, t0 + std::chrono::seconds(2)) ==
+        ForwardAction::kKillBox);
+}

@@ -1,0 +1,24 @@
+// The facts translation needs from the kernel, behind a narrow interface so that the rules stay
+// pure: the supervisor implements it with syscalls, the unit tests with plain data.
+#pragma once
+
+#include "translate/pid_space.h"
+
+namespace vpidbox {
+
+// A real number, or the errno the kernel gave.
+struct RealOrErrno {
+  Pid value = 0;
+  int error = 0;
+  bool ok() const { return error == 0; }
+};
+
+class KernelView {
+ public:
+  virtual ~KernelView() = default;
+  virtual RealOrErrno parent_of(Pid real_tgid) = 0;  // the real ppid of a process
+  virtual RealOrErrno pgid_of(Pid real_tid) = 0;
+  virtual RealOrErrno sid_of(Pid real_tid) = 0;
+};
+
+}  // namespace vpidbox

@@ -1,0 +1,39 @@
+// One level of virtual pid numbers, allocated exactly as the kernel's alloc_pid() does.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+
+namespace vpidbox {
+
+using Pid = std::int32_t;
+
+// The kernel allocates cyclically: the lowest free number at or above the cursor (one past the
+// last number handed out), wrapping to the minimum when it reaches pid_max. The minimum is 1
+// until the cursor has passed RESERVED_PIDS, then 300 (kernel/pid.c), which keeps init's
+// number and the low numbers free after a wrap.
+class PidSpace {
+ public:
+  static constexpr Pid kReservedPids = 300;
+
+  explicit PidSpace(Pid pid_max) : pid_max_(pid_max) {}
+
+  // The next number, or nullopt when the space is full (the kernel's EAGAIN from fork).
+  std::optional<Pid> allocate();
+  // Claim a chosen number (clone3 set_tid, checkpoint/restart); false when it is taken.
+  bool claim(Pid nr);
+  void release(Pid nr);
+  bool in_use(Pid nr) const { return used_.contains(nr); }
+  std::size_t size() const { return used_.size(); }
+  Pid pid_max() const { return pid_max_; }
+
+ private:
+  std::optional<Pid> first_free_in(Pid from, Pid to) const;
+
+  Pid pid_max_;
+  Pid cursor_ = 1;
+  std::set<Pid> used_;
+};
+
+}  // namespace vpidbox

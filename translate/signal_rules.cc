@@ -1,0 +1,89 @@
+#include "translate/signal_rules.h"
+
+#include <csignal>
+
+namespace vpidbox {
+namespace {
+
+constexpr int kSiKernel = 0x80;
+
+bool is_fault_signal(int signo) {
+  switch (signo) {
+    case SIGSEGV:
+    case SIGBUS:
+    case SIGFPE:
+    case SIGILL:
+    case SIGTRAP:
+    case SIGSYS:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool default_action_is_nothing(int signo) {
+  return signo == SIGCHLD || signo == SIGURG || signo == SIGWINCH || signo == SIGCONT;
+}
+
+bool within(std::optional<ForwardPolicy::Clock::time_point> last,
+            ForwardPolicy::Clock::time_point now) {
+  return last && now - *last < ForwardPolicy::kGrace;
+}
+
+}  // namespace
+
+bool init_receives(const PendingSignal& signal, bool has_handler) {
+  if (has_handler) return true;
+  if (is_fault_signal(signal.signo) && signal.si_code > 0 && signal.si_code != kSiKernel)
+    return true;
+  if (default_action_is_nothing(signal.signo)) return true;
+  const bool sent_by_user = signal.si_code <= 0;
+  return signal.signo == SIGSTOP && sent_by_user && !signal.sender_in_box;
+}
+
+std::optional<Pid> virtual_si_pid(int signo, int si_code, Pid real_si_pid,
+                                  const ProcessTable& table) {
+  // SI_USER, SI_QUEUE, SI_TKILL and the other user codes carry a sender; so does SIGCHLD with
+  // its CLD_* codes. Kernel codes (SI_KERNEL, faults, SIGIO, timers) carry none.
+  const bool has_sender = si_code <= 0 || signo == SIGCHLD;
+  if (!has_sender || si_code == kSiKernel) return std::nullopt;
+  if (real_si_pid <= 0) return real_si_pid;
+  return table.to_virtual(real_si_pid).value_or(0);
+}
+
+ForwardAction ForwardPolicy::on_signal(int signo, bool from_terminal, bool init_has_handler,
+                                       Clock::time_point now) {
+  const bool stopping = signo == SIGINT || signo == SIGTERM;
+  if (from_terminal) {
+    if (!stopping || init_has_handler) return ForwardAction::kIgnore;
+    const bool again = within(last_terminal_, now);
+    last_terminal_ = now;
+    return again ? ForwardAction::kKillBox : ForwardAction::kIgnore;
+  }
+  if (stopping) {
+    const bool again = within(last_sent_, now);
+    last_sent_ = now;
+    if (again) return ForwardAction::kKillBox;
+  }
+  return ForwardAction::kForward;
+}
+
+bool is_forwarded_signal(int signo) {
+  switch (signo) {
+    case SIGINT:
+    case SIGTERM:
+    case SIGHUP:
+    case SIGQUIT:
+    case SIGUSR1:
+    case SIGUSR2:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool starts_kill_after(int signo) {
+  return signo == SIGINT || signo == SIGTERM || signo == SIGHUP || signo == SIGQUIT;
+}
+
+}  // namespace vpidbox
