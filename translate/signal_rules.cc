@@ -34,8 +34,8 @@ bool within(std::optional<ForwardPolicy::Clock::time_point> last,
 
 bool init_receives(const PendingSignal& signal, bool has_handler) {
   if (has_handler) return true;
-  if (is_fault_signal(signal.signo) && signal.si_code > 0 && signal.si_code != kSiKernel)
-    return true;
+  // A fault (si_code > 0, SI_KERNEL included: a #GP is reported so) is forced by the kernel.
+  if (is_fault_signal(signal.signo) && signal.si_code > 0) return true;
   if (default_action_is_nothing(signal.signo)) return true;
   const bool sent_by_user = signal.si_code <= 0;
   return signal.signo == SIGSTOP && sent_by_user && !signal.sender_in_box;

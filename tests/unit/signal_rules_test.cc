@@ -16,6 +16,7 @@ TEST_CASE("init ignores signals it has no handler for, from inside and outside")
 
 TEST_CASE("init still dies of its own faults and stops on SIGSTOP from outside") {
   CHECK(init_receives({SIGSEGV, SEGV_MAPERR, true}, false));
+  CHECK(init_receives({SIGSEGV, SI_KERNEL, true}, false));  // a general protection fault
   CHECK_FALSE(init_receives({SIGSEGV, SI_USER, true}, false));  // kill -SEGV 1 from inside
   CHECK(init_receives({SIGSTOP, SI_USER, false}, false));
   CHECK_FALSE(init_receives({SIGSTOP, SI_USER, true}, false));
