@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs, with apt-get, whatever vpidbox needs to build and test that is missing.
+set -euo pipefail
+packages=(g++ meson ninja-build pkg-config libseccomp-dev libcap-dev libfmt-dev libcli11-dev
+  doctest-dev libfuse3-dev fuse3 util-linux procps python3 bash coreutils make tini)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
