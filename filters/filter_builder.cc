@@ -3,6 +3,7 @@
 #include <seccomp.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 
@@ -17,14 +18,27 @@ struct CtxDeleter {
 using FilterCtx = std::unique_ptr<void, CtxDeleter>;
 
 FilterResult failure(const char* what, int rc) {
-  return FilterResult{-1, std::string(what) + ": " + std::strerror(rc < 0 ? -rc : rc)};
+  return FilterResult{false, -1, std::string(what) + ": " + std::strerror(rc < 0 ? -rc : rc)};
+}
+
+std::uint32_t action_for(const SyscallRow& row, bool with_listener) {
+  switch (row.route) {
+    case Route::kRefuse:
+      return SCMP_ACT_ERRNO(row.refuse_errno);
+    case Route::kUnotify:
+      if (with_listener) return SCMP_ACT_NOTIFY;
+      break;
+    case Route::kTrace:
+      break;
+  }
+  return SCMP_ACT_TRACE(row_index(row));
 }
 
 }  // namespace
 
-FilterResult install_box_filter() {
+FilterResult install_box_filter(bool with_listener) {
   FilterCtx ctx(seccomp_init(SCMP_ACT_ALLOW));
-  if (!ctx) return FilterResult{-1, "seccomp_init failed"};
+  if (!ctx) return FilterResult{false, -1, "seccomp_init failed"};
   // Only the native ABI is in the filter: libseccomp sends every other architecture, and x32
   // calls made by a 64-bit process, to the bad-arch action. Their syscall numbers differ and
   // would otherwise slip past the translation.
@@ -36,15 +50,15 @@ FilterResult install_box_filter() {
   seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);
 
   for (const SyscallRow& row : syscall_table()) {
-    const uint32_t action =
-        row.route == Route::kRefuse ? SCMP_ACT_ERRNO(row.refuse_errno) : SCMP_ACT_NOTIFY;
-    if (int rc = seccomp_rule_add_exact(ctx.get(), action, row.nr_x86_64, 0))
+    if (int rc =
+            seccomp_rule_add_exact(ctx.get(), action_for(row, with_listener), row.nr_x86_64, 0))
       return failure(row.name.data(), rc);
   }
   if (int rc = seccomp_load(ctx.get())) return failure("loading the seccomp filter", rc);
+  if (!with_listener) return FilterResult{true, -1, {}};
   int fd = seccomp_notify_fd(ctx.get());
   if (fd < 0) return failure("getting the seccomp listener", fd);
-  return FilterResult{fd, {}};
+  return FilterResult{true, fd, {}};
 }
 
 }  // namespace vpidbox

@@ -6,7 +6,8 @@
 namespace vpidbox {
 
 struct FilterResult {
-  int listener_fd = -1;  // the unotify listener, or -1 with `error` set
+  bool ok = false;
+  int listener_fd = -1;  // the unotify listener, when one was asked for
   std::string error;
 };
 
@@ -14,6 +15,8 @@ struct FilterResult {
 // syscall of the table on the unotify route notifies the listener; refused syscalls fail with
 // their errno; the i386 and x32 ABIs fail with ENOSYS as a whole. Does not set no_new_privs:
 // the launcher decides that.
-FilterResult install_box_filter();
+// With `with_listener` false, the unotify rows go to the ptrace route too (SECCOMP_RET_TRACE
+// with the row's index as data) and no listener is created.
+FilterResult install_box_filter(bool with_listener);
 
 }  // namespace vpidbox

@@ -29,6 +29,10 @@ void send_line(int channel, const std::string& line) {
 }
 
 bool send_fd(int channel, int fd) {
+  if (fd < 0) {
+    char byte = 'P';  // no listener: the ptrace engine serves every call
+    return ::send(channel, &byte, 1, MSG_NOSIGNAL) == 1;
+  }
   char byte = 'L';
   iovec iov{&byte, 1};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
@@ -47,7 +51,7 @@ bool send_fd(int channel, int fd) {
 
 [[noreturn]] void run_init_child(int channel, pid_t supervisor,
                                  const std::vector<std::string>& argv,
-                                 const sigset_t& original_mask) {
+                                 const sigset_t& original_mask, Engine engine) {
   // Fail closed: init never outlives the supervisor.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != supervisor) ::_exit(kExitInternal);
@@ -64,14 +68,19 @@ bool send_fd(int channel, int fd) {
     send_line(channel, std::string("cannot set no_new_privs: ") + std::strerror(errno));
     ::_exit(kExitInternal);
   }
-  FilterResult filter = install_box_filter();
-  if (filter.listener_fd < 0) {
-    send_line(channel, "seccomp filter refused (" + filter.error +
-                           "); the kernel needs seccomp user notification (Linux 5.5 or later)");
+  FilterResult filter = install_box_filter(engine != Engine::kPtrace);
+  // Under another supervisor's listener a second one is refused (EBUSY); old kernels have none.
+  if (!filter.ok && engine == Engine::kAuto) filter = install_box_filter(false);
+  if (!filter.ok) {
+    send_line(channel, "seccomp filter refused (" + filter.error + ")" +
+                           (engine == Engine::kHybrid
+                                ? "; the hybrid engine needs seccomp user notification (Linux "
+                                  "5.5+); try --engine=ptrace"
+                                : "; vpidbox needs seccomp filters with SECCOMP_RET_TRACE"));
     ::_exit(kExitInternal);
   }
   if (!send_fd(channel, filter.listener_fd)) ::_exit(kExitInternal);
-  ::close(filter.listener_fd);
+  if (filter.listener_fd >= 0) ::close(filter.listener_fd);
 
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -84,7 +93,8 @@ bool send_fd(int channel, int fd) {
 
 }  // namespace
 
-LaunchedInit fork_init(const std::vector<std::string>& argv, const sigset_t& original_mask) {
+LaunchedInit fork_init(const std::vector<std::string>& argv, const sigset_t& original_mask,
+                       Engine engine) {
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return {};
   UniqueFd ours(sv[0]), theirs(sv[1]);
@@ -93,7 +103,7 @@ LaunchedInit fork_init(const std::vector<std::string>& argv, const sigset_t& ori
   if (pid < 0) return {};
   if (pid == 0) {
     ours.reset();
-    run_init_child(theirs.get(), supervisor, argv, original_mask);
+    run_init_child(theirs.get(), supervisor, argv, original_mask, engine);
   }
   return LaunchedInit{pid, std::move(ours)};
 }
@@ -103,7 +113,7 @@ bool send_go(int channel) {
   return ::send(channel, &go, 1, MSG_NOSIGNAL) == 1;
 }
 
-UniqueFd receive_listener(int channel, std::string& error) {
+std::optional<UniqueFd> receive_listener(int channel, std::string& error) {
   char buf[512];
   iovec iov{buf, sizeof(buf)};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
@@ -115,7 +125,7 @@ UniqueFd receive_listener(int channel, std::string& error) {
   ssize_t n = ::recvmsg(channel, &msg, MSG_CMSG_CLOEXEC);
   if (n <= 0) {
     error = "box init exited during set-up";
-    return UniqueFd();
+    return std::nullopt;
   }
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
     if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
@@ -124,8 +134,9 @@ UniqueFd receive_listener(int channel, std::string& error) {
       return UniqueFd(fd);
     }
   }
+  if (n == 1 && buf[0] == 'P') return UniqueFd();
   error.assign(buf, static_cast<size_t>(n));
-  return UniqueFd();
+  return std::nullopt;
 }
 
 std::string receive_exec_error(int channel) {

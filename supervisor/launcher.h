@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+
+#include "supervisor/session.h"
 #include "supervisor/unique_fd.h"
 
 namespace vpidbox {
@@ -24,12 +27,14 @@ struct LaunchedInit {
 // Forks init. The child waits on the channel for the go-ahead (so that the supervisor can attach
 // first), installs the filter, sends the listener fd, then execs argv. If anything fails before
 // exec, the child sends one error line and exits with kExitInternal/126/127.
-LaunchedInit fork_init(const std::vector<std::string>& argv, const sigset_t& original_mask);
+LaunchedInit fork_init(const std::vector<std::string>& argv, const sigset_t& original_mask,
+                       Engine engine);
 
 // Supervisor side of the launch protocol.
 bool send_go(int channel);
-// Receives the listener fd (or the child's error line into `error`).
-UniqueFd receive_listener(int channel, std::string& error);
+// Receives the listener fd: an invalid fd when init runs on the ptrace engine only, nullopt
+// (with the child's error line in `error`) when set-up failed.
+std::optional<UniqueFd> receive_listener(int channel, std::string& error);
 // After the listener: EOF means exec succeeded; otherwise the error line the child sent.
 std::string receive_exec_error(int channel);
 

@@ -36,8 +36,9 @@ int main(int argc, char** argv) {
                 "print one line per intercepted syscall to stderr, or to FILE with --trace=FILE");
   run->add_option("--kill-after", kill_after_text,
                   "kill the box DURATION after the first forwarded stop signal (e.g. 10s, 500ms)");
-  run->add_option("--engine", engine, "hybrid (unotify + ptrace) or auto")
-      ->check(CLI::IsMember({"hybrid", "auto"}));
+  run->add_option("--engine", engine,
+                  "auto (default), hybrid (unotify for queries + ptrace), or ptrace (everything)")
+      ->check(CLI::IsMember({"auto", "hybrid", "ptrace"}));
   run->prefix_command();
 
   app.add_subcommand("check", "report the kernel features vpidbox needs and exit");
@@ -76,6 +77,9 @@ int main(int argc, char** argv) {
     return usage_error("run: unexpected argument '" + run->remaining().front() + "' before --");
   if (options.argv.empty()) return usage_error("run: missing COMMAND");
   if (run->count("--trace")) options.trace_target = trace_target;
+  options.engine = engine == "hybrid"   ? vpidbox::Engine::kHybrid
+                   : engine == "ptrace" ? vpidbox::Engine::kPtrace
+                                        : vpidbox::Engine::kAuto;
   if (!kill_after_text.empty()) {
     options.kill_after = vpidbox::parse_duration(kill_after_text);
     if (!options.kill_after)

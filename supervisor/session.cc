@@ -1,7 +1,9 @@
+// The box's lifecycle: set-up, the event loop, signals sent to vpidbox, exits and teardown.
 #include "supervisor/session.h"
 
 #include <fcntl.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/signalfd.h>
@@ -13,19 +15,11 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
-#include <map>
-#include <set>
 
+#include "supervisor/box_session.h"
 #include "supervisor/kernel_abi.h"
-#include "supervisor/kernel_facts.h"
 #include "supervisor/launcher.h"
-#include "supervisor/trace_log.h"
-#include "supervisor/unique_fd.h"
-#include "supervisor/unotify_channel.h"
 #include "translate/invariant.h"
-#include "translate/process_table.h"
-#include "translate/rules.h"
-#include "translate/signal_rules.h"
 
 namespace vpidbox {
 namespace {
@@ -33,9 +27,12 @@ namespace {
 constexpr int kSiKernel = 0x80;
 
 // Fork, vfork and clone events attach every new task before it runs; EXITKILL makes the kernel
-// kill every tracee if the supervisor dies, so no box process outlives it.
-constexpr long kTraceOptions =
-    PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE | PTRACE_O_EXITKILL;
+// kill every tracee if the supervisor dies, so no box process outlives it. TRACESECCOMP brings
+// the filter's SECCOMP_RET_TRACE calls to the ptrace route; TRACEEXEC tells when a thread's exec
+// hands it the leader's number.
+constexpr long kTraceOptions = PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
+                               PTRACE_O_EXITKILL | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACESYSGOOD |
+                               PTRACE_O_TRACEEXEC;
 
 void print_error(const std::string& line) {
   std::fprintf(stderr, "vpidbox: %s\n", line.c_str());
@@ -45,7 +42,29 @@ bool is_stop_signal(int sig) {
   return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
-// Caught-signal mask of a process, from /proc/<pid>/status (SigCgt).
+// A zombie still answers PIDFD_GET_INFO; once reaped, its pidfd says ESRCH. (Signal 0 through
+// the pidfd cannot tell: it fails for zombies too.) Kernels before 6.13 lack the ioctl: there a
+// zombie's /proc/<pid> entry, found through the pidfd's fdinfo, tells the same.
+bool is_reaped(int pidfd) {
+  if (pidfd < 0) return true;
+  abi::PidfdInfo info{};
+  info.mask = abi::kPidfdInfoPid;
+  if (::ioctl(pidfd, abi::kPidfdGetInfo, &info) == 0) return false;
+  if (errno == ESRCH) return true;
+  char path[64];
+  std::snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+  std::FILE* f = std::fopen(path, "re");
+  if (!f) return true;
+  char line[128];
+  bool reaped = true;
+  while (std::fgets(line, sizeof(line), f))
+    if (std::strncmp(line, "Pid:", 4) == 0) reaped = std::atoi(line + 4) <= 0;
+  std::fclose(f);
+  return reaped;
+}
+
+}  // namespace
+
 bool has_handler(Pid real_tgid, int signo) {
   char path[64];
   std::snprintf(path, sizeof(path), "/proc/%d/status", real_tgid);
@@ -61,67 +80,13 @@ bool has_handler(Pid real_tgid, int signo) {
   return (mask >> (signo - 1)) & 1;
 }
 
-struct TracedTask {
-  UniqueFd pidfd;  // held for thread-group leaders
-  bool started = false;
-};
+BoxSession::BoxSession(const RunOptions& options)
+    : options_(options),
+      table_(read_pid_max()),
+      kernel_([this](Pid tgid) { return leader_pidfd(tgid); }),
+      supervisor_pid_(::getpid()) {}
 
-class Session {
- public:
-  explicit Session(const RunOptions& options)
-      : options_(options),
-        table_(read_pid_max()),
-        kernel_([this](Pid tgid) { return leader_pidfd(tgid); }) {}
-
-  int run();
-
- private:
-  static Pid read_pid_max();
-  bool set_up();
-  void loop();
-  bool finished() const { return init_status_.has_value() && no_children_; }
-
-  void on_signalfd();
-  void on_control_signal(const signalfd_siginfo& info);
-  void drain_children();
-  void on_stop(pid_t tid, int status);
-  void on_signal_delivery(pid_t tid, int signo);
-  void on_exit(pid_t tid, int status);
-  void on_unotify();
-  void on_launch_channel();
-  void on_kill_after_timer();
-
-  void register_task(pid_t tid);
-  void sweep_reaped();
-  std::set<Pid> group_ids_in_use() const;
-  void kill_box();
-  void begin_teardown();
-  int leader_pidfd(Pid tgid) const;
-  void watch(int fd);
-  void unwatch(int fd);
-
-  const RunOptions& options_;
-  ProcessTable table_;
-  SystemKernelView kernel_;
-  std::map<Pid, TracedTask> traced_;
-  TraceLog trace_;
-  ForwardPolicy forward_policy_;
-
-  sigset_t original_mask_{};
-  UniqueFd epoll_;
-  UniqueFd signal_fd_;
-  UniqueFd kill_after_timer_;
-  UniqueFd launch_channel_;
-  std::optional<UnotifyChannel> unotify_;
-
-  pid_t init_pid_ = -1;
-  std::optional<int> init_status_;
-  std::string exec_error_;
-  bool tearing_down_ = false;
-  bool no_children_ = false;
-};
-
-Pid Session::read_pid_max() {
+Pid BoxSession::read_pid_max() {
   // A pid namespace allocates below the host's pid_max; so does the box.
   Pid pid_max = 32768;
   if (std::FILE* f = std::fopen("/proc/sys/kernel/pid_max", "re")) {
@@ -131,23 +96,28 @@ Pid Session::read_pid_max() {
   return pid_max;
 }
 
-int Session::leader_pidfd(Pid tgid) const {
+int BoxSession::leader_pidfd(Pid tgid) const {
   auto it = traced_.find(tgid);
   return it == traced_.end() ? -1 : it->second.pidfd.get();
 }
 
-void Session::watch(int fd) {
+void BoxSession::watch(int fd) {
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.fd = fd;
   VPIDBOX_INVARIANT(::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) == 0, "epoll_ctl add");
 }
 
-void Session::unwatch(int fd) {
+void BoxSession::unwatch(int fd) {
   ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
 }
 
-bool Session::set_up() {
+// A failed ptrace request means the tracee was killed meanwhile: its exit is reported next.
+void BoxSession::resume(pid_t tid, int signo) {
+  ::ptrace(PTRACE_CONT, tid, 0, signo);
+}
+
+bool BoxSession::set_up() {
   if (options_.trace_target && !trace_.open(*options_.trace_target)) {
     print_error("cannot open trace file " + *options_.trace_target + ": " + std::strerror(errno));
     return false;
@@ -169,7 +139,7 @@ bool Session::set_up() {
   // reaped, instead of escaping to the host's init.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
 
-  LaunchedInit init = fork_init(options_.argv, original_mask_);
+  LaunchedInit init = fork_init(options_.argv, original_mask_, options_.engine);
   if (init.pid < 0) {
     print_error(std::string("cannot start the box: ") + std::strerror(errno));
     return false;
@@ -189,25 +159,26 @@ bool Session::set_up() {
   VPIDBOX_INVARIANT(table_.add_task(init_pid_, init_pid_) == 1, "init is not pid 1");
 
   std::string error;
-  UniqueFd listener;
+  std::optional<UniqueFd> listener;
   if (send_go(launch_channel_.get())) listener = receive_listener(launch_channel_.get(), error);
-  if (!listener.valid()) {
+  if (!listener) {
     print_error(error.empty() ? "box init failed during set-up" : error);
     ::kill(init_pid_, SIGKILL);
     ::waitpid(init_pid_, nullptr, __WALL);
     return false;
   }
-  unotify_.emplace(std::move(listener));
-  unotify_->enable_sync_wakeup();
-
+  if (listener->valid()) {
+    unotify_.emplace(std::move(*listener));
+    unotify_->enable_sync_wakeup();
+    watch(unotify_->fd());
+  }
   watch(signal_fd_.get());
-  watch(unotify_->fd());
   watch(launch_channel_.get());
   watch(kill_after_timer_.get());
   return true;
 }
 
-void Session::loop() {
+void BoxSession::loop() {
   epoll_event events[8];
   while (!finished()) {
     int n = ::epoll_wait(epoll_.get(), events, 8, -1);
@@ -219,8 +190,7 @@ void Session::loop() {
       const int fd = events[i].data.fd;
       if (unotify_ && fd == unotify_->fd()) {
         if (events[i].events & (EPOLLHUP | EPOLLERR) && !(events[i].events & EPOLLIN)) {
-          // Every task that could notify is gone.
-          unwatch(fd);
+          unwatch(fd);  // every task that could notify is gone
           continue;
         }
         on_unotify();
@@ -235,13 +205,13 @@ void Session::loop() {
   }
 }
 
-void Session::on_launch_channel() {
+void BoxSession::on_launch_channel() {
   exec_error_ = receive_exec_error(launch_channel_.get());
   unwatch(launch_channel_.get());
   launch_channel_.reset();
 }
 
-void Session::on_signalfd() {
+void BoxSession::on_signalfd() {
   signalfd_siginfo info;
   while (::read(signal_fd_.get(), &info, sizeof(info)) == sizeof(info)) {
     if (info.ssi_signo == SIGCHLD) continue;  // drained below either way
@@ -250,9 +220,12 @@ void Session::on_signalfd() {
   drain_children();
 }
 
-void Session::on_control_signal(const signalfd_siginfo& info) {
+void BoxSession::on_control_signal(const signalfd_siginfo& info) {
   const int signo = static_cast<int>(info.ssi_signo);
   if (init_status_ || tearing_down_) return;
+  // kill(0, sig) from inside reaches the supervisor too when it shares the process group, as it
+  // reaches `unshare` in a pid namespace; that is not the user asking to stop the box.
+  if (info.ssi_code != kSiKernel && table_.contains(static_cast<Pid>(info.ssi_pid))) return;
   const bool from_terminal = info.ssi_code == kSiKernel;
   const ForwardAction action = forward_policy_.on_signal(
       signo, from_terminal, has_handler(init_pid_, signo), ForwardPolicy::Clock::now());
@@ -276,7 +249,7 @@ void Session::on_control_signal(const signalfd_siginfo& info) {
   }
 }
 
-void Session::on_kill_after_timer() {
+void BoxSession::on_kill_after_timer() {
   std::uint64_t expirations;
   if (::read(kill_after_timer_.get(), &expirations, sizeof(expirations)) <= 0) return;
   if (!init_status_) {
@@ -285,20 +258,20 @@ void Session::on_kill_after_timer() {
   }
 }
 
-void Session::kill_box() {
+void BoxSession::kill_box() {
   abi::pidfd_send_signal(leader_pidfd(init_pid_), SIGKILL, nullptr, 0);
 }
 
-void Session::drain_children() {
+void BoxSession::drain_children() {
   for (;;) {
     int status = 0;
     const pid_t tid = ::waitpid(-1, &status, __WALL | WNOHANG);
     if (tid == 0) return;
     if (tid < 0) {
       VPIDBOX_INVARIANT(errno == ECHILD || errno == EINTR, "waitpid failed");
-      if (errno == ECHILD) no_children_ = true;
-      if (errno == ECHILD) return;
-      continue;
+      if (errno == EINTR) continue;
+      no_children_ = true;
+      return;
     }
     if (WIFSTOPPED(status)) {
       on_stop(tid, status);
@@ -308,7 +281,7 @@ void Session::drain_children() {
   }
 }
 
-void Session::register_task(pid_t tid) {
+void BoxSession::register_task(pid_t tid) {
   sweep_reaped();
   UniqueFd pidfd(abi::pidfd_open(tid, 0));
   Pid tgid = tid;
@@ -323,88 +296,57 @@ void Session::register_task(pid_t tid) {
     ::kill(tid, SIGKILL);
     return;
   }
-  TracedTask& task = traced_[tid];
-  task.pidfd = std::move(pidfd);
+  traced_[tid].pidfd = std::move(pidfd);
   if (tearing_down_) ::kill(tid, SIGKILL);
 }
 
-void Session::on_stop(pid_t tid, int status) {
+void BoxSession::on_stop(pid_t tid, int status) {
   const int signo = WSTOPSIG(status);
   const int event = status >> 16;
   if (!traced_.contains(tid)) register_task(tid);
   auto it = traced_.find(tid);
   if (it == traced_.end()) return;
-  TracedTask& task = it->second;
-  if (!task.started) {
+  if (!it->second.started) {
     // The first stop of an auto-attached task: it has not run yet.
-    task.started = true;
-    ::ptrace(PTRACE_CONT, tid, 0, 0);
+    it->second.started = true;
+    resume(tid);
     return;
   }
+  if (signo == (SIGTRAP | 0x80)) return on_syscall_exit(tid);
   switch (event) {
+    case PTRACE_EVENT_SECCOMP:
+      return on_seccomp_stop(tid);
     case PTRACE_EVENT_FORK:
     case PTRACE_EVENT_VFORK:
-    case PTRACE_EVENT_CLONE: {
-      unsigned long child = 0;
-      if (::ptrace(PTRACE_GETEVENTMSG, tid, 0, &child) == 0 &&
-          !traced_.contains(static_cast<Pid>(child)))
-        register_task(static_cast<pid_t>(child));
-      ::ptrace(PTRACE_CONT, tid, 0, 0);
-      return;
-    }
+    case PTRACE_EVENT_CLONE:
+      return on_fork_event(tid);
+    case PTRACE_EVENT_EXEC:
+      return on_exec_event(tid);
     case PTRACE_EVENT_STOP:
       // A group-stop is kept with LISTEN so that job control (SIGCONT) works as without us.
       if (is_stop_signal(signo))
         ::ptrace(PTRACE_LISTEN, tid, 0, 0);
       else
-        ::ptrace(PTRACE_CONT, tid, 0, 0);
+        resume(tid);
       return;
     case 0:
-      on_signal_delivery(tid, signo);
-      return;
+      return on_signal_delivery(tid, signo);
     default:
-      ::ptrace(PTRACE_CONT, tid, 0, 0);
-      return;
+      return resume(tid);
   }
 }
 
-void Session::on_signal_delivery(pid_t tid, int signo) {
-  siginfo_t info{};
-  if (::ptrace(PTRACE_GETSIGINFO, tid, 0, &info) != 0) return;  // it died
-  const Task* task = table_.task(tid);
-  const bool is_init = task && task->real_tgid == init_pid_;
-  if (std::optional<Pid> vpid = virtual_si_pid(signo, info.si_code, info.si_pid, table_);
-      vpid && *vpid != info.si_pid) {
-    const bool sender_in_box = *vpid != 0;
-    if (is_init && !init_receives({signo, info.si_code, sender_in_box}, has_handler(tid, signo))) {
-      ::ptrace(PTRACE_CONT, tid, 0, 0);
-      return;
-    }
-    info.si_pid = *vpid;
-    ::ptrace(PTRACE_SETSIGINFO, tid, 0, &info);
-  } else if (is_init) {
-    const bool sender_in_box = vpid && *vpid != 0;
-    if (!init_receives({signo, info.si_code, sender_in_box}, has_handler(tid, signo))) {
-      ::ptrace(PTRACE_CONT, tid, 0, 0);
-      return;
-    }
-  }
-  ::ptrace(PTRACE_CONT, tid, 0, signo);
-}
-
-void Session::on_exit(pid_t tid, int status) {
+void BoxSession::on_exit(pid_t tid, int status) {
   if (tid == init_pid_) {
     init_status_ = status;
     begin_teardown();
   }
   auto it = traced_.find(tid);
   if (it == traced_.end()) return;
-  const int pidfd = it->second.pidfd.get();
+  it->second.exit.reset();
   // A process stays a zombie, holding its number, until its parent reaps it; a thread or a
   // reaped process is gone now.
-  const bool reaped =
-      pidfd < 0 || (abi::pidfd_send_signal(pidfd, 0, nullptr, 0) != 0 && errno == ESRCH);
-  if (reaped) {
+  if (is_reaped(it->second.pidfd.get())) {
     table_.remove(tid, group_ids_in_use());
     traced_.erase(it);
   } else {
@@ -412,7 +354,15 @@ void Session::on_exit(pid_t tid, int status) {
   }
 }
 
-std::set<Pid> Session::group_ids_in_use() const {
+void BoxSession::forget_if_reaped(pid_t tid) {
+  auto it = traced_.find(tid);
+  if (it == traced_.end() || !table_.task(tid) || !table_.task(tid)->exited) return;
+  if (!is_reaped(it->second.pidfd.get())) return;
+  table_.remove(tid, group_ids_in_use());
+  traced_.erase(it);
+}
+
+std::set<Pid> BoxSession::group_ids_in_use() const {
   std::set<Pid> ids;
   for (Pid tid : table_.live_real_tids()) {
     if (pid_t pgid = ::getpgid(tid); pgid > 0) ids.insert(pgid);
@@ -421,13 +371,10 @@ std::set<Pid> Session::group_ids_in_use() const {
   return ids;
 }
 
-void Session::sweep_reaped() {
+void BoxSession::sweep_reaped() {
   std::vector<Pid> gone;
-  for (Pid tid : table_.exited_real_tids()) {
-    const int pidfd = leader_pidfd(tid);
-    if (pidfd < 0 || (abi::pidfd_send_signal(pidfd, 0, nullptr, 0) != 0 && errno == ESRCH))
-      gone.push_back(tid);
-  }
+  for (Pid tid : table_.exited_real_tids())
+    if (is_reaped(leader_pidfd(tid))) gone.push_back(tid);
   if (gone.empty()) return;
   const std::set<Pid> groups = group_ids_in_use();
   for (Pid tid : gone) {
@@ -437,7 +384,7 @@ void Session::sweep_reaped() {
   table_.release_unused_groups(groups);
 }
 
-void Session::begin_teardown() {
+void BoxSession::begin_teardown() {
   // As when a pid namespace's init exits: every other process of the box is killed, and the box
   // is over only when all of them are gone.
   tearing_down_ = true;
@@ -445,14 +392,14 @@ void Session::begin_teardown() {
     if (task.pidfd.valid()) abi::pidfd_send_signal(task.pidfd.get(), SIGKILL, nullptr, 0);
 }
 
-void Session::on_unotify() {
+void BoxSession::on_unotify() {
   seccomp_notif req;
   if (unotify_->receive(req) != NotifStatus::kOk) return;
   Call call;
   call.real_tid = static_cast<Pid>(req.pid);
   call.row = find_syscall(req.data.nr);
   for (int i = 0; i < 6; ++i) call.args[i] = req.data.args[i];
-  // Only the table's syscalls notify; anything else is a filter bug.
+  // Only the table's unotify rows notify; anything else is a filter bug.
   VPIDBOX_INVARIANT(call.row != nullptr, "notification for a syscall outside the table");
   const Outcome outcome = decide_query(call, table_, kernel_);
   if (trace_.enabled()) {
@@ -468,7 +415,7 @@ void Session::on_unotify() {
   }
 }
 
-int Session::run() {
+int BoxSession::run() {
   if (!set_up()) return kExitInternal;
   loop();
   if (launch_channel_.valid()) on_launch_channel();
@@ -478,10 +425,8 @@ int Session::run() {
   return 128 + WTERMSIG(status);
 }
 
-}  // namespace
-
 int run_box(const RunOptions& options) {
-  Session session(options);
+  BoxSession session(options);
   return session.run();
 }
 

@@ -8,7 +8,14 @@
 
 namespace vpidbox {
 
+enum class Engine {
+  kAuto,    // hybrid when a seccomp listener can be installed, ptrace otherwise
+  kHybrid,  // pure queries through seccomp user notification, the rest through ptrace
+  kPtrace,  // everything through ptrace (nested under another listener, or old kernels)
+};
+
 struct RunOptions {
+  Engine engine = Engine::kAuto;
   std::vector<std::string> argv;
   std::optional<std::string> trace_target;  // "-" or empty: stderr
   std::optional<std::chrono::milliseconds> kill_after;

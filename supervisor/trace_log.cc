@@ -8,13 +8,23 @@ namespace vpidbox {
 
 std::string format_trace_line(Pid vtid, const Call& call, const Outcome& outcome) {
   std::string line = fmt::format("[v{} r{}] {}(", vtid, call.real_tid, call.row->name);
-  for (int i = 0; i < call.row->arg_count(); ++i)
-    line += fmt::format("{}{}", i ? ", " : "", static_cast<std::int64_t>(call.args[i]));
+  for (int i = 0; i < call.row->arg_count(); ++i) {
+    // pid arguments are C ints: show -1, not its 64-bit register image.
+    const bool is_pid = call.row->args[i] != ArgKind::kValue;
+    const std::int64_t shown =
+        is_pid ? static_cast<std::int32_t>(call.args[i]) : static_cast<std::int64_t>(call.args[i]);
+    line += fmt::format("{}{}", i ? ", " : "", shown);
+  }
   line += ")";
   if (const auto* v = std::get_if<ReturnValue>(&outcome)) {
     line += fmt::format(" = {}", v->value);
   } else if (const auto* e = std::get_if<ReturnErrno>(&outcome)) {
-    line += fmt::format(" = -1 {} ({})", strerrorname_np(e->error), std::strerror(e->error));
+    // The kernel's restart codes (ERESTARTSYS and friends) have no name in libc.
+    const char* name = strerrorname_np(e->error);
+    if (name)
+      line += fmt::format(" = -1 {} ({})", name, std::strerror(e->error));
+    else
+      line += fmt::format(" = -1 (kernel restart code {})", e->error);
   } else {
     line += " = <kernel>";
   }

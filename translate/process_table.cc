@@ -81,9 +81,17 @@ std::vector<Pid> ProcessTable::exited_real_tids() const {
   return out;
 }
 
+std::optional<Pid> ProcessTable::recently_released(Pid real) const {
+  for (auto it = recent_.rbegin(); it != recent_.rend(); ++it)
+    if (it->first == real) return it->second;
+  return std::nullopt;
+}
+
 void ProcessTable::release_number(Pid real) {
   auto it = real_to_v_.find(real);
   if (it == real_to_v_.end()) return;
+  recent_.emplace_back(real, it->second);
+  if (recent_.size() > 64) recent_.pop_front();
   space_.release(it->second);
   v_to_real_.erase(it->second);
   real_to_v_.erase(it);

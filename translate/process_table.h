@@ -2,6 +2,7 @@
 // allocated after their task is gone (the pgid or sid of a group whose leader has exited).
 #pragma once
 
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -46,6 +47,10 @@ class ProcessTable {
   // tgid) and its own number is released.
   void exec_by_thread(Pid old_real_tid, Pid real_tgid);
 
+  // The virtual number a real one had until it was released lately: wait4() reports a child
+  // that may have been swept from the table between the reap and the syscall-exit stop.
+  std::optional<Pid> recently_released(Pid real) const;
+
   std::vector<Pid> live_real_tids() const;
   std::vector<Pid> exited_real_tids() const;
   std::size_t task_count() const { return tasks_.size(); }
@@ -58,6 +63,7 @@ class ProcessTable {
   std::map<Pid, Task> tasks_;     // by real tid
   std::map<Pid, Pid> real_to_v_;  // every allocated number, task or held group
   std::map<Pid, Pid> v_to_real_;
+  std::deque<std::pair<Pid, Pid>> recent_;  // (real, virtual), newest last
 };
 
 }  // namespace vpidbox

@@ -1,4 +1,5 @@
-// Per-syscall translation rules: (call, table, kernel facts) -> Outcome. No syscalls here.
+// Per-syscall translation rules: (call, table, kernel facts) -> what the engine must do.
+// No syscalls here.
 #pragma once
 
 #include <array>
@@ -20,7 +21,29 @@ struct Call {
 // Whether a rule exists for the row's route; the unit tests check it for every table row.
 bool has_rule(const SyscallRow& row);
 
-// Decides a call that reached the supervisor through seccomp user notification.
+// A pure query (the unotify route, or the ptrace engine's emulation of it).
 Outcome decide_query(const Call& call, const ProcessTable& table, KernelView& kernel);
+
+// What to do at the syscall-entry stop of a call on the ptrace route.
+struct EntryDecision {
+  // Continue: run the syscall with `args`. ReturnValue/ReturnErrno: skip it, return this.
+  Outcome outcome = Continue{};
+  std::array<std::uint64_t, 6> args{};
+  bool args_changed = false;
+  bool stop_at_exit = false;
+  // kill(-1, sig): signal every process of the box but init and the caller (emulated).
+  bool signal_whole_box = false;
+};
+
+EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelView& kernel);
+
+// The result to hand back at syscall exit (real -> virtual for pid results).
+std::int64_t translate_result(const SyscallRow& row, std::int64_t result,
+                              const ProcessTable& table);
+
+// The real tid a thread-directed argument names (DESIGN hard fact 4): a real tid of the caller's
+// own thread group is taken as real (glibc passes its cached, real, pd->tid); otherwise the
+// number is virtual. nullopt when it names no task of the box.
+std::optional<Pid> resolve_tid(const ProcessTable& table, Pid caller_real_tid, Pid number);
 
 }  // namespace vpidbox

@@ -43,10 +43,13 @@ bool init_receives(const PendingSignal& signal, bool has_handler) {
 
 std::optional<Pid> virtual_si_pid(int signo, int si_code, Pid real_si_pid,
                                   const ProcessTable& table) {
-  // SI_USER, SI_QUEUE, SI_TKILL and the other user codes carry a sender; so does SIGCHLD with
-  // its CLD_* codes. Kernel codes (SI_KERNEL, faults, SIGIO, timers) carry none.
-  const bool has_sender = si_code <= 0 || signo == SIGCHLD;
-  if (!has_sender || si_code == kSiKernel) return std::nullopt;
+  // The kernel fills si_pid with the sender for kill() (SI_USER), tkill()/tgkill() (SI_TKILL),
+  // message queues (SI_MESGQ) and SIGCHLD's CLD_* codes. With SI_QUEUE and the other user codes
+  // si_pid is whatever the sender wrote (glibc writes getpid(), already virtual in the box);
+  // kernel codes (SI_KERNEL, faults, SIGIO, timers) carry no pid.
+  const bool kernel_filled = si_code == SI_USER || si_code == SI_TKILL || si_code == SI_MESGQ ||
+                             (signo == SIGCHLD && si_code > 0 && si_code != kSiKernel);
+  if (!kernel_filled) return std::nullopt;
   if (real_si_pid <= 0) return real_si_pid;
   return table.to_virtual(real_si_pid).value_or(0);
 }

@@ -6,22 +6,96 @@ namespace vpidbox {
 namespace {
 
 using enum ArgKind;
-using enum ResultKind;
 using enum Route;
 
 // x86_64 numbers (arch/x86/entry/syscalls/syscall_64.tbl). The i386 and x32 ABIs are refused as
 // a whole by the filter, so only the native numbers are needed.
 constexpr SyscallRow kTable[] = {
-    {"getpid", 39, {}, kTgid, kUnotify},
-    {"gettid", 186, {}, kTid, kUnotify},
-    {"getppid", 110, {}, kPpid, kUnotify},
-    {"getpgrp", 111, {}, kPgid, kUnotify},
-    {"getpgid", 121, {kPidOrZeroSelf}, kPgid, kUnotify},
-    {"getsid", 124, {kPidOrZeroSelf}, kSid, kUnotify},
+    // Pure queries: emulated.
+    {"getpid", 39, {}, ResultKind::kCallerTgid, kUnotify},
+    {"gettid", 186, {}, ResultKind::kCallerTid, kUnotify},
+    {"getppid", 110, {}, ResultKind::kParent, kUnotify},
+    {"getpgrp", 111, {}, ResultKind::kGroup, kUnotify},
+    {"getpgid", 121, {kPidOrZeroSelf}, ResultKind::kGroup, kUnotify},
+    {"getsid", 124, {kPidOrZeroSelf}, ResultKind::kSession, kUnotify},
+
+    // Waiting: arguments in, the reaped pid or si_pid out.
+    {"wait4", 61, {kWaitTarget, kValue, kValue, kValue}, ResultKind::kReapedPid, kTrace},
+    {"waitid",
+     247,
+     {kValue, kWaitidId, kValue, kValue, kValue},
+     ResultKind::kPlain,
+     kTrace,
+     0,
+     SiginfoOut::kArg2},
+
+    // Signals. The receiver's si_pid is rewritten at its signal-delivery stop.
+    {"kill", 62, {kKillTarget, kValue}, ResultKind::kPlain, kTrace},
+    {"tkill", 200, {kTid, kValue}, ResultKind::kPlain, kTrace},
+    {"tgkill", 234, {kTgid, kTid, kValue}, ResultKind::kPlain, kTrace},
+    {"rt_sigqueueinfo", 129, {kTgid, kValue, kValue}, ResultKind::kPlain, kTrace},
+    {"rt_tgsigqueueinfo", 297, {kTgid, kTid, kValue, kValue}, ResultKind::kPlain, kTrace},
+    {"rt_sigtimedwait",
+     128,
+     {kValue, kValue, kValue, kValue},
+     ResultKind::kPlain,
+     kTrace,
+     0,
+     SiginfoOut::kArg1},
+    {"pidfd_open", 434, {kPidfdTarget, kValue}, ResultKind::kPlain, kTrace},
+
+    // Groups and sessions.
+    {"setpgid", 109, {kPidOrZeroSelf, kSetpgidGroup}, ResultKind::kPlain, kTrace},
+    {"setsid", 112, {}, ResultKind::kSession, kTrace},
+
+    // Calls that name a thread or process and act on it: translated, ESRCH outside the box.
+    {"sched_setparam", 142, {kTidOrZeroSelf, kValue}, ResultKind::kPlain, kTrace},
+    {"sched_getparam", 143, {kTidOrZeroSelf, kValue}, ResultKind::kPlain, kTrace},
+    {"sched_setscheduler", 144, {kTidOrZeroSelf, kValue, kValue}, ResultKind::kPlain, kTrace},
+    {"sched_getscheduler", 145, {kTidOrZeroSelf}, ResultKind::kPlain, kTrace},
+    {"sched_rr_get_interval", 148, {kTidOrZeroSelf, kValue}, ResultKind::kPlain, kTrace},
+    {"sched_setaffinity", 203, {kTidOrZeroSelf, kValue, kValue}, ResultKind::kPlain, kTrace},
+    {"sched_getaffinity", 204, {kTidOrZeroSelf, kValue, kValue}, ResultKind::kPlain, kTrace},
+    {"sched_setattr", 314, {kTidOrZeroSelf, kValue, kValue}, ResultKind::kPlain, kTrace},
+    {"sched_getattr", 315, {kTidOrZeroSelf, kValue, kValue, kValue}, ResultKind::kPlain, kTrace},
+    {"getpriority", 140, {kValue, kPrioWho}, ResultKind::kPlain, kTrace},
+    {"setpriority", 141, {kValue, kPrioWho, kValue}, ResultKind::kPlain, kTrace},
+    {"ioprio_get", 252, {kValue, kIoprioWho}, ResultKind::kPlain, kTrace},
+    {"ioprio_set", 251, {kValue, kIoprioWho, kValue}, ResultKind::kPlain, kTrace},
+    {"prlimit64", 302, {kPidOrZeroSelf, kValue, kValue, kValue}, ResultKind::kPlain, kTrace},
+    {"get_robust_list", 274, {kTidOrZeroSelf, kValue, kValue}, ResultKind::kPlain, kTrace},
+    {"migrate_pages", 256, {kPidOrZeroSelf, kValue, kValue, kValue}, ResultKind::kPlain, kTrace},
+    {"move_pages",
+     279,
+     {kPidOrZeroSelf, kValue, kValue, kValue, kValue, kValue},
+     ResultKind::kPlain,
+     kTrace},
+    {"process_vm_readv",
+     310,
+     {kPidOrZeroSelf, kValue, kValue, kValue, kValue, kValue},
+     ResultKind::kPlain,
+     kTrace},
+    {"process_vm_writev",
+     311,
+     {kPidOrZeroSelf, kValue, kValue, kValue, kValue, kValue},
+     ResultKind::kPlain,
+     kTrace},
+    {"kcmp",
+     312,
+     {kPidOrZeroSelf, kPidOrZeroSelf, kValue, kValue, kValue},
+     ResultKind::kPlain,
+     kTrace},
+    {"ptrace", 101, {kValue, kTid, kValue, kValue}, ResultKind::kPlain, kTrace},
+    {"perf_event_open",
+     298,
+     {kValue, kPerfTarget, kValue, kValue, kValue},
+     ResultKind::kPlain,
+     kTrace},
+
     // io_uring runs its operations without a seccomp check on each one (IORING_OP_WAITID and
     // others would bypass translation). ENOSYS makes liburing users fall back to plain syscalls,
     // as on a kernel built without io_uring.
-    {"io_uring_setup", 425, {kValue, kValue}, kNone, kRefuse, ENOSYS},
+    {"io_uring_setup", 425, {kValue, kValue}, ResultKind::kPlain, kRefuse, ENOSYS},
 };
 
 }  // namespace
@@ -31,15 +105,24 @@ std::span<const SyscallRow> syscall_table() {
 }
 
 const SyscallRow* find_syscall(int nr_x86_64) {
-  for (const SyscallRow& row : kTable)
-    if (row.nr_x86_64 == nr_x86_64) return &row;
-  return nullptr;
+  // The engines look a row up on every intercepted call: index by number once.
+  static const auto by_number = [] {
+    std::array<const SyscallRow*, 512> index{};
+    for (const SyscallRow& row : kTable) index[row.nr_x86_64] = &row;
+    return index;
+  }();
+  if (nr_x86_64 < 0 || nr_x86_64 >= static_cast<int>(by_number.size())) return nullptr;
+  return by_number[nr_x86_64];
 }
 
 const SyscallRow* find_syscall(std::string_view name) {
   for (const SyscallRow& row : kTable)
     if (row.name == name) return &row;
   return nullptr;
+}
+
+std::uint16_t row_index(const SyscallRow& row) {
+  return static_cast<std::uint16_t>(&row - kTable);
 }
 
 }  // namespace vpidbox

@@ -12,22 +12,40 @@ namespace vpidbox {
 
 enum class ArgKind : std::uint8_t {
   kUnused,
-  kPidOrZeroSelf,  // a pid (a tid is accepted); 0 means the caller
-  kValue,          // an argument shown but not translated
+  kValue,          // shown by --trace, not translated
+  kPidOrZeroSelf,  // a process (a tid is accepted); 0 means the caller; ESRCH outside
+  kTid,            // a thread: a virtual tid, or a real tid of the caller's own thread group
+  kTidOrZeroSelf,  // the same, 0 meaning the calling thread
+  kTgid,           // a process id, > 0; ESRCH outside
+  kKillTarget,     // kill(): > 0 a process, 0 own group, -1 everything, < -1 a process group
+  kWaitTarget,     // wait4(): > 0 a child, 0 own group, -1 any, < -1 a group; ECHILD outside
+  kWaitidId,       // waitid()'s id, read with the idtype in arg 0
+  kSetpgidGroup,   // setpgid()'s pgid: 0 means the target's own pid; EPERM outside
+  kPrioWho,        // getpriority()/setpriority()'s who, read with `which` in arg 0
+  kIoprioWho,      // ioprio_get()/ioprio_set()'s who, read with `which` in arg 0
+  kPidfdTarget,    // pidfd_open()'s pid: a process, or a thread with PIDFD_THREAD (arg 1)
+  kPerfTarget,     // perf_event_open()'s pid: a thread, 0 self, -1 any task on the cpu
 };
 
 enum class ResultKind : std::uint8_t {
-  kNone,  // errno or 0
-  kTgid,  // a process id
-  kTid,   // a thread id
-  kPpid,  // a parent's process id, 0 when the parent is outside
-  kPgid,  // a process-group id, 0 when its leader is outside
-  kSid,   // a session id, 0 when its leader is outside
+  kPlain,       // errno or a value that is not a pid
+  kCallerTgid,  // a process id (getpid)
+  kCallerTid,   // a thread id (gettid)
+  kParent,      // a parent's process id, 0 when the parent is outside
+  kGroup,       // a process-group id, 0 when its leader is outside
+  kSession,     // a session id, 0 when its leader is outside
+  kReapedPid,   // wait4(): the pid of a child that may just have been reaped; 0 (WNOHANG) stays
 };
 
-// How a syscall is served. kUnotify: answered by the supervisor in one round trip (pure
-// queries). kRefuse: answered with `refuse_errno` by the filter itself, no round trip.
-enum class Route : std::uint8_t { kUnotify, kRefuse };
+// Where the kernel writes a siginfo whose si_pid must be translated at syscall exit.
+enum class SiginfoOut : std::uint8_t { kNoSiginfo, kArg1, kArg2 };
+
+// How a syscall is served.
+//  kUnotify: a pure query, answered by the supervisor in one unotify round trip.
+//  kTrace:   the kernel must run it in the caller's context with translated arguments, and/or
+//            its result must be rewritten: a ptrace stop through SECCOMP_RET_TRACE.
+//  kRefuse:  answered with `refuse_errno` by the filter itself, no round trip.
+enum class Route : std::uint8_t { kUnotify, kTrace, kRefuse };
 
 struct SyscallRow {
   std::string_view name;
@@ -36,16 +54,23 @@ struct SyscallRow {
   ResultKind result;
   Route route;
   int refuse_errno = 0;
+  SiginfoOut siginfo_out = SiginfoOut::kNoSiginfo;
 
   int arg_count() const {
     int n = 0;
     while (n < 6 && args[n] != ArgKind::kUnused) ++n;
     return n;
   }
+  // Whether the ptrace route must stop again at syscall exit to rewrite the result.
+  bool needs_exit_stop() const {
+    return result != ResultKind::kPlain || siginfo_out != SiginfoOut::kNoSiginfo;
+  }
 };
 
 std::span<const SyscallRow> syscall_table();
 const SyscallRow* find_syscall(int nr_x86_64);
 const SyscallRow* find_syscall(std::string_view name);
+// Index of a row in syscall_table(): the SECCOMP_RET_TRACE data that names it.
+std::uint16_t row_index(const SyscallRow& row);
 
 }  // namespace vpidbox

@@ -16,7 +16,7 @@ TEST_CASE("init ignores signals it has no handler for, from inside and outside")
 
 TEST_CASE("init still dies of its own faults and stops on SIGSTOP from outside") {
   CHECK(init_receives({SIGSEGV, SEGV_MAPERR, true}, false));
-  CHECK(init_receives({SIGSEGV, SI_KERNEL, true}, false));  // a general protection fault
+  CHECK(init_receives({SIGSEGV, SI_KERNEL, true}, false));      // a general protection fault
   CHECK_FALSE(init_receives({SIGSEGV, SI_USER, true}, false));  // kill -SEGV 1 from inside
   CHECK(init_receives({SIGSTOP, SI_USER, false}, false));
   CHECK_FALSE(init_receives({SIGSTOP, SI_USER, true}, false));
@@ -28,7 +28,10 @@ TEST_CASE("si_pid reads as the sender's virtual pid, or 0 from outside") {
   table.add_task(700, 700);
   table.add_task(705, 705);
   CHECK(virtual_si_pid(SIGUSR1, SI_USER, 705, table) == 2);
-  CHECK(virtual_si_pid(SIGUSR1, SI_QUEUE, 123, table) == 0);
+  CHECK(virtual_si_pid(SIGUSR1, SI_TKILL, 700, table) == 1);
+  CHECK(virtual_si_pid(SIGUSR1, SI_USER, 123, table) == 0);  // a sender outside the box
+  // sigqueue()'s si_pid is what the sender wrote: in the box, already a virtual number.
+  CHECK_FALSE(virtual_si_pid(SIGUSR1, SI_QUEUE, 2, table).has_value());
   CHECK(virtual_si_pid(SIGCHLD, CLD_EXITED, 705, table) == 2);
   CHECK_FALSE(virtual_si_pid(SIGSEGV, SEGV_MAPERR, 0, table).has_value());
   CHECK_FALSE(virtual_si_pid(SIGINT, SI_KERNEL, 0, table).has_value());

@@ -1,0 +1,111 @@
+// The supervisor's state for one box, shared by the lifecycle loop (session.cc) and the ptrace
+// route (ptrace_route.cc). Internal to the supervisor.
+#pragma once
+
+#include <sys/signalfd.h>
+#include <sys/types.h>
+
+#include <array>
+#include <csignal>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "supervisor/kernel_facts.h"
+#include "supervisor/session.h"
+#include "supervisor/trace_log.h"
+#include "supervisor/unique_fd.h"
+#include "supervisor/unotify_channel.h"
+#include "translate/process_table.h"
+#include "translate/rules.h"
+#include "translate/signal_rules.h"
+
+namespace vpidbox {
+
+// What a task's next syscall-exit stop must rewrite.
+struct PendingExit {
+  const SyscallRow* row = nullptr;  // nullptr: the result of fork/vfork/clone (a child's number)
+  std::array<std::uint64_t, 6> args{};
+};
+
+struct TracedTask {
+  UniqueFd pidfd;  // held for thread-group leaders
+  bool started = false;
+  std::optional<PendingExit> exit;
+};
+
+// A signal the supervisor sent for kill(-1) on behalf of a box process: the receiver must see
+// that process as the sender.
+struct EmulatedSender {
+  Pid vpid = 0;
+  uid_t uid = 0;
+};
+
+class BoxSession {
+ public:
+  explicit BoxSession(const RunOptions& options);
+  int run();
+
+ private:
+  // session.cc: set-up, the event loop, lifecycle.
+  static Pid read_pid_max();
+  bool set_up();
+  void loop();
+  bool finished() const { return init_status_.has_value() && no_children_; }
+  void on_signalfd();
+  void on_control_signal(const signalfd_siginfo& info);
+  void drain_children();
+  void on_stop(pid_t tid, int status);
+  void on_exit(pid_t tid, int status);
+  void on_unotify();
+  void on_launch_channel();
+  void on_kill_after_timer();
+  void register_task(pid_t tid);
+  void forget_if_reaped(pid_t tid);
+  void sweep_reaped();
+  std::set<Pid> group_ids_in_use() const;
+  void kill_box();
+  void begin_teardown();
+  int leader_pidfd(Pid tgid) const;
+  void watch(int fd);
+  void unwatch(int fd);
+  void resume(pid_t tid, int signo = 0);
+
+  // ptrace_route.cc: the ptrace route.
+  void on_fork_event(pid_t tid);
+  void on_exec_event(pid_t tid);
+  void on_seccomp_stop(pid_t tid);
+  void on_syscall_exit(pid_t tid);
+  void on_signal_delivery(pid_t tid, int signo);
+  void rewrite_siginfo_at(pid_t tid, std::uint64_t address);
+  std::int64_t signal_whole_box(pid_t caller, int signo);
+
+  const RunOptions& options_;
+  ProcessTable table_;
+  SystemKernelView kernel_;
+  std::map<Pid, TracedTask> traced_;
+  std::map<std::pair<Pid, int>, EmulatedSender> emulated_senders_;
+  TraceLog trace_;
+  ForwardPolicy forward_policy_;
+  pid_t supervisor_pid_ = 0;
+
+  sigset_t original_mask_{};
+  UniqueFd epoll_;
+  UniqueFd signal_fd_;
+  UniqueFd kill_after_timer_;
+  UniqueFd launch_channel_;
+  std::optional<UnotifyChannel> unotify_;
+
+  pid_t init_pid_ = -1;
+  std::optional<int> init_status_;
+  std::string exec_error_;
+  bool tearing_down_ = false;
+  bool no_children_ = false;
+};
+
+// Caught-signal mask of a process, from /proc/<pid>/status (SigCgt).
+bool has_handler(Pid real_tgid, int signo);
+
+}  // namespace vpidbox

@@ -1,0 +1,226 @@
+// The ptrace route: calls the kernel must run in the caller's context with translated
+// arguments, results to rewrite at syscall exit, and the siginfo a signal is delivered with.
+#include <fcntl.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstdio>
+#include <cstring>
+
+#include "supervisor/box_session.h"
+#include "supervisor/kernel_abi.h"
+#include "supervisor/tracee.h"
+#include "translate/invariant.h"
+
+namespace vpidbox {
+namespace {
+
+constexpr int kCapKill = 5;
+
+struct Creds {
+  uid_t ruid = 0, euid = 0, suid = 0;
+  bool cap_kill = false;
+  bool ok = false;
+};
+
+Creds read_creds(Pid tid) {
+  char path[64];
+  std::snprintf(path, sizeof(path), "/proc/%d/status", tid);
+  UniqueFd fd(::open(path, O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return {};
+  char buf[4096];
+  ssize_t n = ::read(fd.get(), buf, sizeof(buf) - 1);
+  if (n <= 0) return {};
+  buf[n] = 0;
+  Creds c;
+  const char* uid = std::strstr(buf, "\nUid:");
+  const char* cap = std::strstr(buf, "\nCapEff:");
+  if (!uid || !cap) return {};
+  if (std::sscanf(uid + 5, "%u %u %u", &c.ruid, &c.euid, &c.suid) != 3) return {};
+  c.cap_kill = (std::strtoull(cap + 8, nullptr, 16) >> kCapKill) & 1;
+  c.ok = true;
+  return c;
+}
+
+// kernel/signal.c kill_ok_by_cred(), for one user namespace.
+bool may_signal(const Creds& sender, const Creds& target) {
+  return sender.cap_kill || sender.euid == target.suid || sender.euid == target.ruid ||
+         sender.ruid == target.suid || sender.ruid == target.ruid;
+}
+
+std::int64_t outcome_register(const Outcome& outcome) {
+  if (const auto* v = std::get_if<ReturnValue>(&outcome)) return v->value;
+  return -std::get<ReturnErrno>(outcome).error;
+}
+
+}  // namespace
+
+void BoxSession::on_fork_event(pid_t tid) {
+  unsigned long child = 0;
+  if (::ptrace(PTRACE_GETEVENTMSG, tid, 0, &child) == 0 &&
+      !traced_.contains(static_cast<Pid>(child)))
+    register_task(static_cast<pid_t>(child));
+  // The parent's fork returns the child's real number: stop it once more at syscall exit (no
+  // trap at syscall entry is needed for that) and hand it the virtual one.
+  traced_[tid].exit = PendingExit{};
+  ::ptrace(PTRACE_SYSCALL, tid, 0, 0);
+}
+
+void BoxSession::on_exec_event(pid_t tid) {
+  unsigned long former = 0;
+  if (::ptrace(PTRACE_GETEVENTMSG, tid, 0, &former) == 0 && static_cast<pid_t>(former) != tid) {
+    // A non-leader thread called execve: it now has the leader's tid, its own is released.
+    table_.exec_by_thread(static_cast<Pid>(former), tid);
+    traced_.erase(static_cast<Pid>(former));
+  }
+  resume(tid);
+}
+
+void BoxSession::on_seccomp_stop(pid_t tid) {
+  user_regs_struct regs;
+  if (!tracee::get_regs(tid, regs)) return;
+  Call call;
+  call.real_tid = tid;
+  call.row = find_syscall(static_cast<int>(regs.orig_rax));
+  VPIDBOX_INVARIANT(call.row != nullptr, "SECCOMP_RET_TRACE for a syscall outside the table");
+  call.args = tracee::syscall_args(regs);
+  EntryDecision decision = decide_entry(call, table_, kernel_);
+  if (decision.signal_whole_box)
+    decision.outcome = ReturnValue{signal_whole_box(tid, static_cast<int>(call.args[1]))};
+  if (auto* v = std::get_if<ReturnValue>(&decision.outcome); v && v->value < 0)
+    decision.outcome = ReturnErrno{static_cast<int>(-v->value)};
+
+  if (trace_.enabled() && !decision.stop_at_exit) {
+    const Task* task = table_.task(tid);
+    trace_.write(task ? task->vtid : 0, call, decision.outcome);
+  }
+  if (!std::holds_alternative<Continue>(decision.outcome)) {
+    // Skip the syscall: number -1, and the answer in the return register.
+    regs.orig_rax = static_cast<unsigned long long>(-1);
+    regs.rax = static_cast<unsigned long long>(outcome_register(decision.outcome));
+    tracee::set_regs(tid, regs);
+    return resume(tid);
+  }
+  if (decision.args_changed) {
+    tracee::set_syscall_args(regs, decision.args);
+    tracee::set_regs(tid, regs);
+  }
+  if (!decision.stop_at_exit) return resume(tid);
+  traced_[tid].exit = PendingExit{call.row, call.args};
+  ::ptrace(PTRACE_SYSCALL, tid, 0, 0);
+}
+
+void BoxSession::on_syscall_exit(pid_t tid) {
+  auto it = traced_.find(tid);
+  if (it == traced_.end() || !it->second.exit) return resume(tid);
+  const PendingExit pending = *it->second.exit;
+  it->second.exit.reset();
+  std::int64_t result = 0;
+  if (!tracee::get_result(tid, result)) return;
+
+  if (!pending.row) {
+    // fork, vfork or clone: the child was registered at the event.
+    if (result > 0)
+      tracee::set_result(tid, table_.to_virtual(static_cast<Pid>(result)).value_or(0));
+    return resume(tid);
+  }
+  std::int64_t shown = result;
+  if (pending.row->result != ResultKind::kPlain) {
+    shown = translate_result(*pending.row, result, table_);
+    if (shown != result) tracee::set_result(tid, shown);
+  }
+  if (pending.row->siginfo_out != SiginfoOut::kNoSiginfo && result >= 0) {
+    const std::uint64_t address =
+        pending.args[pending.row->siginfo_out == SiginfoOut::kArg1 ? 1 : 2];
+    if (address) rewrite_siginfo_at(tid, address);
+  }
+  if (trace_.enabled()) {
+    const Task* task = table_.task(tid);
+    Call call{tid, pending.row, pending.args};
+    trace_.write(
+        task ? task->vtid : 0, call,
+        shown < 0 ? Outcome{ReturnErrno{static_cast<int>(-shown)}} : Outcome{ReturnValue{shown}});
+  }
+  if (pending.row->result == ResultKind::kReapedPid && result > 0)
+    forget_if_reaped(static_cast<pid_t>(result));
+  resume(tid);
+}
+
+void BoxSession::rewrite_siginfo_at(pid_t tid, std::uint64_t address) {
+  siginfo_t info;
+  if (!tracee::read_memory(tid, address, &info, sizeof(info))) return;  // EFAULT: a value
+  const Pid real = info.si_pid;
+  std::optional<Pid> shown = virtual_si_pid(info.si_signo, info.si_code, real, table_);
+  if (!shown || *shown == real) return;
+  const Pid value = *shown;
+  tracee::write_memory(tid, address + offsetof(siginfo_t, si_pid), &value, sizeof(value));
+  // waitid() may just have reaped the child it reports.
+  if (info.si_signo == SIGCHLD) forget_if_reaped(real);
+}
+
+void BoxSession::on_signal_delivery(pid_t tid, int signo) {
+  siginfo_t info{};
+  if (::ptrace(PTRACE_GETSIGINFO, tid, 0, &info) != 0) return;  // it died
+  const Task* task = table_.task(tid);
+  const bool is_init = task && task->real_tgid == init_pid_;
+  bool changed = false;
+  bool sender_in_box = true;
+  if (info.si_code == SI_USER && info.si_pid == supervisor_pid_) {
+    // Sent by the supervisor: forwarded from outside, or kill(-1) emulated for a box process.
+    sender_in_box = false;
+    if (task) {
+      auto sender = emulated_senders_.find({task->real_tgid, signo});
+      if (sender != emulated_senders_.end()) {
+        info.si_pid = sender->second.vpid;
+        info.si_uid = sender->second.uid;
+        sender_in_box = true;
+        emulated_senders_.erase(sender);
+      } else {
+        info.si_pid = 0;
+      }
+    }
+    changed = true;
+  } else if (std::optional<Pid> shown = virtual_si_pid(signo, info.si_code, info.si_pid, table_)) {
+    sender_in_box = *shown != 0;
+    changed = *shown != info.si_pid;
+    info.si_pid = *shown;
+  }
+  if (is_init && !init_receives({signo, info.si_code, sender_in_box}, has_handler(tid, signo)))
+    return resume(tid);
+  if (changed) ::ptrace(PTRACE_SETSIGINFO, tid, 0, &info);
+  resume(tid, signo);
+}
+
+std::int64_t BoxSession::signal_whole_box(pid_t caller, int signo) {
+  // kill(-1) from inside a pid namespace reaches every process of the namespace except init and
+  // the caller's own thread group (kernel/signal.c kill_something_info); the host's processes
+  // must not be touched, so the supervisor sends the signals itself, and the receivers' si_pid is
+  // set to the caller at their delivery stops.
+  const Task* me = table_.task(caller);
+  const Creds sender = read_creds(caller);
+  if (!me || !sender.ok) return -ESRCH;
+  const Pid me_vpid = table_.virtual_tgid(caller).value_or(0);
+  int count = 0;
+  std::int64_t result = 0;
+  for (auto& [tid, traced] : traced_) {
+    const Task* task = table_.task(tid);
+    if (!task || task->real_tgid != tid || tid == init_pid_ || tid == me->real_tgid) continue;
+    ++count;
+    const Creds target = read_creds(tid);
+    if (target.ok && !may_signal(sender, target)) continue;  // EPERM does not count, as in kill()
+    if (signo == 0) {
+      result = 0;
+      continue;
+    }
+    // SIGKILL has no delivery stop at which to name the sender.
+    if (signo != SIGKILL) emulated_senders_[{tid, signo}] = EmulatedSender{me_vpid, sender.ruid};
+    const int rc = abi::pidfd_send_signal(traced.pidfd.get(), signo, nullptr, 0);
+    result = rc == 0 ? 0 : -errno;
+  }
+  return count ? result : -ESRCH;
+}
+
+}  // namespace vpidbox

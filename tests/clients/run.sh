@@ -1,0 +1,542 @@
+#!/usr/bin/env bash
+# Real-client tests: shells, interpreters and the vpidbox command line, each asserting something a
+# user would notice. Where possible a test is differential: the same command runs as init of a
+# kernel pid namespace (unshare --pid --fork --mount-proc, the oracle) and must behave the same.
+#
+#   run.sh VPIDBOX_BINARY [TEST...]
+#
+# Prints "ok NAME" or "FAIL NAME" with the reasons, then "N passed, M failed"; exits 1 on a
+# failure. Every wait is bounded; every process this script starts is either waited for or
+# SIGKILLed by its pid.
+# shellcheck disable=SC2016  # the $ in single-quoted scripts is for the shell in the box
+# shellcheck disable=SC2015  # "check && check || fail_because" is meant as written
+set -u
+
+# Safety first: everything this script starts lives in a pid namespace of its own, so that a
+# leaked daemon or a misdirected kill cannot reach the machine, and /proc shows only our own
+# processes (which the leak checks rely on). --kill-child tears it all down if this runner dies.
+if [ -z "${VPIDBOX_SAFETY_NS:-}" ]; then
+  userns=()
+  [ "$(id -u)" = 0 ] || userns=(--user --map-root-user)
+  exec unshare "${userns[@]}" --pid --fork --mount-proc --kill-child \
+    env VPIDBOX_SAFETY_NS=1 "$0" "$@"
+fi
+
+if [ $# -lt 1 ]; then
+  echo "usage: $0 VPIDBOX_BINARY [TEST...]" >&2
+  exit 2
+fi
+V=$1
+shift
+[[ $V == /* ]] || V=$PWD/$V
+
+ulimit -c 0
+work=$(mktemp -d "${TMPDIR:-/tmp}/vpidbox-clients.XXXXXX") || exit 2
+# VPIDBOX_TEST_KEEP=1 keeps the outputs of every run for inspection.
+if [ -n "${VPIDBOX_TEST_KEEP:-}" ]; then
+  echo "outputs kept in $work"
+else
+  trap 'rm -rf "$work"' EXIT
+fi
+per_run_timeout=20
+oracle=(unshare --pid --fork --mount-proc)
+oracle_bg=(unshare --pid --fork --mount-proc --kill-child)
+
+# The interpreter itself, not a version-manager shim (a shim would work, only slower).
+PYTHON=$(command -v python3 2>/dev/null) && PYTHON=$("$PYTHON" -c 'import sys; print(sys.executable)')
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+reasons=()
+fail_because() { reasons+=("$*"); }
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# True while process $1 exists and is not a zombie.
+alive() {
+  local line
+  { read -r line <"/proc/$1/stat"; } 2>/dev/null || return 1
+  line=${line##*) }
+  [ "${line%% *}" != Z ]
+}
+
+# Waits up to $2 seconds for process $1 to end. True if it did.
+wait_gone() {
+  local end=$(($(now_ms) + ${2%.*} * 1000))
+  while alive "$1"; do
+    [ "$(now_ms)" -ge "$end" ] && return 1
+    sleep 0.02
+  done
+}
+
+# Reaps our child $1 (which must have ended) and prints its status.
+reap() {
+  local st
+  { wait "$1"; } 2>/dev/null
+  st=$?
+  echo "$st"
+}
+
+# Ends our background child $1 if it is still running, and reaps it.
+finish() {
+  alive "$1" && kill -KILL "$1" 2>/dev/null
+  reap "$1" >/dev/null
+}
+
+children_of() {
+  local parent=$1 f line ppid
+  for f in /proc/[0-9]*/stat; do
+    { read -r line <"$f"; } 2>/dev/null || continue
+    read -r _ ppid _ <<<"${line##*) }"
+    if [ "$ppid" = "$parent" ]; then
+      f=${f#/proc/}
+      echo "${f%/stat}"
+    fi
+  done
+}
+
+# Waits up to $3 seconds for a child of $1 whose command name is $2; prints its pid.
+wait_child_named() {
+  local end=$(($(now_ms) + $3 * 1000)) c comm
+  while [ "$(now_ms)" -lt "$end" ]; do
+    for c in $(children_of "$1"); do
+      comm=$(cat "/proc/$c/comm" 2>/dev/null) || continue
+      [ "$comm" = "$2" ] && { echo "$c"; return 0; }
+    done
+    sleep 0.02
+  done
+  return 1
+}
+
+# Waits up to $3 seconds for a line matching the regex $2 in file $1.
+wait_line() {
+  local end=$(($(now_ms) + $3 * 1000))
+  until grep -qE "$2" "$1" 2>/dev/null; do
+    [ "$(now_ms)" -ge "$end" ] && return 1
+    sleep 0.02
+  done
+}
+
+# Waits up to $2 seconds for a process whose command line matches the glob $1.
+wait_line_proc() {
+  local end=$(($(now_ms) + $2 * 1000))
+  until [ -n "$(procs_matching "$1")" ]; do
+    [ "$(now_ms)" -ge "$end" ] && return 1
+    sleep 0.02
+  done
+}
+
+# Prints the pids (not zombies) whose command line, arguments joined by spaces, matches the glob
+# $1 (e.g. '*300.123*', or 'sleep 301.5' for exactly that command).
+procs_matching() {
+  local d cmd
+  for d in /proc/[0-9]*; do
+    cmd=$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null) || continue
+    cmd=${cmd% }
+    # shellcheck disable=SC2053  # $1 is a glob on purpose
+    [[ -n $cmd && $cmd == $1 ]] && echo "${d#/proc/}"
+  done
+}
+
+# Fails the test if a process whose command line contains $1 exists; SIGKILLs such leftovers
+# (they descend from this runner) so that later tests start clean.
+expect_no_process() {
+  local left
+  left=$(procs_matching "*$1*" | tr '\n' ' ')
+  if [ -n "$left" ]; then
+    fail_because "$2: process(es) with '$1' still running: pids $left"
+    for p in $left; do kill -KILL "$p" 2>/dev/null; done
+  fi
+}
+
+# box OUT CMD...: runs CMD in a box, bounded; stdout to OUT, stderr to OUT.err; prints status.
+box() {
+  local out=$1
+  shift
+  timeout -k 2 "$per_run_timeout" "$V" run -- "$@" >"$out" 2>"$out.err" </dev/null
+  echo $?
+}
+
+# oracle OUT CMD...: the same as init of a kernel pid namespace.
+oracle() {
+  local out=$1
+  shift
+  timeout -k 2 "$per_run_timeout" "${oracle[@]}" "$@" >"$out" 2>"$out.err" </dev/null
+  echo $?
+}
+
+# Runs CMD both ways; fails unless stdout and exit status agree. Optional: EXPECT_OUT and
+# EXPECT_STATUS (variables) must also match, so that an oracle surprise is noticed too.
+differential() {
+  local o b so sb
+  o=$work/$name.oracle
+  b=$work/$name.box
+  so=$(oracle "$o" "$@")
+  sb=$(box "$b" "$@")
+  if ! cmp -s "$o" "$b" || [ "$so" != "$sb" ]; then
+    fail_because "oracle and box differ (oracle status $so, box status $sb):"
+    while IFS= read -r l; do fail_because "  $l"; done < <(diff -u --label oracle --label box "$o" "$b")
+    [ -s "$b.err" ] && fail_because "box stderr: $(head -c 600 "$b.err")"
+  fi
+  if [ -n "${EXPECT_OUT+x}" ] && [ "$(cat "$b")" != "$EXPECT_OUT" ]; then
+    fail_because "box stdout '$(cat "$b")', expected '$EXPECT_OUT'"
+  fi
+  if [ -n "${EXPECT_STATUS+x}" ] && [ "$sb" != "$EXPECT_STATUS" ]; then
+    fail_because "box exit status $sb, expected $EXPECT_STATUS"
+  fi
+}
+
+# cli_error STATUS ARGS...: vpidbox ARGS must exit STATUS with exactly one line on stderr and
+# nothing on stdout.
+cli_error() {
+  local want=$1 st lines
+  shift
+  timeout 10 "$V" "$@" >"$work/cli.out" 2>"$work/cli.err" </dev/null
+  st=$?
+  lines=$(wc -l <"$work/cli.err")
+  [ "$st" = "$want" ] || fail_because "vpidbox $*: exit status $st, expected $want"
+  [ "$lines" = 1 ] || fail_because "vpidbox $*: $lines lines on stderr, expected 1: $(head -c 400 "$work/cli.err")"
+  [ -s "$work/cli.out" ] && fail_because "vpidbox $*: unexpected stdout: $(head -c 200 "$work/cli.out")"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Tests. Each is a function t_NAME that calls fail_because for every problem it finds.
+
+# The shell's own $$ and $PPID, as a script inside a container would print them.
+t_sh_pid_ppid() {
+  EXPECT_OUT="1 0" EXPECT_STATUS=0 differential sh -c 'echo $$ $PPID'
+}
+
+# bash: $$, $BASHPID in the shell, in a subshell (pid 2) and in a command substitution running
+# a child sh (pid 3, parent 1).
+t_bash_pids() {
+  EXPECT_OUT=$'1 1 0\n2 0\n3 1' EXPECT_STATUS=0 differential bash -c \
+    'echo $$ $BASHPID $PPID; (echo $BASHPID $PPID); echo $(sh -c "echo \$\$ \$PPID")'
+}
+
+# Interpreters ask the kernel directly (Python: getpid/getppid/getpgrp/getpgid/getsid).
+t_python_ids() {
+  [ -n "$PYTHON" ] || { fail_because "python3 not found"; return; }
+  EXPECT_OUT="1 0 0 0 0" EXPECT_STATUS=0 differential "$PYTHON" -c \
+    'import os; print(os.getpid(), os.getppid(), os.getpgrp(), os.getpgid(0), os.getsid(0))'
+}
+
+t_perl_ids() {
+  EXPECT_OUT="1 0 0" EXPECT_STATUS=0 differential perl -e \
+    'print "$$ ", getppid(), " ", getpgrp(), "\n"'
+}
+
+# After setsid (util-linux setsid(1) execs the command in a new session), the new session and
+# group are numbered by the caller's pid.
+t_setsid_ids() {
+  [ -n "$PYTHON" ] || { fail_because "python3 not found"; return; }
+  EXPECT_OUT="1 1 1" EXPECT_STATUS=0 differential setsid "$PYTHON" -c \
+    'import os; print(os.getpid(), os.getpgrp(), os.getsid(0))'
+}
+
+# Arguments, environment, stdin and stdout pass through untouched.
+t_passthrough() {
+  local out
+  out=$(printf 'line one\nline two\n' | VPIDBOX_TEST_VAR='x y' timeout 10 "$V" run -- \
+    sh -c 'printf "%s|" "$1" "$2" "$VPIDBOX_TEST_VAR"; cat' sh 'a b' '' 2>"$work/pt.err")
+  [ "$out" = $'a b||x y|line one\nline two' ] ||
+    fail_because "got '$out', expected 'a b||x y|' and the two stdin lines"
+}
+
+# The box's exit status is init's exit code.
+t_exit_code() {
+  EXPECT_OUT="" EXPECT_STATUS=7 differential bash -c 'exit 7'
+}
+
+# A fatal synchronous signal kills even an init (SIGSEGV): status 128+11.
+t_exit_by_segv() {
+  [ -n "$PYTHON" ] || { fail_because "python3 not found"; return; }
+  EXPECT_STATUS=139 differential sh -c \
+    "ulimit -c 0; exec '$PYTHON' -c 'import ctypes; ctypes.string_at(0)'"
+}
+
+# SIGTERM sent to vpidbox reaches an init with a handler; the handler's exit code is the box's.
+t_forward_term_handler() {
+  [ -n "$PYTHON" ] || { fail_because "python3 not found"; return; }
+  local script='
+import signal, sys, time
+def on_term(sig, frame):
+    print("got TERM", flush=True)
+    sys.exit(3)
+signal.signal(signal.SIGTERM, on_term)
+print("ready", flush=True)
+time.sleep(30)
+print("not reached", flush=True)'
+  local mode pid target st out
+  for mode in oracle box; do
+    out=$work/fwd.$mode
+    if [ $mode = oracle ]; then
+      "${oracle_bg[@]}" "$PYTHON" -c "$script" >"$out" 2>"$out.err" </dev/null &
+    else
+      "$V" run -- "$PYTHON" -c "$script" >"$out" 2>"$out.err" </dev/null &
+    fi
+    pid=$!
+    if ! wait_line "$out" '^ready$' 10; then
+      fail_because "$mode: no 'ready' within 10 s"
+      finish "$pid"
+      continue
+    fi
+    target=$pid
+    [ $mode = oracle ] && target=$(children_of "$pid" | head -n1)
+    kill -TERM "$target"
+    if ! wait_gone "$pid" 5; then
+      fail_because "$mode: still running 5 s after SIGTERM"
+      finish "$pid"
+      continue
+    fi
+    st=$(reap "$pid")
+    [ "$st" = 3 ] || fail_because "$mode: exit status $st, expected 3 ($(head -c 300 "$out.err"))"
+    [ "$(cat "$out")" = $'ready\ngot TERM' ] || fail_because "$mode: stdout '$(cat "$out")'"
+  done
+}
+
+# An init without a handler ignores one SIGINT/SIGTERM from outside (as a namespace init does);
+# a second one within 5 s makes vpidbox kill the box: status 137.
+signal_twice() {
+  local sig=$1 pid init st t0 t1
+  # The premise, on the oracle: the signal is discarded, the namespace init keeps running.
+  "${oracle_bg[@]}" sleep 30 >/dev/null 2>&1 </dev/null &
+  pid=$!
+  if init=$(wait_child_named "$pid" sleep 5); then
+    kill -s "$sig" "$init"
+    sleep 1
+    alive "$init" || fail_because "oracle: namespace init died of one SIG$sig (premise broken)"
+  else
+    fail_because "oracle: init did not start"
+  fi
+  finish "$pid"
+
+  "$V" run -- sleep 30 >"$work/twice.out" 2>"$work/twice.err" </dev/null &
+  pid=$!
+  if ! wait_child_named "$pid" sleep 5 >/dev/null; then
+    fail_because "box: init (sleep) did not start within 5 s"
+    finish "$pid"
+    return
+  fi
+  kill -s "$sig" "$pid"
+  sleep 1
+  if ! alive "$pid"; then
+    fail_because "box: one SIG$sig ended the box (status $(reap "$pid")), expected it to be ignored"
+    return
+  fi
+  t0=$(now_ms)
+  kill -s "$sig" "$pid"
+  if ! wait_gone "$pid" 4; then
+    fail_because "box: still running 4 s after the second SIG$sig"
+    finish "$pid"
+    return
+  fi
+  t1=$(now_ms)
+  st=$(reap "$pid")
+  [ "$st" = 137 ] || fail_because "box: exit status $st after the second SIG$sig, expected 137"
+  [ $((t1 - t0)) -lt 2000 ] || fail_because "box: took $((t1 - t0)) ms to die after the second SIG$sig"
+  expect_no_process "sleep 30" "box"
+}
+t_term_twice_kills() { signal_twice TERM; }
+t_int_twice_kills() { signal_twice INT; }
+
+# --kill-after=D: the box is killed D after the first forwarded signal (status 137).
+kill_after() {
+  local spec=$1 min_ms=$2 max_ms=$3 pid st t0 t1
+  "$V" run --kill-after="$spec" -- sleep 30 >"$work/ka.out" 2>"$work/ka.err" </dev/null &
+  pid=$!
+  if ! wait_child_named "$pid" sleep 5 >/dev/null; then
+    fail_because "--kill-after=$spec: init did not start ($(head -c 300 "$work/ka.err"))"
+    finish "$pid"
+    return
+  fi
+  t0=$(now_ms)
+  kill -TERM "$pid"
+  if ! wait_gone "$pid" 6; then
+    fail_because "--kill-after=$spec: still running 6 s after SIGTERM"
+    finish "$pid"
+    return
+  fi
+  t1=$(now_ms)
+  st=$(reap "$pid")
+  [ "$st" = 137 ] || fail_because "--kill-after=$spec: exit status $st, expected 137"
+  [ $((t1 - t0)) -ge "$min_ms" ] && [ $((t1 - t0)) -le "$max_ms" ] ||
+    fail_because "--kill-after=$spec: box ended $((t1 - t0)) ms after SIGTERM, expected $min_ms..$max_ms"
+}
+t_kill_after_1s() { kill_after 1s 900 3500; }
+t_kill_after_500ms() { kill_after 500ms 400 3000; }
+t_kill_after_plain_seconds() { kill_after 1 900 3500; }
+
+# Without any forwarded signal, --kill-after never fires: the box ends normally.
+t_kill_after_needs_a_signal() {
+  local st
+  timeout 10 "$V" run --kill-after=500ms -- sh -c 'sleep 1.2; exit 4' >/dev/null 2>"$work/kan.err"
+  st=$?
+  [ "$st" = 4 ] || fail_because "exit status $st, expected 4 ($(head -c 300 "$work/kan.err"))"
+}
+
+# Nothing outlives the box: a setsid -f daemon, and a double-forked one in its own session that
+# ignores the catchable signals. Checked on the oracle too.
+t_no_daemon_survives() {
+  local mode st script
+  script='setsid -f sleep 300.123
+(trap "" HUP INT TERM; setsid sleep 300.124 & )
+sleep 0.3
+echo started'
+  for mode in oracle box; do
+    st=$($mode "$work/daemon.$mode" sh -c "$script")
+    [ "$st" = 0 ] || fail_because "$mode: exit status $st"
+    [ "$(cat "$work/daemon.$mode")" = started ] || fail_because "$mode: stdout '$(cat "$work/daemon.$mode")'"
+    expect_no_process 300.123 "$mode, right after exit"
+    expect_no_process 300.124 "$mode, right after exit"
+    sleep 0.3
+    expect_no_process 300.123 "$mode, 0.3 s after exit"
+    expect_no_process 300.124 "$mode, 0.3 s after exit"
+  done
+}
+
+# kill -9 of the vpidbox process leaves nothing of the box running (fail closed).
+t_supervisor_kill9() {
+  local pid end found
+  "$V" run -- sh -c 'sleep 301.5 & sleep 301.6 & wait' >/dev/null 2>"$work/k9.err" </dev/null &
+  pid=$!
+  end=$(($(now_ms) + 5000))
+  until [ -n "$(procs_matching 'sleep 301.5')" ] && [ -n "$(procs_matching 'sleep 301.6')" ]; do
+    if [ "$(now_ms)" -ge "$end" ]; then
+      fail_because "the two sleeps did not start within 5 s ($(head -c 300 "$work/k9.err"))"
+      finish "$pid"
+      expect_no_process 301.5 "cleanup"
+      expect_no_process 301.6 "cleanup"
+      return
+    fi
+    sleep 0.02
+  done
+  kill -KILL "$pid"
+  reap "$pid" >/dev/null
+  end=$(($(now_ms) + 3000))
+  while found=$(procs_matching '*301.[56]*'); [ -n "$found" ] && [ "$(now_ms)" -lt "$end" ]; do
+    sleep 0.05
+  done
+  expect_no_process 301.5 "3 s after kill -9 of vpidbox"
+  expect_no_process 301.6 "3 s after kill -9 of vpidbox"
+}
+
+# SIGKILL to the box's init from outside (an ancestor may always kill a namespace init) ends the
+# box: status 137, and the rest of the box is killed with it.
+t_init_killed_from_outside() {
+  local mode pid init st
+  for mode in oracle box; do
+    if [ $mode = oracle ]; then
+      "${oracle_bg[@]}" sh -c 'sleep 302.5 & wait' >/dev/null 2>"$work/ik.err" </dev/null &
+    else
+      "$V" run -- sh -c 'sleep 302.5 & wait' >/dev/null 2>"$work/ik.err" </dev/null &
+    fi
+    pid=$!
+    if ! init=$(wait_child_named "$pid" sh 5) || ! wait_line_proc '*sleep 302.5' 5; then
+      fail_because "$mode: the box did not start ($(head -c 300 "$work/ik.err"))"
+      finish "$pid"
+      expect_no_process 302.5 "$mode, cleanup"
+      continue
+    fi
+    kill -KILL "$init"
+    if ! wait_gone "$pid" 5; then
+      fail_because "$mode: still running 5 s after SIGKILL of init"
+      finish "$pid"
+    else
+      st=$(reap "$pid")
+      # (Not compared on the oracle: util-linux 2.38 unshare fails to re-raise SIGKILL and
+      # exits 1, "sigprocmask unblock failed".)
+      [ $mode = oracle ] || [ "$st" = 137 ] || fail_because "$mode: exit status $st, expected 137"
+    fi
+    expect_no_process 302.5 "$mode, after init was killed"
+  done
+}
+
+# Teardown reaches stopped processes, and many processes at once; the status is still init's.
+t_teardown_stopped_and_many() {
+  local mode st
+  for mode in oracle box; do
+    st=$($mode "$work/many.$mode" sh -c \
+      'sleep 302.6 & kill -STOP $!; for i in $(seq 50); do sleep 302.7 & done; sleep 0.3; exit 3')
+    [ "$st" = 3 ] || fail_because "$mode: exit status $st, expected 3 ($(head -c 300 "$work/many.$mode.err"))"
+    expect_no_process 302.6 "$mode, stopped process after init exited"
+    expect_no_process 302.7 "$mode, after init exited"
+  done
+}
+
+# Bad input: one line on stderr and the env(1)/timeout(1) exit statuses.
+t_bad_input() {
+  cli_error 125 --bogus
+  cli_error 125 run --bogus -- true
+  cli_error 125 run
+  cli_error 125 run --
+  cli_error 125 run --kill-after=bogus -- true
+  cli_error 127 run -- /nonexistent/x
+  cli_error 127 run -- vpidbox-no-such-command
+  [ "$(cat "$work/cli.err")" = "vpidbox: vpidbox-no-such-command: command not found" ] ||
+    fail_because "command not found message: '$(cat "$work/cli.err")'"
+  cli_error 126 run -- /etc/passwd
+  cli_error 126 run -- /
+}
+
+# vpidbox check reports the features and succeeds on this machine.
+t_check() {
+  local st
+  timeout 10 "$V" check >"$work/check.out" 2>&1
+  st=$?
+  [ "$st" = 0 ] || fail_because "exit status $st: $(head -c 400 "$work/check.out")"
+  grep -qi unotify "$work/check.out" || fail_because "output does not mention unotify"
+}
+
+# --trace=FILE logs the intercepted getpid of "echo $$" to FILE, not to stderr; --trace logs to
+# stderr. The program's output is unchanged.
+t_trace() {
+  local out st
+  out=$(timeout 10 "$V" run --trace="$work/trace.log" -- sh -c 'echo $$' 2>"$work/trace.err")
+  st=$?
+  [ "$st" = 0 ] && [ "$out" = 1 ] || fail_because "--trace=FILE: status $st, stdout '$out'"
+  grep -q getpid "$work/trace.log" 2>/dev/null || fail_because "--trace=FILE: no getpid line in FILE"
+  grep -q getpid "$work/trace.err" && fail_because "--trace=FILE: trace lines on stderr"
+  out=$(timeout 10 "$V" run --trace -- sh -c 'echo $$' 2>"$work/trace2.err")
+  st=$?
+  [ "$st" = 0 ] && [ "$out" = 1 ] || fail_because "--trace: status $st, stdout '$out'"
+  grep -q getpid "$work/trace2.err" || fail_because "--trace: no getpid line on stderr"
+}
+
+# ---------------------------------------------------------------------------------------------
+
+tests=("$@")
+if [ ${#tests[@]} -eq 0 ]; then
+  while read -r _ _ fn; do
+    [[ $fn == t_* ]] && tests+=("${fn#t_}")
+  done < <(declare -F)
+fi
+
+passed=0
+failed=0
+for name in "${tests[@]}"; do
+  if ! declare -F "t_$name" >/dev/null; then
+    echo "FAIL $name"
+    echo "    no such test"
+    failed=$((failed + 1))
+    continue
+  fi
+  reasons=()
+  if [ ! -x "$V" ]; then
+    fail_because "vpidbox binary $V is missing"
+  else
+    "t_$name"
+  fi
+  if [ ${#reasons[@]} -eq 0 ]; then
+    echo "ok $name"
+    passed=$((passed + 1))
+  else
+    echo "FAIL $name"
+    printf '    %s\n' "${reasons[@]}"
+    failed=$((failed + 1))
+  fi
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# Differential conformance runner.
+#
+#   run.sh VPIDBOX_BINARY CONFORMANCE_BIN_DIR [NAME...]
+#
+# For every program NAME (one per tests/conformance/NAME.c next to this script, or only the NAMEs
+# given), runs CONFORMANCE_BIN_DIR/NAME twice:
+#   oracle: as init of a kernel pid namespace   unshare --pid --fork --mount-proc NAME
+#   box:    as init of a vpidbox box            VPIDBOX_BINARY run -- NAME
+# and compares stdout plus a final "exit=STATUS" line. After each run, no process executing a file
+# from CONFORMANCE_BIN_DIR may remain ("leftover=" lines are added to the output otherwise).
+# A program that prints "send_signals=SIG1 SIG2 ..." gets those signals, in order, 0.3 s apart:
+# the oracle's namespace init receives them directly, the box's vpidbox process receives them
+# (vpidbox forwards them to its init).
+# Prints "ok NAME" or "FAIL NAME" and the diff, then "N passed, M failed"; exits 1 on a failure.
+set -u
+
+# Safety first: everything this script starts lives in a pid namespace of its own, so that
+# nothing (a leaked daemon, a misdirected kill) can escape into the machine, and so that /proc
+# shows only our own processes. --kill-child tears the namespace down if this runner dies.
+if [ -z "${VPIDBOX_SAFETY_NS:-}" ]; then
+  userns=()
+  [ "$(id -u)" = 0 ] || userns=(--user --map-root-user)
+  exec unshare "${userns[@]}" --pid --fork --mount-proc --kill-child \
+    env VPIDBOX_SAFETY_NS=1 "$0" "$@"
+fi
+
+if [ $# -lt 2 ]; then
+  echo "usage: $0 VPIDBOX_BINARY CONFORMANCE_BIN_DIR [NAME...]" >&2
+  exit 2
+fi
+vpidbox=$1
+bin_dir=$(cd "$2" && pwd -P) || exit 2
+shift 2
+src_dir=$(cd "$(dirname "$0")" && pwd -P)
+
+per_run_timeout=20  # seconds, for one run of one program
+signal_gap=0.3      # seconds between two signals of a send_signals= line
+
+ulimit -c 0
+work=$(mktemp -d "${TMPDIR:-/tmp}/vpidbox-conformance.XXXXXX") || exit 2
+# VPIDBOX_TEST_KEEP=1 keeps the outputs of every run for inspection.
+if [ -n "${VPIDBOX_TEST_KEEP:-}" ]; then
+  echo "outputs kept in $work"
+else
+  trap 'rm -rf "$work"' EXIT
+fi
+
+# Prints the pids whose parent is $1.
+children_of() {
+  local parent=$1 f line ppid
+  for f in /proc/[0-9]*/stat; do
+    { read -r line <"$f"; } 2>/dev/null || continue
+    read -r _ ppid _ <<<"${line##*) }"  # the fields after "(comm)"
+    if [ "$ppid" = "$parent" ]; then
+      f=${f#/proc/}
+      echo "${f%/stat}"
+    fi
+  done
+}
+
+# True while process $1 exists and is not a zombie.
+alive() {
+  local line
+  { read -r line <"/proc/$1/stat"; } 2>/dev/null || return 1
+  line=${line##*) }
+  [ "${line%% *}" != Z ]
+}
+
+# Prints "pid exe" for every process executing a file from the conformance bin dir.
+leftovers() {
+  local d pid exe
+  for d in /proc/[0-9]*; do
+    pid=${d#/proc/}
+    exe=$(readlink "$d/exe" 2>/dev/null) || continue
+    case $exe in "$bin_dir"/*) echo "$pid ${exe##*/}" ;; esac
+  done
+}
+
+# run_one MODE PROG OUT: runs PROG as oracle or box init, writes stdout + "exit=N" (+ leftovers)
+# to OUT, stderr to OUT.err.
+run_one() {
+  local mode=$1 prog=$2 out=$3 cmd tpid target sigs sig status deadline sent=0 left pid
+  if [ "$mode" = oracle ]; then
+    cmd=(unshare --pid --fork --mount-proc "$prog")
+  else
+    cmd=("$vpidbox" run -- "$prog")
+  fi
+  timeout -k 2 "$per_run_timeout" "${cmd[@]}" >"$out" 2>"$out.err" </dev/null &
+  tpid=$!
+  deadline=$((SECONDS + per_run_timeout + 5))
+  # stderr of this block goes nowhere: bash reports a background job that died by a signal
+  # ("Segmentation fault ...") on its own stderr. Errors worth keeping go to $out.err.
+  {
+    while alive "$tpid" && [ "$SECONDS" -lt "$deadline" ]; do
+      if [ "$sent" = 0 ] && sigs=$(grep -m1 '^send_signals=' "$out"); then
+        sent=1
+        # timeout -> unshare -> namespace init, or timeout -> vpidbox.
+        target=$(children_of "$tpid" | head -n1)
+        [ "$mode" = oracle ] && [ -n "$target" ] && target=$(children_of "$target" | head -n1)
+        if [ -z "$target" ]; then
+          echo "runner: no process to signal" >>"$out.err"
+        else
+          for sig in ${sigs#send_signals=}; do
+            kill -s "$sig" "$target" 2>>"$out.err"
+            sleep "$signal_gap"
+          done
+        fi
+      fi
+      sleep 0.02
+    done
+    alive "$tpid" && kill -KILL "$tpid"  # timeout(1) itself is stuck: cannot happen, but bound it
+    wait "$tpid"
+  } 2>/dev/null
+  status=$?
+  echo "exit=$status" >>"$out"
+  left=$(leftovers)
+  if [ -n "$left" ]; then
+    echo "leftover=$(echo "$left" | awk '{print $2}' | sort | tr '\n' ' ')" >>"$out"
+    # They descend from this runner; end them so that the next test starts clean.
+    for pid in $(echo "$left" | awk '{print $1}'); do kill -KILL "$pid" 2>/dev/null; done
+  fi
+}
+
+names=("$@")
+if [ ${#names[@]} -eq 0 ]; then
+  for src in "$src_dir"/*.c; do
+    name=${src##*/}
+    names+=("${name%.c}")
+  done
+fi
+
+passed=0
+failed=0
+for name in "${names[@]}"; do
+  prog=$bin_dir/$name
+  if [ ! -x "$prog" ]; then
+    echo "FAIL $name"
+    echo "    program $prog is missing"
+    failed=$((failed + 1))
+    continue
+  fi
+  if [ ! -x "$vpidbox" ]; then
+    echo "FAIL $name"
+    echo "    vpidbox binary $vpidbox is missing"
+    failed=$((failed + 1))
+    continue
+  fi
+  run_one oracle "$prog" "$work/$name.oracle"
+  run_one box "$prog" "$work/$name.box"
+  if diff -u --label "oracle: unshare --pid --fork --mount-proc $name" \
+    --label "box: vpidbox run -- $name" "$work/$name.oracle" "$work/$name.box" \
+    >"$work/$name.diff"; then
+    echo "ok $name"
+    passed=$((passed + 1))
+  else
+    echo "FAIL $name"
+    sed 's/^/    /' "$work/$name.diff"
+    if [ -s "$work/$name.box.err" ]; then
+      echo "    --- stderr of the box run (first 20 lines):"
+      head -n 20 "$work/$name.box.err" | sed 's/^/    /'
+    fi
+    if [ -s "$work/$name.oracle.err" ]; then
+      echo "    --- stderr of the oracle run (first 20 lines):"
+      head -n 20 "$work/$name.oracle.err" | sed 's/^/    /'
+    fi
+    failed=$((failed + 1))
+  fi
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,190 @@
+#include <doctest/doctest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include <cerrno>
+#include <csignal>
+#include <string>
+
+#include "translate/rules.h"
+
+using namespace vpidbox;
+
+namespace {
+
+struct NoKernel final : KernelView {
+  RealOrErrno parent_of(Pid) override { return {0, ESRCH}; }
+  RealOrErrno pgid_of(Pid) override { return {0, ESRCH}; }
+  RealOrErrno sid_of(Pid) override { return {0, ESRCH}; }
+};
+
+// init (real 500), a child (real 510) with a thread (real 511), and a process group whose
+// leader (real 520) has exited: its number 4 stays held.
+struct Box {
+  ProcessTable table{32768};
+  NoKernel kernel;
+  Box() {
+    table.add_task(500, 500);
+    table.add_task(510, 510);
+    table.add_task(511, 510);
+    table.add_task(520, 520);
+    table.remove(520, {520});
+  }
+};
+
+std::uint64_t arg(Pid p) {
+  return static_cast<std::uint64_t>(static_cast<std::int64_t>(p));
+}
+
+Call make_call(const char* name, Pid caller, std::array<std::uint64_t, 6> args) {
+  Call call;
+  call.real_tid = caller;
+  call.row = find_syscall(name);
+  REQUIRE(call.row != nullptr);
+  call.args = args;
+  return call;
+}
+
+// The arguments that make a selector-dependent pid argument mean "a process".
+std::array<std::uint64_t, 6> selecting_a_process(const SyscallRow& row) {
+  std::array<std::uint64_t, 6> args{};
+  for (int i = 0; i < row.arg_count(); ++i) {
+    if (row.args[i] == ArgKind::kWaitidId) args[0] = P_PID;
+    if (row.args[i] == ArgKind::kPrioWho) args[0] = PRIO_PROCESS;
+    if (row.args[i] == ArgKind::kIoprioWho) args[0] = 1;  // IOPRIO_WHO_PROCESS
+  }
+  return args;
+}
+
+int errno_outside(ArgKind kind) {
+  if (kind == ArgKind::kWaitTarget || kind == ArgKind::kWaitidId) return ECHILD;
+  if (kind == ArgKind::kSetpgidGroup) return EPERM;
+  return ESRCH;
+}
+
+bool is_group_kind(ArgKind kind) {
+  return kind == ArgKind::kSetpgidGroup;
+}
+
+}  // namespace
+
+TEST_CASE("every pid argument of the ptrace route: box numbers become real, others fail") {
+  for (const SyscallRow& row : syscall_table()) {
+    if (row.route != Route::kTrace) continue;
+    for (int i = 0; i < row.arg_count(); ++i) {
+      const ArgKind kind = row.args[i];
+      if (kind == ArgKind::kValue) continue;
+      INFO(std::string(row.name) << " argument " << i);
+      Box box;
+      std::array<std::uint64_t, 6> args = selecting_a_process(row);
+      // A box number, 2 (the child; for a group argument, 4: the held group)...
+      args[i] = arg(is_group_kind(kind) ? 4 : 2);
+      Call call = make_call(std::string(row.name).c_str(), 510, args);
+      EntryDecision d = decide_entry(call, box.table, box.kernel);
+      CHECK(std::holds_alternative<Continue>(d.outcome));
+      CHECK(static_cast<Pid>(d.args[i]) == (is_group_kind(kind) ? 520 : 510));
+      // ...and numbers that name nothing in the box: unused, and a real pid of the host.
+      for (Pid outside : {77, 500}) {
+        args[i] = arg(outside);
+        call = make_call(std::string(row.name).c_str(), 510, args);
+        d = decide_entry(call, box.table, box.kernel);
+        REQUIRE(std::holds_alternative<ReturnErrno>(d.outcome));
+        CHECK(std::get<ReturnErrno>(d.outcome).error == errno_outside(kind));
+      }
+    }
+  }
+}
+
+TEST_CASE("thread arguments accept a real tid of the caller's own thread group") {
+  Box box;
+  // glibc's pthread_kill: tgkill(getpid(), pd->tid) with pd->tid real.
+  Call call = make_call("tgkill", 510, {arg(2), arg(511), SIGUSR1});
+  EntryDecision d = decide_entry(call, box.table, box.kernel);
+  CHECK(static_cast<Pid>(d.args[0]) == 510);
+  CHECK(static_cast<Pid>(d.args[1]) == 511);
+  // The same real number from another thread group is not its own: it is read as virtual.
+  call = make_call("tkill", 500, {arg(511), SIGUSR1});
+  d = decide_entry(call, box.table, box.kernel);
+  REQUIRE(std::holds_alternative<ReturnErrno>(d.outcome));
+  // A virtual tid works from anywhere in the box.
+  call = make_call("tkill", 500, {arg(3), SIGUSR1});
+  d = decide_entry(call, box.table, box.kernel);
+  CHECK(static_cast<Pid>(d.args[0]) == 511);
+}
+
+TEST_CASE("kill: own group, every process, process groups and init") {
+  Box box;
+  EntryDecision d = decide_entry(make_call("kill", 510, {0, SIGTERM}), box.table, box.kernel);
+  CHECK_FALSE(d.args_changed);
+  CHECK(std::holds_alternative<Continue>(d.outcome));
+  d = decide_entry(make_call("kill", 510, {arg(-1), SIGTERM}), box.table, box.kernel);
+  CHECK(d.signal_whole_box);
+  d = decide_entry(make_call("kill", 510, {arg(-4), SIGTERM}), box.table, box.kernel);
+  CHECK(static_cast<Pid>(d.args[0]) == -520);
+  d = decide_entry(make_call("kill", 510, {arg(-77), SIGTERM}), box.table, box.kernel);
+  CHECK(std::get<ReturnErrno>(d.outcome).error == ESRCH);
+  // init cannot be killed or stopped from inside, and kill() still succeeds.
+  d = decide_entry(make_call("kill", 510, {arg(1), SIGKILL}), box.table, box.kernel);
+  CHECK(std::get<ReturnValue>(d.outcome).value == 0);
+  d = decide_entry(make_call("kill", 510, {arg(1), SIGTERM}), box.table, box.kernel);
+  CHECK(static_cast<Pid>(d.args[0]) == 500);
+}
+
+TEST_CASE("wait4 and setsid stop at exit; their results read as virtual numbers") {
+  Box box;
+  EntryDecision d =
+      decide_entry(make_call("wait4", 500, {arg(-1), 0, 0, 0}), box.table, box.kernel);
+  CHECK(d.stop_at_exit);
+  CHECK_FALSE(d.args_changed);
+  CHECK(translate_result(*find_syscall("wait4"), 510, box.table) == 2);
+  CHECK(translate_result(*find_syscall("wait4"), 0, box.table) == 0);  // WNOHANG
+  CHECK(translate_result(*find_syscall("wait4"), -ECHILD, box.table) == -ECHILD);
+  CHECK(translate_result(*find_syscall("setsid"), 510, box.table) == 2);
+  d = decide_entry(make_call("setsid", 510, {}), box.table, box.kernel);
+  CHECK(d.stop_at_exit);
+}
+
+TEST_CASE("a child reaped and swept before wait4's exit stop still reads as its number") {
+  Box box;
+  box.table.mark_exited(510);
+  box.table.remove(511, {});
+  box.table.remove(510, {});
+  CHECK(translate_result(*find_syscall("wait4"), 510, box.table) == 2);
+}
+
+TEST_CASE("waitid: P_ALL and P_PIDFD pass, P_PGID 0 means the caller's group") {
+  Box box;
+  EntryDecision d =
+      decide_entry(make_call("waitid", 500, {P_ALL, 0, 0, WEXITED, 0}), box.table, box.kernel);
+  CHECK_FALSE(d.args_changed);
+  CHECK(d.stop_at_exit);
+  d = decide_entry(make_call("waitid", 500, {P_PGID, 0, 0, WEXITED, 0}), box.table, box.kernel);
+  CHECK_FALSE(d.args_changed);
+  d = decide_entry(make_call("waitid", 500, {P_PIDFD, 3, 0, WEXITED, 0}), box.table, box.kernel);
+  CHECK_FALSE(d.args_changed);
+}
+
+TEST_CASE("pidfd_open names a process, or a thread with PIDFD_THREAD") {
+  Box box;
+  EntryDecision d = decide_entry(make_call("pidfd_open", 500, {arg(3), 0}), box.table, box.kernel);
+  CHECK(static_cast<Pid>(d.args[0]) == 511);  // the kernel says EINVAL for a non-leader
+  d = decide_entry(make_call("pidfd_open", 510, {arg(511), 0200}), box.table, box.kernel);
+  CHECK(static_cast<Pid>(d.args[0]) == 511);
+}
+
+TEST_CASE("the ptrace engine answers the pure queries by skipping the syscall") {
+  Box box;
+  EntryDecision d = decide_entry(make_call("getpid", 511, {}), box.table, box.kernel);
+  CHECK(std::get<ReturnValue>(d.outcome).value == 2);
+  d = decide_entry(make_call("gettid", 511, {}), box.table, box.kernel);
+  CHECK(std::get<ReturnValue>(d.outcome).value == 3);
+}
+
+TEST_CASE("rt_sigtimedwait and waitid stop at exit to rewrite the siginfo they fill") {
+  Box box;
+  EntryDecision d =
+      decide_entry(make_call("rt_sigtimedwait", 510, {0, 0x1000, 0, 8}), box.table, box.kernel);
+  CHECK(d.stop_at_exit);
+  CHECK(find_syscall("rt_sigtimedwait")->siginfo_out == SiginfoOut::kArg1);
+  CHECK(find_syscall("waitid")->siginfo_out == SiginfoOut::kArg2);
+}
