@@ -84,7 +84,7 @@ run_one() {
   if [ "$mode" = oracle ]; then
     cmd=(unshare --pid --fork --mount-proc "$prog")
   else
-    cmd=("$vpidbox" run -- "$prog")
+    cmd=("$vpidbox" run ${VPIDBOX_ENGINE:+--engine="$VPIDBOX_ENGINE"} -- "$prog")
   fi
   timeout -k 2 "$per_run_timeout" "${cmd[@]}" >"$out" 2>"$out.err" </dev/null &
   tpid=$!
