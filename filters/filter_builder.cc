@@ -50,9 +50,14 @@ FilterResult install_box_filter(bool with_listener) {
   seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);
 
   for (const SyscallRow& row : syscall_table()) {
-    if (int rc =
-            seccomp_rule_add_exact(ctx.get(), action_for(row, with_listener), row.nr_x86_64, 0))
-      return failure(row.name.data(), rc);
+    const std::uint32_t action = action_for(row, with_listener);
+    // ioctl's request is an unsigned int: compare its low 32 bits only.
+    const int rc =
+        row.filter_on_arg1
+            ? seccomp_rule_add_exact(ctx.get(), action, row.nr_x86_64, 1,
+                                     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, row.only_when_arg1))
+            : seccomp_rule_add_exact(ctx.get(), action, row.nr_x86_64, 0);
+    if (rc) return failure(row.name.data(), rc);
   }
   if (int rc = seccomp_load(ctx.get())) return failure("loading the seccomp filter", rc);
   if (!with_listener) return FilterResult{true, -1, {}};

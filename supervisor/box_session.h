@@ -28,6 +28,9 @@ namespace vpidbox {
 struct PendingExit {
   const SyscallRow* row = nullptr;  // nullptr: the result of fork/vfork/clone (a child's number)
   std::array<std::uint64_t, 6> args{};
+  // A pid argument passed in memory was replaced by its real number for the kernel; the caller's
+  // memory gets its own value back at exit.
+  std::optional<std::int32_t> restore_memory_arg;
 };
 
 struct TracedTask {
@@ -80,6 +83,8 @@ class BoxSession {
   void on_syscall_exit(pid_t tid);
   void on_signal_delivery(pid_t tid, int signo);
   void rewrite_siginfo_at(pid_t tid, std::uint64_t address);
+  std::optional<std::int32_t> translate_memory_arg(pid_t tid, const Call& call,
+                                                   EntryDecision& decision);
   std::int64_t signal_whole_box(pid_t caller, int signo);
 
   const RunOptions& options_;

@@ -84,7 +84,7 @@ void BoxSession::on_seccomp_stop(pid_t tid) {
   if (!tracee::get_regs(tid, regs)) return;
   Call call;
   call.real_tid = tid;
-  call.row = find_syscall(static_cast<int>(regs.orig_rax));
+  call.row = find_syscall(static_cast<int>(regs.orig_rax), regs.rsi);
   VPIDBOX_INVARIANT(call.row != nullptr, "SECCOMP_RET_TRACE for a syscall outside the table");
   call.args = tracee::syscall_args(regs);
   EntryDecision decision = decide_entry(call, table_, kernel_);
@@ -92,8 +92,12 @@ void BoxSession::on_seccomp_stop(pid_t tid) {
     decision.outcome = ReturnValue{signal_whole_box(tid, static_cast<int>(call.args[1]))};
   if (auto* v = std::get_if<ReturnValue>(&decision.outcome); v && v->value < 0)
     decision.outcome = ReturnErrno{static_cast<int>(-v->value)};
+  PendingExit pending{call.row, call.args, std::nullopt};
+  if (std::holds_alternative<Continue>(decision.outcome))
+    pending.restore_memory_arg = translate_memory_arg(tid, call, decision);
 
-  if (trace_.enabled() && !decision.stop_at_exit) {
+  if (trace_.enabled() &&
+      (!decision.stop_at_exit || !std::holds_alternative<Continue>(decision.outcome))) {
     const Task* task = table_.task(tid);
     trace_.write(task ? task->vtid : 0, call, decision.outcome);
   }
@@ -109,7 +113,7 @@ void BoxSession::on_seccomp_stop(pid_t tid) {
     tracee::set_regs(tid, regs);
   }
   if (!decision.stop_at_exit) return resume(tid);
-  traced_[tid].exit = PendingExit{call.row, call.args};
+  traced_[tid].exit = pending;
   ::ptrace(PTRACE_SYSCALL, tid, 0, 0);
 }
 
@@ -132,6 +136,15 @@ void BoxSession::on_syscall_exit(pid_t tid) {
     shown = translate_result(*pending.row, result, table_);
     if (shown != result) tracee::set_result(tid, shown);
   }
+  if (pending.restore_memory_arg)
+    tracee::write_memory(tid, pending.args[2], &*pending.restore_memory_arg, sizeof(std::int32_t));
+  if (pending.row->args[2] == ArgKind::kPidOut && result == 0 && pending.args[2]) {
+    std::int32_t real = 0;
+    if (tracee::read_memory(tid, pending.args[2], &real, sizeof(real))) {
+      const std::int32_t shown_id = visible_number(table_, real);
+      tracee::write_memory(tid, pending.args[2], &shown_id, sizeof(shown_id));
+    }
+  }
   if (pending.row->siginfo_out != SiginfoOut::kNoSiginfo && result >= 0) {
     const std::uint64_t address =
         pending.args[pending.row->siginfo_out == SiginfoOut::kArg1 ? 1 : 2];
@@ -147,6 +160,21 @@ void BoxSession::on_syscall_exit(pid_t tid) {
   if (pending.row->result == ResultKind::kReapedPid && result > 0)
     forget_if_reaped(static_cast<pid_t>(result));
   resume(tid);
+}
+
+std::optional<std::int32_t> BoxSession::translate_memory_arg(pid_t tid, const Call& call,
+                                                             EntryDecision& decision) {
+  if (call.row->args[2] != ArgKind::kPgidIn || !call.args[2]) return std::nullopt;
+  std::int32_t vnr = 0;
+  if (!tracee::read_memory(tid, call.args[2], &vnr, sizeof(vnr))) return std::nullopt;  // EFAULT
+  std::optional<Pid> real = pgid_in_box(table_, vnr);
+  if (!real) {
+    decision.outcome = ReturnErrno{ESRCH};
+    return std::nullopt;
+  }
+  const std::int32_t value = *real;
+  if (!tracee::write_memory(tid, call.args[2], &value, sizeof(value))) return std::nullopt;
+  return vnr;
 }
 
 void BoxSession::rewrite_siginfo_at(pid_t tid, std::uint64_t address) {

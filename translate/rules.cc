@@ -132,6 +132,9 @@ int translate_arg(const Call& call, const ProcessTable& table, int index, EntryD
       return (call.args[1] & kPidfdThread) ? thread() : process(ESRCH);
     case ArgKind::kPerfTarget:
       return number <= 0 ? 0 : thread();
+    case ArgKind::kPgidIn:
+    case ArgKind::kPidOut:
+      return 0;  // in the caller's memory: the engine reads it (see pgid_in_box, visible_number)
   }
   return 0;
 }
@@ -141,6 +144,14 @@ bool is_unstoppable(int signo) {
 }
 
 }  // namespace
+
+std::optional<Pid> pgid_in_box(const ProcessTable& table, Pid vnr) {
+  return group_real(table, vnr);
+}
+
+Pid visible_number(const ProcessTable& table, Pid real) {
+  return visible_or_zero(table, real);
+}
 
 std::optional<Pid> resolve_tid(const ProcessTable& table, Pid caller_real_tid, Pid number) {
   const Task* caller = table.task(caller_real_tid);

@@ -41,6 +41,11 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
 std::int64_t translate_result(const SyscallRow& row, std::int64_t result,
                               const ProcessTable& table);
 
+// A pgid the caller passes in memory (TIOCSPGRP): its real number, nullopt outside (ESRCH).
+std::optional<Pid> pgid_in_box(const ProcessTable& table, Pid vnr);
+// A pid, pgid or sid the kernel wrote for the caller: its virtual number, 0 when outside.
+Pid visible_number(const ProcessTable& table, Pid real);
+
 // The real tid a thread-directed argument names (DESIGN hard fact 4): a real tid of the caller's
 // own thread group is taken as real (glibc passes its cached, real, pd->tid); otherwise the
 // number is virtual. nullopt when it names no task of the box.

@@ -92,6 +92,35 @@ constexpr SyscallRow kTable[] = {
      ResultKind::kPlain,
      kTrace},
 
+    // The terminal's foreground group and session (tcsetpgrp, tcgetpgrp, tcgetsid): job control.
+    {"ioctl",
+     16,
+     {kValue, kValue, kPgidIn},
+     ResultKind::kPlain,
+     kTrace,
+     0,
+     SiginfoOut::kNoSiginfo,
+     0x5410 /* TIOCSPGRP */,
+     true},
+    {"ioctl",
+     16,
+     {kValue, kValue, kPidOut},
+     ResultKind::kPlain,
+     kTrace,
+     0,
+     SiginfoOut::kNoSiginfo,
+     0x540F /* TIOCGPGRP */,
+     true},
+    {"ioctl",
+     16,
+     {kValue, kValue, kPidOut},
+     ResultKind::kPlain,
+     kTrace,
+     0,
+     SiginfoOut::kNoSiginfo,
+     0x5429 /* TIOCGSID */,
+     true},
+
     // io_uring runs its operations without a seccomp check on each one (IORING_OP_WAITID and
     // others would bypass translation). ENOSYS makes liburing users fall back to plain syscalls,
     // as on a kernel built without io_uring.
@@ -104,15 +133,21 @@ std::span<const SyscallRow> syscall_table() {
   return kTable;
 }
 
-const SyscallRow* find_syscall(int nr_x86_64) {
+const SyscallRow* find_syscall(int nr_x86_64, std::uint64_t arg1) {
   // The engines look a row up on every intercepted call: index by number once.
   static const auto by_number = [] {
     std::array<const SyscallRow*, 512> index{};
-    for (const SyscallRow& row : kTable) index[row.nr_x86_64] = &row;
+    for (const SyscallRow& row : kTable)
+      if (!index[row.nr_x86_64]) index[row.nr_x86_64] = &row;
     return index;
   }();
   if (nr_x86_64 < 0 || nr_x86_64 >= static_cast<int>(by_number.size())) return nullptr;
-  return by_number[nr_x86_64];
+  const SyscallRow* row = by_number[nr_x86_64];
+  if (!row || !row->filter_on_arg1) return row;
+  for (; row != std::end(kTable) && row->nr_x86_64 == nr_x86_64; ++row)
+    if (static_cast<std::uint32_t>(row->only_when_arg1) == static_cast<std::uint32_t>(arg1))
+      return row;
+  return nullptr;
 }
 
 const SyscallRow* find_syscall(std::string_view name) {

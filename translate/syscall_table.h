@@ -25,6 +25,8 @@ enum class ArgKind : std::uint8_t {
   kIoprioWho,      // ioprio_get()/ioprio_set()'s who, read with `which` in arg 0
   kPidfdTarget,    // pidfd_open()'s pid: a process, or a thread with PIDFD_THREAD (arg 1)
   kPerfTarget,     // perf_event_open()'s pid: a thread, 0 self, -1 any task on the cpu
+  kPgidIn,         // a pointer to a pgid the kernel reads (TIOCSPGRP); ESRCH outside
+  kPidOut,         // a pointer to a pid/pgid/sid the kernel writes (TIOCGPGRP, TIOCGSID)
 };
 
 enum class ResultKind : std::uint8_t {
@@ -55,6 +57,10 @@ struct SyscallRow {
   Route route;
   int refuse_errno = 0;
   SiginfoOut siginfo_out = SiginfoOut::kNoSiginfo;
+  // When set, only calls whose argument 1 equals this value are intercepted (the filter
+  // compares it; a request code of ioctl(), for example). Rows may share a syscall number.
+  std::uint64_t only_when_arg1 = 0;
+  bool filter_on_arg1 = false;
 
   int arg_count() const {
     int n = 0;
@@ -63,12 +69,16 @@ struct SyscallRow {
   }
   // Whether the ptrace route must stop again at syscall exit to rewrite the result.
   bool needs_exit_stop() const {
-    return result != ResultKind::kPlain || siginfo_out != SiginfoOut::kNoSiginfo;
+    if (result != ResultKind::kPlain || siginfo_out != SiginfoOut::kNoSiginfo) return true;
+    for (ArgKind kind : args)
+      if (kind == ArgKind::kPgidIn || kind == ArgKind::kPidOut) return true;
+    return false;
   }
 };
 
 std::span<const SyscallRow> syscall_table();
-const SyscallRow* find_syscall(int nr_x86_64);
+// The row for a call: by number, and by argument 1 for rows that filter on it.
+const SyscallRow* find_syscall(int nr_x86_64, std::uint64_t arg1 = 0);
 const SyscallRow* find_syscall(std::string_view name);
 // Index of a row in syscall_table(): the SECCOMP_RET_TRACE data that names it.
 std::uint16_t row_index(const SyscallRow& row);
