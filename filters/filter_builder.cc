@@ -51,12 +51,22 @@ FilterResult install_box_filter(bool with_listener) {
 
   for (const SyscallRow& row : syscall_table()) {
     const std::uint32_t action = action_for(row, with_listener);
-    // ioctl's request is an unsigned int: compare its low 32 bits only.
-    const int rc =
-        row.filter_on_arg1
-            ? seccomp_rule_add_exact(ctx.get(), action, row.nr_x86_64, 1,
-                                     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, row.only_when_arg1))
-            : seccomp_rule_add_exact(ctx.get(), action, row.nr_x86_64, 0);
+    int rc = 0;
+    if (row.filter_on_arg1) {
+      // ioctl's request is an unsigned int: compare its low 32 bits only.
+      rc = seccomp_rule_add_exact(ctx.get(), action, row.nr_x86_64, 1,
+                                  SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, row.only_when_arg1));
+    } else if (row.zero_args_need_no_trap()) {
+      // prlimit64(0, ...), sched_getaffinity(0, ...), setpgid(0, 0) and the like run at full
+      // speed: trap only when some pid argument is not 0 (rules for one syscall are OR-ed).
+      for (int i = 0; i < row.arg_count() && rc == 0; ++i) {
+        if (row.args[i] == ArgKind::kValue) continue;
+        rc = seccomp_rule_add_exact(ctx.get(), action, row.nr_x86_64, 1,
+                                    scmp_arg_cmp{static_cast<unsigned>(i), SCMP_CMP_NE, 0, 0});
+      }
+    } else {
+      rc = seccomp_rule_add_exact(ctx.get(), action, row.nr_x86_64, 0);
+    }
     if (rc) return failure(row.name.data(), rc);
   }
   if (int rc = seccomp_load(ctx.get())) return failure("loading the seccomp filter", rc);

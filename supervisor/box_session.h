@@ -86,6 +86,8 @@ class BoxSession {
   std::optional<std::int32_t> translate_memory_arg(pid_t tid, const Call& call,
                                                    EntryDecision& decision);
   std::int64_t signal_whole_box(pid_t caller, int signo);
+  std::int64_t signal_group(pid_t caller, Pid real_pgid, int signo);
+  bool send_as(const EmulatedSender& sender, TracedTask& target, Pid target_tgid, int signo);
 
   const RunOptions& options_;
   ProcessTable table_;

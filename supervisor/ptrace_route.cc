@@ -90,6 +90,9 @@ void BoxSession::on_seccomp_stop(pid_t tid) {
   EntryDecision decision = decide_entry(call, table_, kernel_);
   if (decision.signal_whole_box)
     decision.outcome = ReturnValue{signal_whole_box(tid, static_cast<int>(call.args[1]))};
+  else if (decision.signal_group && std::holds_alternative<Continue>(decision.outcome))
+    decision.outcome =
+        ReturnValue{signal_group(tid, *decision.signal_group, static_cast<int>(call.args[1]))};
   if (auto* v = std::get_if<ReturnValue>(&decision.outcome); v && v->value < 0)
     decision.outcome = ReturnErrno{static_cast<int>(-v->value)};
   PendingExit pending{call.row, call.args, std::nullopt};
@@ -239,16 +242,45 @@ std::int64_t BoxSession::signal_whole_box(pid_t caller, int signo) {
     ++count;
     const Creds target = read_creds(tid);
     if (target.ok && !may_signal(sender, target)) continue;  // EPERM does not count, as in kill()
-    if (signo == 0) {
-      result = 0;
-      continue;
-    }
-    // SIGKILL has no delivery stop at which to name the sender.
-    if (signo != SIGKILL) emulated_senders_[{tid, signo}] = EmulatedSender{me_vpid, sender.ruid};
-    const int rc = abi::pidfd_send_signal(traced.pidfd.get(), signo, nullptr, 0);
-    result = rc == 0 ? 0 : -errno;
+    result = send_as({me_vpid, sender.ruid}, traced, tid, signo) ? 0 : -errno;
   }
   return count ? result : -ESRCH;
+}
+
+bool BoxSession::send_as(const EmulatedSender& sender, TracedTask& target, Pid target_tgid,
+                         int signo) {
+  if (signo == 0) return true;
+  // SIGKILL has no delivery stop at which to name the sender.
+  if (signo != SIGKILL) emulated_senders_[{target_tgid, signo}] = sender;
+  return abi::pidfd_send_signal(target.pidfd.get(), signo, nullptr, 0) == 0;
+}
+
+std::int64_t BoxSession::signal_group(pid_t caller, Pid real_pgid, int signo) {
+  // kernel/signal.c __kill_pgrp_info: 0 if any member got it, else the last error; ESRCH for an
+  // empty group. Only the box's members are reached: a group made outside the box (the one
+  // vpidbox was started in) may hold the host's processes, which the box must not signal.
+  const Creds sender = read_creds(caller);
+  if (!sender.ok) return -ESRCH;
+  const EmulatedSender as{table_.virtual_tgid(caller).value_or(0), sender.ruid};
+  bool success = false;
+  std::int64_t result = -ESRCH;
+  for (auto& [tid, traced] : traced_) {
+    const Task* task = table_.task(tid);
+    if (!task || task->real_tgid != tid || ::getpgid(tid) != real_pgid) continue;
+    if (tid == init_pid_ && (signo == SIGKILL || signo == SIGSTOP)) {
+      success = true;  // init ignores them from inside, and the call still succeeds
+      continue;
+    }
+    const Creds target = read_creds(tid);
+    if (target.ok && !may_signal(sender, target)) {
+      result = -EPERM;
+      continue;
+    }
+    const bool sent = send_as(as, traced, tid, signo);
+    result = sent ? 0 : -errno;
+    success |= sent;
+  }
+  return success ? 0 : result;
 }
 
 }  // namespace vpidbox

@@ -95,12 +95,20 @@ int translate_arg(const Call& call, const ProcessTable& table, int index, EntryD
       return number <= 0 ? 0 : thread();
     case ArgKind::kKillTarget:
       if (number > 0) return process(ESRCH);
-      if (number == 0 || number == INT_MIN) return 0;
+      if (number == INT_MIN) return 0;
       if (number == -1) {
         out.signal_whole_box = true;
         return 0;
       }
-      return group(-number, ESRCH, true);
+      if (number == 0) {
+        out.signal_group = 0;  // the caller's group: the engine looks it up
+        return 0;
+      }
+      if (std::optional<Pid> real = group_real(table, -number)) {
+        out.signal_group = *real;
+        return 0;
+      }
+      return ESRCH;
     case ArgKind::kWaitTarget:
       if (number > 0) return process(ECHILD);
       if (number == 0 || number == -1 || number == INT_MIN) return 0;
@@ -233,6 +241,17 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
     }
   }
   if (out.signal_whole_box) return out;
+  if (out.signal_group) {
+    if (*out.signal_group == 0) {
+      RealOrErrno own = kernel.pgid_of(call.real_tid);
+      if (!own.ok()) {
+        out.outcome = ReturnErrno{own.error};
+        return out;
+      }
+      out.signal_group = own.value;
+    }
+    return out;
+  }
   out.stop_at_exit = call.row->needs_exit_stop();
   return out;
 }

@@ -33,6 +33,9 @@ struct EntryDecision {
   bool stop_at_exit = false;
   // kill(-1, sig): signal every process of the box but init and the caller (emulated).
   bool signal_whole_box = false;
+  // kill(0, sig) and kill(-pgid, sig): signal the box's members of this real process group
+  // (emulated: the host's members of the group are never reached).
+  std::optional<Pid> signal_group;
 };
 
 EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelView& kernel);

@@ -129,6 +129,32 @@ constexpr SyscallRow kTable[] = {
 
 }  // namespace
 
+bool SyscallRow::zero_args_need_no_trap() const {
+  if (route != Route::kTrace || needs_exit_stop()) return false;
+  bool any_pid = false;
+  for (ArgKind kind : args) {
+    switch (kind) {
+      case kUnused:
+      case kValue:
+        break;
+      case kPidOrZeroSelf:
+      case kTidOrZeroSelf:
+      case kTgid:
+      case kTid:
+      case kSetpgidGroup:
+      case kPrioWho:
+      case kIoprioWho:
+      case kPidfdTarget:
+      case kPerfTarget:
+        any_pid = true;
+        break;
+      default:  // kill's 0 is the caller's group, wait's 0 needs its result rewritten, ...
+        return false;
+    }
+  }
+  return any_pid;
+}
+
 std::span<const SyscallRow> syscall_table() {
   return kTable;
 }

@@ -67,6 +67,9 @@ struct SyscallRow {
     while (n < 6 && args[n] != ArgKind::kUnused) ++n;
     return n;
   }
+  // Whether the filter may let the call run untrapped when all its pid arguments are 0: each of
+  // them then means the caller (or nothing to translate), and no result needs rewriting.
+  bool zero_args_need_no_trap() const;
   // Whether the ptrace route must stop again at syscall exit to rewrite the result.
   bool needs_exit_stop() const {
     if (result != ResultKind::kPlain || siginfo_out != SiginfoOut::kNoSiginfo) return true;
