@@ -2,6 +2,7 @@
 // route (ptrace_route.cc). Internal to the supervisor.
 #pragma once
 
+#include <sys/ptrace.h>
 #include <sys/signalfd.h>
 #include <sys/types.h>
 
@@ -23,6 +24,13 @@
 #include "translate/signal_rules.h"
 
 namespace vpidbox {
+
+// Fork, vfork and clone events attach every new task before it runs; EXITKILL makes the kernel
+// kill every tracee if the supervisor dies, so no box process outlives it. TRACESECCOMP brings
+// the filter's SECCOMP_RET_TRACE calls to the ptrace route. PTRACE_O_TRACEEXEC is added for
+// multithreaded processes only (see trace_exec_of_threads).
+constexpr long kTraceOptions = PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
+                               PTRACE_O_EXITKILL | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACESYSGOOD;
 
 // What a task's next syscall-exit stop must rewrite.
 struct PendingExit {
@@ -77,6 +85,7 @@ class BoxSession {
   void resume(pid_t tid, int signo = 0);
 
   // ptrace_route.cc: the ptrace route.
+  void trace_exec_of_threads(pid_t tid);
   void on_fork_event(pid_t tid);
   void on_exec_event(pid_t tid);
   void on_seccomp_stop(pid_t tid);

@@ -58,11 +58,20 @@ std::int64_t outcome_register(const Outcome& outcome) {
 
 }  // namespace
 
+void BoxSession::trace_exec_of_threads(pid_t tid) {
+  ::ptrace(PTRACE_SETOPTIONS, tid, 0, kTraceOptions | PTRACE_O_TRACEEXEC);
+}
+
 void BoxSession::on_fork_event(pid_t tid) {
   unsigned long child = 0;
   if (::ptrace(PTRACE_GETEVENTMSG, tid, 0, &child) == 0 &&
       !traced_.contains(static_cast<Pid>(child)))
     register_task(static_cast<pid_t>(child));
+  // A thread's execve gives it the leader's number, which only an exec event tells; single-
+  // threaded processes (most) do not pay that stop. New threads inherit the option.
+  if (const Task* created = table_.task(static_cast<Pid>(child));
+      created && created->real_tgid != static_cast<Pid>(child))
+    trace_exec_of_threads(tid);
   // The parent's fork returns the child's real number: stop it once more at syscall exit (no
   // trap at syscall entry is needed for that) and hand it the virtual one.
   traced_[tid].exit = PendingExit{};

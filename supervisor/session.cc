@@ -9,6 +9,7 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -26,13 +27,16 @@ namespace {
 
 constexpr int kSiKernel = 0x80;
 
-// Fork, vfork and clone events attach every new task before it runs; EXITKILL makes the kernel
-// kill every tracee if the supervisor dies, so no box process outlives it. TRACESECCOMP brings
-// the filter's SECCOMP_RET_TRACE calls to the ptrace route; TRACEEXEC tells when a thread's exec
-// hands it the leader's number.
-constexpr long kTraceOptions = PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
-                               PTRACE_O_EXITKILL | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACESYSGOOD |
-                               PTRACE_O_TRACEEXEC;
+// How long the event loop keeps polling after an event before it sleeps. Ptrace stops come in
+// quick succession (a fork's event stop, then its exit stop; a wait's entry, then its exit) and
+// have no same-CPU wake-up: a sleeping tracer costs a cross-CPU wake-up per stop.
+constexpr long kSpinNanoseconds = 60'000;
+
+long monotonic_ns() {
+  timespec ts;
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1'000'000'000L + ts.tv_nsec;
+}
 
 void print_error(const std::string& line) {
   std::fprintf(stderr, "vpidbox: %s\n", line.c_str());
@@ -180,12 +184,15 @@ bool BoxSession::set_up() {
 
 void BoxSession::loop() {
   epoll_event events[8];
+  long spin_until = 0;
   while (!finished()) {
-    int n = ::epoll_wait(epoll_.get(), events, 8, -1);
+    const bool spinning = monotonic_ns() < spin_until;
+    int n = ::epoll_wait(epoll_.get(), events, 8, spinning ? 0 : -1);
     if (n < 0) {
       VPIDBOX_INVARIANT(errno == EINTR, "epoll_wait failed");
       continue;
     }
+    if (n > 0) spin_until = monotonic_ns() + kSpinNanoseconds;
     for (int i = 0; i < n; ++i) {
       const int fd = events[i].data.fd;
       if (unotify_ && fd == unotify_->fd()) {
@@ -309,6 +316,8 @@ void BoxSession::on_stop(pid_t tid, int status) {
   if (!it->second.started) {
     // The first stop of an auto-attached task: it has not run yet.
     it->second.started = true;
+    const Task* task = table_.task(tid);
+    if (task && task->real_tgid != tid) trace_exec_of_threads(tid);
     resume(tid);
     return;
   }
