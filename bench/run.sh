@@ -47,7 +47,7 @@ RESULTS=${BENCH_RESULTS:-$BENCH_DIR/RESULTS.md}
 QUICK=${BENCH_QUICK:-0}
 INVOCATION="bash bench/run.sh${*:+ $*}"
 read -ra RUNNERS <<<"${BENCH_RUNNERS:-native vpidbox unshare proot strace}"
-ALL_SUITES=(syscall_lat spawn_loop startup)
+ALL_SUITES=(syscall_lat spawn_loop fork_wait make_j2 startup)
 
 unset PROOT_NO_SECCOMP # proot's normal mode: seccomp-accelerated ptrace
 
@@ -81,7 +81,7 @@ ensure_tools() {
 compile_programs() {
   local cc=${CC:-gcc} prog
   mkdir -p "$OUT" || return 1
-  for prog in syscall_lat walltime pipe_rtt; do
+  for prog in syscall_lat walltime pipe_rtt fork_wait; do
     if ! "$cc" -O2 -Wall -Wextra -Werror -o "$OUT/$prog" "$BENCH_DIR/$prog.c"; then
       log "cannot compile bench/$prog.c"
       return 1
@@ -265,7 +265,13 @@ define_metric getuid_lat ns "getuid latency (not intercepted)" \
   "median per-call time of raw syscall(SYS_getuid), batches interleaved with getpid's" \
   "≤ 1.05× native" "target_ratio_le 1.05"
 define_metric spawn_loop ms "bash loop spawning 500 /bin/true" \
-  "RUNNER bash -c 'for i in \$(seq 500); do /bin/true; done', wall time"
+  "RUNNER bash -c 'for i in \$(seq 500); do /bin/true; done', wall time" \
+  "≤ 1.3× native" "target_ratio_le 1.3"
+define_metric fork_wait ms "fork/wait microbenchmark: 500 × fork, _exit, waitpid" \
+  "RUNNER bench/out/fork_wait 500, wall time"
+define_metric make_j2 ms "make -j2 of a generated 100-file C project" \
+  "RUNNER sh -c 'make -s clean && make -s -j2' in a generated project of 100 .c files, wall time" \
+  "≤ 1.05× native" "target_ratio_le 1.05"
 define_metric startup ms "start-up: RUNNER /bin/true" \
   "wall time of RUNNER /bin/true from fork to reap" \
   "≤ native + 10 ms" "target_over_le 10"
@@ -313,6 +319,41 @@ measure_spawn_loop() {
   [ "$QUICK" = 1 ] && rounds=2
   # shellcheck disable=SC2016 # expanded by the inner bash
   measure_wall spawn_loop "$rounds" 120 bash -c 'for i in $(seq 500); do /bin/true; done'
+}
+
+measure_fork_wait() {
+  local rounds=5
+  [ "$QUICK" = 1 ] && rounds=2
+  measure_wall fork_wait "$rounds" 120 "$OUT/fork_wait" 500
+}
+
+# make_project DIR: 100 small C files and a Makefile linking them into one program.
+make_project() {
+  local dir=$1 i
+  mkdir -p "$dir" || return 1
+  for ((i = 0; i < 100; i++)); do
+    printf 'int f%d(int x) { int s = 0; for (int i = 0; i < x; ++i) s += i * %d; return s; }\n' \
+      "$i" "$i" >"$dir/f$i.c"
+  done
+  {
+    printf 'int main(void) { return 0; }\n'
+  } >"$dir/main.c"
+  {
+    printf 'OBJS := main.o'
+    for ((i = 0; i < 100; i++)); do printf ' f%d.o' "$i"; done
+    printf '\nprog: $(OBJS)\n\t$(CC) -o $@ $(OBJS)\n'
+    printf '%%.o: %%.c\n\t$(CC) -O1 -c -o $@ $<\n'
+    printf 'clean:\n\trm -f prog *.o\n'
+  } >"$dir/Makefile"
+}
+
+measure_make_j2() {
+  local rounds=3
+  [ "$QUICK" = 1 ] && rounds=1
+  make_project "$WORK/project" || return 1
+  # shellcheck disable=SC2016 # expanded by the inner sh
+  measure_wall make_j2 "$rounds" 300 sh -c 'cd "$1" && make -s clean && make -s -j2' sh \
+    "$WORK/project"
 }
 
 measure_startup() {
