@@ -87,7 +87,10 @@ bool send_fd(int channel, int fd) {
   args.push_back(nullptr);
   ::execvp(args[0], args.data());
   const int err = errno;
-  send_line(channel, argv[0] + ": " + (err == ENOENT ? "command not found" : std::strerror(err)));
+  // As shells say it: a bare name is looked up in PATH, a path is not.
+  const bool searched = argv[0].find('/') == std::string::npos;
+  send_line(channel, argv[0] + ": " +
+                         (err == ENOENT && searched ? "command not found" : std::strerror(err)));
   ::_exit(err == ENOENT ? kExitNotFound : kExitCannotExecute);
 }
 

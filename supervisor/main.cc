@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,6 +56,24 @@ int main(int argc, char** argv) {
     ours.emplace_back(argv[i]);
   }
   std::reverse(ours.begin(), ours.end());  // CLI11 takes the arguments last-first
+
+  // CLI11 reports a missing subcommand before an unknown option; name the option, which is what
+  // the user got wrong.
+  // Without "--", the command starts at the first word after "run" that is not an option.
+  static const std::set<std::string> kKnown = {"-h",      "--help",       "--version",
+                                               "--trace", "--kill-after", "--engine"};
+  bool after_run = false;
+  for (auto it = ours.rbegin(); it != ours.rend(); ++it) {
+    const std::string& arg = *it;
+    if (arg.size() > 1 && arg[0] == '-') {
+      if (!kKnown.contains(arg.substr(0, arg.find('='))))
+        return usage_error("unknown option '" + arg + "'");
+    } else if (after_run) {
+      break;
+    } else {
+      after_run = arg == "run";
+    }
+  }
 
   try {
     app.parse(ours);

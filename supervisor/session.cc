@@ -27,7 +27,6 @@ namespace {
 
 constexpr int kSiKernel = 0x80;
 
-
 void print_error(const std::string& line) {
   std::fprintf(stderr, "vpidbox: %s\n", line.c_str());
 }
