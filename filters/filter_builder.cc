@@ -52,10 +52,10 @@ FilterResult install_box_filter(bool with_listener) {
   for (const SyscallRow& row : syscall_table()) {
     const std::uint32_t action = action_for(row, with_listener);
     int rc = 0;
-    if (row.filter_on_arg1) {
-      // ioctl's request is an unsigned int: compare its low 32 bits only.
-      rc = seccomp_rule_add_exact(ctx.get(), action, row.nr_x86_64, 1,
-                                  SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, row.only_when_arg1));
+    if (row.filtered) {
+      rc = seccomp_rule_add_exact(
+          ctx.get(), action, row.nr_x86_64, 1,
+          scmp_arg_cmp{row.filter_arg, SCMP_CMP_MASKED_EQ, row.filter_mask, row.filter_value});
     } else if (row.zero_args_need_no_trap()) {
       // prlimit64(0, ...), sched_getaffinity(0, ...), setpgid(0, 0) and the like run at full
       // speed: trap only when some pid argument is not 0 (rules for one syscall are OR-ed).

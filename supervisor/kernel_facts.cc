@@ -52,6 +52,20 @@ RealOrErrno SystemKernelView::pgid_of(Pid real_tid) {
   return {pgid, 0};
 }
 
+RealOrErrno SystemKernelView::pidfd_target(Pid real_tid, int fd) {
+  char path[64];
+  std::snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", real_tid, fd);
+  UniqueFd file(::open(path, O_RDONLY | O_CLOEXEC));
+  if (!file.valid()) return {0, EBADF};
+  char buf[1024];
+  ssize_t n = ::read(file.get(), buf, sizeof(buf) - 1);
+  if (n <= 0) return {0, EBADF};
+  buf[n] = 0;
+  const char* line = std::strstr(buf, "\nPid:");
+  if (!line) return {0, EBADF};  // not a pidfd: the kernel says EBADF
+  return {static_cast<Pid>(std::strtol(line + 5, nullptr, 10)), 0};
+}
+
 RealOrErrno SystemKernelView::sid_of(Pid real_tid) {
   const pid_t sid = ::getsid(real_tid);
   if (sid < 0) return {0, errno};

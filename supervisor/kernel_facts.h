@@ -16,6 +16,7 @@ class SystemKernelView final : public KernelView {
   RealOrErrno parent_of(Pid real_tgid) override;
   RealOrErrno pgid_of(Pid real_tid) override;
   RealOrErrno sid_of(Pid real_tid) override;
+  RealOrErrno pidfd_target(Pid real_tid, int fd) override;
 
  private:
   std::function<int(Pid)> leader_pidfd_;

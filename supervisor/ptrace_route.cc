@@ -93,9 +93,9 @@ void BoxSession::on_seccomp_stop(pid_t tid) {
   if (!tracee::get_regs(tid, regs)) return;
   Call call;
   call.real_tid = tid;
-  call.row = find_syscall(static_cast<int>(regs.orig_rax), regs.rsi);
-  VPIDBOX_INVARIANT(call.row != nullptr, "SECCOMP_RET_TRACE for a syscall outside the table");
   call.args = tracee::syscall_args(regs);
+  call.row = find_syscall(static_cast<int>(regs.orig_rax), call.args);
+  VPIDBOX_INVARIANT(call.row != nullptr, "SECCOMP_RET_TRACE for a syscall outside the table");
   EntryDecision decision = decide_entry(call, table_, kernel_);
   if (decision.signal_whole_box)
     decision.outcome = ReturnValue{signal_whole_box(tid, static_cast<int>(call.args[1]))};
@@ -139,8 +139,12 @@ void BoxSession::on_syscall_exit(pid_t tid) {
 
   if (!pending.row) {
     // fork, vfork or clone: the child was registered at the event.
-    if (result > 0)
-      tracee::set_result(tid, table_.to_virtual(static_cast<Pid>(result)).value_or(0));
+    if (result > 0) {
+      // The child may already be gone: auto-reaped (SIGCHLD ignored) before this exit stop.
+      const auto real = static_cast<Pid>(result);
+      const Pid vnr = table_.to_virtual(real).value_or(table_.recently_released(real).value_or(0));
+      tracee::set_result(tid, vnr);
+    }
     return resume(tid);
   }
   std::int64_t shown = result;

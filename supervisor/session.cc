@@ -394,8 +394,8 @@ void BoxSession::on_unotify() {
   if (unotify_->receive(req) != NotifStatus::kOk) return;
   Call call;
   call.real_tid = static_cast<Pid>(req.pid);
-  call.row = find_syscall(req.data.nr, req.data.args[1]);
   for (int i = 0; i < 6; ++i) call.args[i] = req.data.args[i];
+  call.row = find_syscall(req.data.nr, call.args);
   // Only the table's unotify rows notify; anything else is a filter bug.
   VPIDBOX_INVARIANT(call.row != nullptr, "notification for a syscall outside the table");
   const Outcome outcome = decide_query(call, table_, kernel_);

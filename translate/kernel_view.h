@@ -19,6 +19,8 @@ class KernelView {
   virtual RealOrErrno parent_of(Pid real_tgid) = 0;  // the real ppid of a process
   virtual RealOrErrno pgid_of(Pid real_tid) = 0;
   virtual RealOrErrno sid_of(Pid real_tid) = 0;
+  // The real pid a pidfd of the caller refers to (-1 once it has exited).
+  virtual RealOrErrno pidfd_target(Pid real_tid, int fd) = 0;
 };
 
 }  // namespace vpidbox

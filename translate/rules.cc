@@ -142,6 +142,8 @@ int translate_arg(const Call& call, const ProcessTable& table, int index, EntryD
       return number <= 0 ? 0 : thread();
     case ArgKind::kPgidIn:
     case ArgKind::kPidOut:
+    case ArgKind::kInitRefusesFlag:
+    case ArgKind::kPidfdSignal:
       return 0;  // in the caller's memory: the engine reads it (see pgid_in_box, visible_number)
   }
   return 0;
@@ -229,6 +231,23 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
     if (int error = translate_arg(call, table, i, out)) {
       out.outcome = ReturnErrno{error};
       return out;
+    }
+  }
+  if (const std::optional<Pid> init = table.to_real(1)) {
+    const bool caller_is_init = table.task(call.real_tid)->real_tgid == *init;
+    for (int i = 0; i < call.row->arg_count(); ++i) {
+      // A namespace's init cannot make a sibling of itself: its parent is outside.
+      if (call.row->args[i] == ArgKind::kInitRefusesFlag && caller_is_init) {
+        out.outcome = ReturnErrno{EINVAL};
+        return out;
+      }
+      if (call.row->args[i] == ArgKind::kPidfdSignal) {
+        RealOrErrno target = kernel.pidfd_target(call.real_tid, static_cast<int>(call.args[i]));
+        if (target.ok() && target.value == *init) {
+          out.outcome = ReturnValue{0};  // ignored by init, as from inside a namespace
+          return out;
+        }
+      }
     }
   }
   if (call.row->name == "kill" && !out.signal_whole_box) {

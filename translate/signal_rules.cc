@@ -51,7 +51,9 @@ std::optional<Pid> virtual_si_pid(int signo, int si_code, Pid real_si_pid,
                              (signo == SIGCHLD && si_code > 0 && si_code != kSiKernel);
   if (!kernel_filled) return std::nullopt;
   if (real_si_pid <= 0) return real_si_pid;
-  return table.to_virtual(real_si_pid).value_or(0);
+  // The number was fixed when the signal was sent: a child reaped since then keeps it.
+  if (std::optional<Pid> vnr = table.to_virtual(real_si_pid)) return vnr;
+  return table.recently_released(real_si_pid).value_or(0);
 }
 
 ForwardAction ForwardPolicy::on_signal(int signo, bool from_terminal, bool init_has_handler,

@@ -93,33 +93,23 @@ constexpr SyscallRow kTable[] = {
      kTrace},
 
     // The terminal's foreground group and session (tcsetpgrp, tcgetpgrp, tcgetsid): job control.
-    {"ioctl",
-     16,
-     {kValue, kValue, kPgidIn},
-     ResultKind::kPlain,
-     kTrace,
-     0,
-     SiginfoOut::kNoSiginfo,
-     0x5410 /* TIOCSPGRP */,
-     true},
-    {"ioctl",
-     16,
-     {kValue, kValue, kPidOut},
-     ResultKind::kPlain,
-     kTrace,
-     0,
-     SiginfoOut::kNoSiginfo,
-     0x540F /* TIOCGPGRP */,
-     true},
-    {"ioctl",
-     16,
-     {kValue, kValue, kPidOut},
-     ResultKind::kPlain,
-     kTrace,
-     0,
-     SiginfoOut::kNoSiginfo,
-     0x5429 /* TIOCGSID */,
-     true},
+    // clang-format off
+    {"ioctl", 16, {kValue, kValue, kPgidIn}, ResultKind::kPlain, kTrace, 0,
+     SiginfoOut::kNoSiginfo, true, 1, 0xffffffff, 0x5410 /* TIOCSPGRP */},
+    {"ioctl", 16, {kValue, kValue, kPidOut}, ResultKind::kPlain, kTrace, 0,
+     SiginfoOut::kNoSiginfo, true, 1, 0xffffffff, 0x540F /* TIOCGPGRP */},
+    {"ioctl", 16, {kValue, kValue, kPidOut}, ResultKind::kPlain, kTrace, 0,
+     SiginfoOut::kNoSiginfo, true, 1, 0xffffffff, 0x5429 /* TIOCGSID */},
+
+    // What a namespace's init may not do or suffer from inside: clone(CLONE_PARENT) (EINVAL),
+    // SIGKILL and SIGSTOP through a pidfd (ignored; the call succeeds).
+    {"clone", 56, {kInitRefusesFlag, kValue, kValue, kValue, kValue}, ResultKind::kPlain, kTrace,
+     0, SiginfoOut::kNoSiginfo, true, 0, 0x8000 /* CLONE_PARENT */, 0x8000},
+    {"pidfd_send_signal", 424, {kPidfdSignal, kValue, kValue, kValue}, ResultKind::kPlain, kTrace,
+     0, SiginfoOut::kNoSiginfo, true, 1, 0xffffffff, 9 /* SIGKILL */},
+    {"pidfd_send_signal", 424, {kPidfdSignal, kValue, kValue, kValue}, ResultKind::kPlain, kTrace,
+     0, SiginfoOut::kNoSiginfo, true, 1, 0xffffffff, 19 /* SIGSTOP */},
+    // clang-format on
 
     // io_uring runs its operations without a seccomp check on each one (IORING_OP_WAITID and
     // others would bypass translation). ENOSYS makes liburing users fall back to plain syscalls,
@@ -159,7 +149,7 @@ std::span<const SyscallRow> syscall_table() {
   return kTable;
 }
 
-const SyscallRow* find_syscall(int nr_x86_64, std::uint64_t arg1) {
+const SyscallRow* find_syscall(int nr_x86_64, const std::array<std::uint64_t, 6>& args) {
   // The engines look a row up on every intercepted call: index by number once.
   static const auto by_number = [] {
     std::array<const SyscallRow*, 512> index{};
@@ -169,10 +159,9 @@ const SyscallRow* find_syscall(int nr_x86_64, std::uint64_t arg1) {
   }();
   if (nr_x86_64 < 0 || nr_x86_64 >= static_cast<int>(by_number.size())) return nullptr;
   const SyscallRow* row = by_number[nr_x86_64];
-  if (!row || !row->filter_on_arg1) return row;
+  if (!row || !row->filtered) return row;
   for (; row != std::end(kTable) && row->nr_x86_64 == nr_x86_64; ++row)
-    if (static_cast<std::uint32_t>(row->only_when_arg1) == static_cast<std::uint32_t>(arg1))
-      return row;
+    if (row->matches(args)) return row;
   return nullptr;
 }
 

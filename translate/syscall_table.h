@@ -12,21 +12,23 @@ namespace vpidbox {
 
 enum class ArgKind : std::uint8_t {
   kUnused,
-  kValue,          // shown by --trace, not translated
-  kPidOrZeroSelf,  // a process (a tid is accepted); 0 means the caller; ESRCH outside
-  kTid,            // a thread: a virtual tid, or a real tid of the caller's own thread group
-  kTidOrZeroSelf,  // the same, 0 meaning the calling thread
-  kTgid,           // a process id, > 0; ESRCH outside
-  kKillTarget,     // kill(): > 0 a process, 0 own group, -1 everything, < -1 a process group
-  kWaitTarget,     // wait4(): > 0 a child, 0 own group, -1 any, < -1 a group; ECHILD outside
-  kWaitidId,       // waitid()'s id, read with the idtype in arg 0
-  kSetpgidGroup,   // setpgid()'s pgid: 0 means the target's own pid; EPERM outside
-  kPrioWho,        // getpriority()/setpriority()'s who, read with `which` in arg 0
-  kIoprioWho,      // ioprio_get()/ioprio_set()'s who, read with `which` in arg 0
-  kPidfdTarget,    // pidfd_open()'s pid: a process, or a thread with PIDFD_THREAD (arg 1)
-  kPerfTarget,     // perf_event_open()'s pid: a thread, 0 self, -1 any task on the cpu
-  kPgidIn,         // a pointer to a pgid the kernel reads (TIOCSPGRP); ESRCH outside
-  kPidOut,         // a pointer to a pid/pgid/sid the kernel writes (TIOCGPGRP, TIOCGSID)
+  kValue,            // shown by --trace, not translated
+  kPidOrZeroSelf,    // a process (a tid is accepted); 0 means the caller; ESRCH outside
+  kTid,              // a thread: a virtual tid, or a real tid of the caller's own thread group
+  kTidOrZeroSelf,    // the same, 0 meaning the calling thread
+  kTgid,             // a process id, > 0; ESRCH outside
+  kKillTarget,       // kill(): > 0 a process, 0 own group, -1 everything, < -1 a process group
+  kWaitTarget,       // wait4(): > 0 a child, 0 own group, -1 any, < -1 a group; ECHILD outside
+  kWaitidId,         // waitid()'s id, read with the idtype in arg 0
+  kSetpgidGroup,     // setpgid()'s pgid: 0 means the target's own pid; EPERM outside
+  kPrioWho,          // getpriority()/setpriority()'s who, read with `which` in arg 0
+  kIoprioWho,        // ioprio_get()/ioprio_set()'s who, read with `which` in arg 0
+  kPidfdTarget,      // pidfd_open()'s pid: a process, or a thread with PIDFD_THREAD (arg 1)
+  kPerfTarget,       // perf_event_open()'s pid: a thread, 0 self, -1 any task on the cpu
+  kPgidIn,           // a pointer to a pgid the kernel reads (TIOCSPGRP); ESRCH outside
+  kPidOut,           // a pointer to a pid/pgid/sid the kernel writes (TIOCGPGRP, TIOCGSID)
+  kInitRefusesFlag,  // clone flags carrying CLONE_PARENT: EINVAL from init's thread group
+  kPidfdSignal,      // a pidfd to signal with SIGKILL/SIGSTOP: ignored by init, from inside
 };
 
 enum class ResultKind : std::uint8_t {
@@ -57,10 +59,17 @@ struct SyscallRow {
   Route route;
   int refuse_errno = 0;
   SiginfoOut siginfo_out = SiginfoOut::kNoSiginfo;
-  // When set, only calls whose argument 1 equals this value are intercepted (the filter
-  // compares it; a request code of ioctl(), for example). Rows may share a syscall number.
-  std::uint64_t only_when_arg1 = 0;
-  bool filter_on_arg1 = false;
+  // When set, only calls with (argument `filter_arg` & filter_mask) == filter_value are
+  // intercepted (the filter compares it: an ioctl request, a clone flag, a signal number). Rows
+  // may share a syscall number.
+  bool filtered = false;
+  std::uint8_t filter_arg = 0;
+  std::uint64_t filter_mask = 0;
+  std::uint64_t filter_value = 0;
+
+  bool matches(const std::array<std::uint64_t, 6>& call_args) const {
+    return !filtered || (call_args[filter_arg] & filter_mask) == filter_value;
+  }
 
   int arg_count() const {
     int n = 0;
@@ -80,8 +89,8 @@ struct SyscallRow {
 };
 
 std::span<const SyscallRow> syscall_table();
-// The row for a call: by number, and by argument 1 for rows that filter on it.
-const SyscallRow* find_syscall(int nr_x86_64, std::uint64_t arg1 = 0);
+// The row for a call: by number, and by its arguments for rows that filter on them.
+const SyscallRow* find_syscall(int nr_x86_64, const std::array<std::uint64_t, 6>& args = {});
 const SyscallRow* find_syscall(std::string_view name);
 // Index of a row in syscall_table(): the SECCOMP_RET_TRACE data that names it.
 std::uint16_t row_index(const SyscallRow& row);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "translate/rules.h"
+#include "translate/signal_rules.h"
 
 using namespace vpidbox;
 
@@ -16,6 +17,7 @@ struct NoKernel final : KernelView {
   RealOrErrno parent_of(Pid) override { return {0, ESRCH}; }
   RealOrErrno pgid_of(Pid) override { return {0, ESRCH}; }
   RealOrErrno sid_of(Pid) override { return {0, ESRCH}; }
+  RealOrErrno pidfd_target(Pid, int fd) override { return {fd == 7 ? 500 : 510, 0}; }
 };
 
 // init (real 500), a child (real 510) with a thread (real 511), and a process group whose
@@ -73,8 +75,10 @@ TEST_CASE("every pid argument of the ptrace route: box numbers become real, othe
     if (row.route != Route::kTrace) continue;
     for (int i = 0; i < row.arg_count(); ++i) {
       const ArgKind kind = row.args[i];
-      // Pids passed in memory are read by the engine; tested below.
-      if (kind == ArgKind::kValue || kind == ArgKind::kPgidIn || kind == ArgKind::kPidOut) continue;
+      // Pids passed in memory or through a pidfd, and flags, are tested below.
+      if (kind == ArgKind::kValue || kind == ArgKind::kPgidIn || kind == ArgKind::kPidOut ||
+          kind == ArgKind::kInitRefusesFlag || kind == ArgKind::kPidfdSignal)
+        continue;
       INFO(std::string(row.name) << " argument " << i);
       Box box;
       std::array<std::uint64_t, 6> args = selecting_a_process(row);
@@ -121,6 +125,7 @@ TEST_CASE("kill: own group, every process, process groups and init") {
     RealOrErrno parent_of(Pid) override { return {0, ESRCH}; }
     RealOrErrno pgid_of(Pid) override { return {400, 0}; }
     RealOrErrno sid_of(Pid) override { return {400, 0}; }
+    RealOrErrno pidfd_target(Pid, int) override { return {0, EBADF}; }
   } kernel;
   EntryDecision d = decide_entry(make_call("kill", 510, {0, SIGTERM}), box.table, kernel);
   CHECK(d.signal_group == 400);
@@ -199,14 +204,14 @@ TEST_CASE("rt_sigtimedwait and waitid stop at exit to rewrite the siginfo they f
 
 TEST_CASE("terminal job control: tcsetpgrp's pgid in, tcgetpgrp's and tcgetsid's out") {
   Box box;
-  const SyscallRow* set = find_syscall(16, 0x5410);
-  const SyscallRow* get = find_syscall(16, 0x540F);
-  const SyscallRow* sid = find_syscall(16, 0x5429);
+  const SyscallRow* set = find_syscall(16, {0, 0x5410});
+  const SyscallRow* get = find_syscall(16, {0, 0x540F});
+  const SyscallRow* sid = find_syscall(16, {0, 0x5429});
   REQUIRE(set != nullptr);
   REQUIRE(get != nullptr);
   REQUIRE(sid != nullptr);
-  CHECK(find_syscall(16, 0x5401) == nullptr);  // TCGETS: not intercepted
-  CHECK(set->needs_exit_stop());               // the caller's memory gets its own value back
+  CHECK(find_syscall(16, {0, 0x5401}) == nullptr);  // TCGETS: not intercepted
+  CHECK(set->needs_exit_stop());                    // the caller's memory gets its own value back
   CHECK(get->needs_exit_stop());
   CHECK(pgid_in_box(box.table, 4) == 520);  // a held group number
   CHECK_FALSE(pgid_in_box(box.table, 77).has_value());
@@ -238,4 +243,32 @@ TEST_CASE("calls the filter lets through with zero pid arguments need no transla
   CHECK_FALSE(find_syscall("wait4")->zero_args_need_no_trap());
   CHECK(find_syscall("prlimit64")->zero_args_need_no_trap());
   CHECK(find_syscall("setpgid")->zero_args_need_no_trap());
+}
+
+TEST_CASE("init cannot clone(CLONE_PARENT), nor be killed through a pidfd from inside") {
+  Box box;
+  const std::array<std::uint64_t, 6> clone_parent{0x8000 | SIGCHLD};
+  const SyscallRow* clone = find_syscall(56, clone_parent);
+  REQUIRE(clone != nullptr);
+  CHECK(find_syscall(56, {SIGCHLD}) == nullptr);  // a plain fork through clone: not trapped
+  Call call{500, clone, clone_parent};
+  CHECK(std::get<ReturnErrno>(decide_entry(call, box.table, box.kernel).outcome).error == EINVAL);
+  call.real_tid = 510;  // any other process may
+  CHECK(std::holds_alternative<Continue>(decide_entry(call, box.table, box.kernel).outcome));
+
+  const SyscallRow* kill_by_pidfd = find_syscall(424, {7, SIGKILL});
+  REQUIRE(kill_by_pidfd != nullptr);
+  CHECK(find_syscall(424, {7, SIGTERM}) == nullptr);  // other signals: init's delivery stop
+  call = Call{510, kill_by_pidfd, {7, SIGKILL}};      // fd 7 is init's pidfd in NoKernel
+  CHECK(std::get<ReturnValue>(decide_entry(call, box.table, box.kernel).outcome).value == 0);
+  call.args[0] = 8;  // another process: the kernel delivers it
+  CHECK(std::holds_alternative<Continue>(decide_entry(call, box.table, box.kernel).outcome));
+}
+
+TEST_CASE("a queued SIGCHLD keeps its child's number after the child is reaped") {
+  Box box;
+  box.table.mark_exited(510);
+  box.table.remove(511, {});
+  box.table.remove(510, {});
+  CHECK(virtual_si_pid(SIGCHLD, CLD_EXITED, 510, box.table) == 2);
 }

@@ -20,6 +20,7 @@ struct FakeKernel final : KernelView {
   RealOrErrno parent_of(Pid tgid) override { return lookup(parent, tgid); }
   RealOrErrno pgid_of(Pid tid) override { return lookup(pgid, tid); }
   RealOrErrno sid_of(Pid tid) override { return lookup(sid, tid); }
+  RealOrErrno pidfd_target(Pid, int) override { return {0, EBADF}; }
 };
 
 Outcome ask(const char* name, Pid caller, const ProcessTable& table, KernelView& kernel,

@@ -13,8 +13,9 @@ using namespace vpidbox;
 // The rows with a dedicated test. Every ptrace-route row is also covered, argument by argument,
 // by entry_rules_test.cc's isolation test, which walks the whole table.
 static const std::set<std::string_view> kRowsWithDedicatedTests = {
-    "getpid", "gettid", "getppid", "getpgrp", "getpgid", "getsid",     "io_uring_setup",  "wait4",
-    "waitid", "kill",   "tgkill",  "tkill",   "setsid",  "pidfd_open", "rt_sigtimedwait", "ioctl",
+    "getpid",         "gettid",     "getppid",         "getpgrp", "getpgid", "getsid",
+    "io_uring_setup", "wait4",      "waitid",          "kill",    "tgkill",  "tkill",
+    "setsid",         "pidfd_open", "rt_sigtimedwait", "ioctl",   "clone",   "pidfd_send_signal",
 };
 
 TEST_CASE("every table row has a handler and a test") {
@@ -28,7 +29,7 @@ TEST_CASE("every table row has a handler and a test") {
       has_pid_argument |= kind != ArgKind::kUnused && kind != ArgKind::kValue;
     CHECK((kRowsWithDedicatedTests.contains(row.name) ||
            (row.route == Route::kTrace && has_pid_argument)));
-    CHECK(names.insert({row.name, row.only_when_arg1}).second);
+    CHECK(names.insert({row.name, row.filter_value}).second);
   }
   for (std::string_view name : kRowsWithDedicatedTests) CHECK(find_syscall(name) != nullptr);
 }
@@ -44,7 +45,9 @@ TEST_CASE("table numbers are the x86_64 numbers") {
   CHECK(find_syscall(SYS_getppid)->name == "getppid");
   for (const SyscallRow& row : syscall_table()) {
     INFO(std::string(row.name));
-    CHECK(find_syscall(row.nr_x86_64, row.only_when_arg1) == &row);
+    std::array<std::uint64_t, 6> args{};
+    if (row.filtered) args[row.filter_arg] = row.filter_value;
+    CHECK(find_syscall(row.nr_x86_64, args) == &row);
     CHECK(&syscall_table()[row_index(row)] == &row);
   }
   CHECK(find_syscall(SYS_wait4)->name == "wait4");
