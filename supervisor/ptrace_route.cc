@@ -51,6 +51,11 @@ bool may_signal(const Creds& sender, const Creds& target) {
          sender.ruid == target.suid || sender.ruid == target.ruid;
 }
 
+// -ERESTARTSYS, -ERESTARTNOINTR, -ERESTARTNOHAND, -ERESTART_RESTARTBLOCK (kernel-internal).
+bool is_restart_code(std::int64_t result) {
+  return result == -512 || result == -513 || result == -514 || result == -516;
+}
+
 std::int64_t outcome_register(const Outcome& outcome) {
   if (const auto* v = std::get_if<ReturnValue>(&outcome)) return v->value;
   return -std::get<ReturnErrno>(outcome).error;
@@ -144,6 +149,19 @@ void BoxSession::on_syscall_exit(pid_t tid) {
       const auto real = static_cast<Pid>(result);
       const Pid vnr = table_.to_virtual(real).value_or(table_.recently_released(real).value_or(0));
       tracee::set_result(tid, vnr);
+    }
+    return resume(tid);
+  }
+  // A call interrupted by a signal is restarted by the kernel with the registers as they are:
+  // give back the caller's own (virtual) arguments, which the restart's stop translates anew.
+  if (is_restart_code(result)) {
+    if (pending.restore_memory_arg)
+      tracee::write_memory(tid, pending.args[2], &*pending.restore_memory_arg,
+                           sizeof(std::int32_t));
+    user_regs_struct regs;
+    if (tracee::get_regs(tid, regs)) {
+      tracee::set_syscall_args(regs, pending.args);
+      tracee::set_regs(tid, regs);
     }
     return resume(tid);
   }

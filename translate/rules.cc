@@ -142,6 +142,7 @@ int translate_arg(const Call& call, const ProcessTable& table, int index, EntryD
       return number <= 0 ? 0 : thread();
     case ArgKind::kPgidIn:
     case ArgKind::kPidOut:
+    case ArgKind::kSignal:
     case ArgKind::kInitRefusesFlag:
     case ArgKind::kPidfdSignal:
       return 0;  // in the caller's memory: the engine reads it (see pgid_in_box, visible_number)
@@ -250,11 +251,20 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
       }
     }
   }
-  if (call.row->name == "kill" && !out.signal_whole_box) {
-    // From inside, init ignores even SIGKILL and SIGSTOP, and kill() still returns 0. Other
-    // signals init has no handler for are dropped at its signal-delivery stop.
-    const Pid target = as_pid(call.args[0]);
-    if (target == 1 && is_unstoppable(static_cast<int>(call.args[1]))) {
+  // From inside, init ignores even SIGKILL and SIGSTOP, and the call still returns 0. Other
+  // signals init has no handler for are dropped at its signal-delivery stop.
+  if (!out.signal_whole_box && !out.signal_group) {
+    const std::optional<Pid> init = table.to_real(1);
+    int signo = 0;
+    Pid target = 0;
+    for (int i = 0; i < call.row->arg_count(); ++i) {
+      if (call.row->args[i] == ArgKind::kSignal)
+        signo = static_cast<int>(call.args[i]);
+      else if (call.row->args[i] != ArgKind::kValue && target == 0)
+        target = as_pid(out.args[i]);  // the first pid argument, translated
+    }
+    const Task* named = target > 0 ? table.task(target) : nullptr;
+    if (init && named && named->real_tgid == *init && is_unstoppable(signo)) {
       out.outcome = ReturnValue{0};
       return out;
     }
@@ -271,6 +281,8 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
     }
     return out;
   }
+  // The calls that can block with rewritten arguments (wait4, waitid, TIOCSPGRP) all stop at
+  // exit, where a restart after a signal gets the caller's own arguments back.
   out.stop_at_exit = call.row->needs_exit_stop();
   return out;
 }

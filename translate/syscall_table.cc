@@ -30,11 +30,11 @@ constexpr SyscallRow kTable[] = {
      SiginfoOut::kArg2},
 
     // Signals. The receiver's si_pid is rewritten at its signal-delivery stop.
-    {"kill", 62, {kKillTarget, kValue}, ResultKind::kPlain, kTrace},
-    {"tkill", 200, {kTid, kValue}, ResultKind::kPlain, kTrace},
-    {"tgkill", 234, {kTgid, kTid, kValue}, ResultKind::kPlain, kTrace},
-    {"rt_sigqueueinfo", 129, {kTgid, kValue, kValue}, ResultKind::kPlain, kTrace},
-    {"rt_tgsigqueueinfo", 297, {kTgid, kTid, kValue, kValue}, ResultKind::kPlain, kTrace},
+    {"kill", 62, {kKillTarget, kSignal}, ResultKind::kPlain, kTrace},
+    {"tkill", 200, {kTid, kSignal}, ResultKind::kPlain, kTrace},
+    {"tgkill", 234, {kTgid, kTid, kSignal}, ResultKind::kPlain, kTrace},
+    {"rt_sigqueueinfo", 129, {kTgid, kSignal, kValue}, ResultKind::kPlain, kTrace},
+    {"rt_tgsigqueueinfo", 297, {kTgid, kTid, kSignal, kValue}, ResultKind::kPlain, kTrace},
     {"rt_sigtimedwait",
      128,
      {kValue, kValue, kValue, kValue},
@@ -126,6 +126,7 @@ bool SyscallRow::zero_args_need_no_trap() const {
     switch (kind) {
       case kUnused:
       case kValue:
+      case kSignal:
         break;
       case kPidOrZeroSelf:
       case kTidOrZeroSelf:

@@ -27,6 +27,7 @@ enum class ArgKind : std::uint8_t {
   kPerfTarget,       // perf_event_open()'s pid: a thread, 0 self, -1 any task on the cpu
   kPgidIn,           // a pointer to a pgid the kernel reads (TIOCSPGRP); ESRCH outside
   kPidOut,           // a pointer to a pid/pgid/sid the kernel writes (TIOCGPGRP, TIOCGSID)
+  kSignal,           // a signal number (SIGKILL/SIGSTOP aimed at init are ignored from inside)
   kInitRefusesFlag,  // clone flags carrying CLONE_PARENT: EINVAL from init's thread group
   kPidfdSignal,      // a pidfd to signal with SIGKILL/SIGSTOP: ignored by init, from inside
 };

@@ -77,7 +77,8 @@ TEST_CASE("every pid argument of the ptrace route: box numbers become real, othe
       const ArgKind kind = row.args[i];
       // Pids passed in memory or through a pidfd, and flags, are tested below.
       if (kind == ArgKind::kValue || kind == ArgKind::kPgidIn || kind == ArgKind::kPidOut ||
-          kind == ArgKind::kInitRefusesFlag || kind == ArgKind::kPidfdSignal)
+          kind == ArgKind::kInitRefusesFlag || kind == ArgKind::kPidfdSignal ||
+          kind == ArgKind::kSignal)
         continue;
       INFO(std::string(row.name) << " argument " << i);
       Box box;
@@ -271,4 +272,25 @@ TEST_CASE("a queued SIGCHLD keeps its child's number after the child is reaped")
   box.table.remove(511, {});
   box.table.remove(510, {});
   CHECK(virtual_si_pid(SIGCHLD, CLD_EXITED, 510, box.table) == 2);
+}
+
+TEST_CASE("SIGKILL and SIGSTOP aimed at init from inside are ignored, by every sender") {
+  Box box;
+  for (auto [name, args] :
+       std::initializer_list<std::pair<const char*, std::array<std::uint64_t, 6>>>{
+           {"kill", {1, SIGKILL}},
+           {"tkill", {1, SIGSTOP}},
+           {"tgkill", {1, 1, SIGKILL}},
+           {"rt_sigqueueinfo", {1, SIGKILL, 0}},
+           {"rt_tgsigqueueinfo", {1, 1, SIGKILL, 0}}}) {
+    INFO(name);
+    EntryDecision d = decide_entry(make_call(name, 510, args), box.table, box.kernel);
+    REQUIRE(std::holds_alternative<ReturnValue>(d.outcome));
+    CHECK(std::get<ReturnValue>(d.outcome).value == 0);
+  }
+  // Another signal reaches init's delivery stop, and another process gets SIGKILL.
+  EntryDecision d = decide_entry(make_call("tgkill", 510, {1, 1, SIGTERM}), box.table, box.kernel);
+  CHECK(std::holds_alternative<Continue>(d.outcome));
+  d = decide_entry(make_call("tgkill", 500, {2, 3, SIGKILL}), box.table, box.kernel);
+  CHECK(std::holds_alternative<Continue>(d.outcome));
 }
