@@ -66,6 +66,22 @@ RealOrErrno SystemKernelView::pidfd_target(Pid real_tid, int fd) {
   return {static_cast<Pid>(std::strtol(line + 5, nullptr, 10)), 0};
 }
 
+bool SystemKernelView::catches_or_blocks(Pid real_tgid, int signo) {
+  char path[64];
+  std::snprintf(path, sizeof(path), "/proc/%d/status", real_tgid);
+  UniqueFd file(::open(path, O_RDONLY | O_CLOEXEC));
+  if (!file.valid()) return true;  // gone: let the kernel answer
+  char buf[4096];
+  ssize_t n = ::read(file.get(), buf, sizeof(buf) - 1);
+  if (n <= 0) return true;
+  buf[n] = 0;
+  auto has_bit = [&](const char* key) {
+    const char* line = std::strstr(buf, key);
+    return line && ((std::strtoull(line + std::strlen(key), nullptr, 16) >> (signo - 1)) & 1);
+  };
+  return has_bit("\nSigCgt:") || has_bit("\nSigBlk:");
+}
+
 RealOrErrno SystemKernelView::sid_of(Pid real_tid) {
   const pid_t sid = ::getsid(real_tid);
   if (sid < 0) return {0, errno};

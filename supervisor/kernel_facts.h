@@ -17,6 +17,7 @@ class SystemKernelView final : public KernelView {
   RealOrErrno pgid_of(Pid real_tid) override;
   RealOrErrno sid_of(Pid real_tid) override;
   RealOrErrno pidfd_target(Pid real_tid, int fd) override;
+  bool catches_or_blocks(Pid real_tgid, int signo) override;
 
  private:
   std::function<int(Pid)> leader_pidfd_;

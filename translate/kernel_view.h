@@ -21,6 +21,8 @@ class KernelView {
   virtual RealOrErrno sid_of(Pid real_tid) = 0;
   // The real pid a pidfd of the caller refers to (-1 once it has exited).
   virtual RealOrErrno pidfd_target(Pid real_tid, int fd) = 0;
+  // Whether a process catches (has a handler for) or blocks a signal right now.
+  virtual bool catches_or_blocks(Pid real_tgid, int signo) = 0;
 };
 
 }  // namespace vpidbox

@@ -242,29 +242,29 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
         out.outcome = ReturnErrno{EINVAL};
         return out;
       }
-      if (call.row->args[i] == ArgKind::kPidfdSignal) {
-        RealOrErrno target = kernel.pidfd_target(call.real_tid, static_cast<int>(call.args[i]));
-        if (target.ok() && target.value == *init) {
-          out.outcome = ReturnValue{0};  // ignored by init, as from inside a namespace
-          return out;
-        }
-      }
     }
   }
-  // From inside, init ignores even SIGKILL and SIGSTOP, and the call still returns 0. Other
-  // signals init has no handler for are dropped at its signal-delivery stop.
+  // From inside, a namespace's init never receives SIGKILL or SIGSTOP, nor a signal it neither
+  // handles nor blocks: the kernel discards them when they are sent (sig_task_ignored), so they
+  // cannot even interrupt a sigtimedwait(), and the sending call returns 0.
   if (!out.signal_whole_box && !out.signal_group) {
     const std::optional<Pid> init = table.to_real(1);
-    int signo = 0;
+    int signo = -1;
     Pid target = 0;
     for (int i = 0; i < call.row->arg_count(); ++i) {
-      if (call.row->args[i] == ArgKind::kSignal)
+      const ArgKind kind = call.row->args[i];
+      if (kind == ArgKind::kSignal) {
         signo = static_cast<int>(call.args[i]);
-      else if (call.row->args[i] != ArgKind::kValue && target == 0)
+      } else if (kind == ArgKind::kPidfdSignal) {
+        RealOrErrno named = kernel.pidfd_target(call.real_tid, static_cast<int>(call.args[i]));
+        if (named.ok()) target = named.value;
+      } else if (kind != ArgKind::kValue && target == 0) {
         target = as_pid(out.args[i]);  // the first pid argument, translated
+      }
     }
     const Task* named = target > 0 ? table.task(target) : nullptr;
-    if (init && named && named->real_tgid == *init && is_unstoppable(signo)) {
+    if (init && named && named->real_tgid == *init && signo > 0 &&
+        (is_unstoppable(signo) || !kernel.catches_or_blocks(*init, signo))) {
       out.outcome = ReturnValue{0};
       return out;
     }

@@ -18,6 +18,7 @@ struct NoKernel final : KernelView {
   RealOrErrno pgid_of(Pid) override { return {0, ESRCH}; }
   RealOrErrno sid_of(Pid) override { return {0, ESRCH}; }
   RealOrErrno pidfd_target(Pid, int fd) override { return {fd == 7 ? 500 : 510, 0}; }
+  bool catches_or_blocks(Pid, int signo) override { return signo == SIGUSR1; }
 };
 
 // init (real 500), a child (real 510) with a thread (real 511), and a process group whose
@@ -127,6 +128,7 @@ TEST_CASE("kill: own group, every process, process groups and init") {
     RealOrErrno pgid_of(Pid) override { return {400, 0}; }
     RealOrErrno sid_of(Pid) override { return {400, 0}; }
     RealOrErrno pidfd_target(Pid, int) override { return {0, EBADF}; }
+    bool catches_or_blocks(Pid, int) override { return true; }
   } kernel;
   EntryDecision d = decide_entry(make_call("kill", 510, {0, SIGTERM}), box.table, kernel);
   CHECK(d.signal_group == 400);
@@ -257,12 +259,15 @@ TEST_CASE("init cannot clone(CLONE_PARENT), nor be killed through a pidfd from i
   call.real_tid = 510;  // any other process may
   CHECK(std::holds_alternative<Continue>(decide_entry(call, box.table, box.kernel).outcome));
 
-  const SyscallRow* kill_by_pidfd = find_syscall(424, {7, SIGKILL});
-  REQUIRE(kill_by_pidfd != nullptr);
-  CHECK(find_syscall(424, {7, SIGTERM}) == nullptr);  // other signals: init's delivery stop
-  call = Call{510, kill_by_pidfd, {7, SIGKILL}};      // fd 7 is init's pidfd in NoKernel
+  const SyscallRow* pidfd_signal = find_syscall(424, {7, SIGKILL});
+  REQUIRE(pidfd_signal != nullptr);
+  call = Call{510, pidfd_signal, {7, SIGKILL}};  // fd 7 is init's pidfd in NoKernel
   CHECK(std::get<ReturnValue>(decide_entry(call, box.table, box.kernel).outcome).value == 0);
-  call.args[0] = 8;  // another process: the kernel delivers it
+  call.args[1] = SIGTERM;  // init neither handles nor blocks it: discarded when sent
+  CHECK(std::get<ReturnValue>(decide_entry(call, box.table, box.kernel).outcome).value == 0);
+  call.args[1] = SIGUSR1;  // init handles or blocks it: the kernel sends it
+  CHECK(std::holds_alternative<Continue>(decide_entry(call, box.table, box.kernel).outcome));
+  call.args = {8, SIGKILL};  // another process: the kernel delivers it
   CHECK(std::holds_alternative<Continue>(decide_entry(call, box.table, box.kernel).outcome));
 }
 
@@ -288,9 +293,11 @@ TEST_CASE("SIGKILL and SIGSTOP aimed at init from inside are ignored, by every s
     REQUIRE(std::holds_alternative<ReturnValue>(d.outcome));
     CHECK(std::get<ReturnValue>(d.outcome).value == 0);
   }
-  // Another signal reaches init's delivery stop, and another process gets SIGKILL.
-  EntryDecision d = decide_entry(make_call("tgkill", 510, {1, 1, SIGTERM}), box.table, box.kernel);
+  // A signal init handles or blocks is sent, and another process gets SIGKILL.
+  EntryDecision d = decide_entry(make_call("tgkill", 510, {1, 1, SIGUSR1}), box.table, box.kernel);
   CHECK(std::holds_alternative<Continue>(d.outcome));
+  d = decide_entry(make_call("kill", 510, {1, SIGTERM}), box.table, box.kernel);
+  CHECK(std::get<ReturnValue>(d.outcome).value == 0);  // neither handled nor blocked
   d = decide_entry(make_call("tgkill", 500, {2, 3, SIGKILL}), box.table, box.kernel);
   CHECK(std::holds_alternative<Continue>(d.outcome));
 }

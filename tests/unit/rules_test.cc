@@ -21,6 +21,7 @@ struct FakeKernel final : KernelView {
   RealOrErrno pgid_of(Pid tid) override { return lookup(pgid, tid); }
   RealOrErrno sid_of(Pid tid) override { return lookup(sid, tid); }
   RealOrErrno pidfd_target(Pid, int) override { return {0, EBADF}; }
+  bool catches_or_blocks(Pid, int) override { return true; }
 };
 
 Outcome ask(const char* name, Pid caller, const ProcessTable& table, KernelView& kernel,
