@@ -45,6 +45,10 @@ struct TracedTask {
   UniqueFd pidfd;  // held for thread-group leaders
   bool started = false;
   std::optional<PendingExit> exit;
+  // The signals a thread waits for in rt_sigtimedwait(): the kernel takes them out of its
+  // blocked mask meanwhile (into real_blocked, which /proc does not show), yet they are not
+  // ignored.
+  std::uint64_t waiting_for = 0;
 };
 
 // A signal the supervisor sent for kill(-1) on behalf of a box process: the receiver must see
@@ -80,6 +84,7 @@ class BoxSession {
   void kill_box();
   void begin_teardown();
   int leader_pidfd(Pid tgid) const;
+  std::uint64_t waited_signals(Pid tgid) const;
   void watch(int fd);
   void unwatch(int fd);
   void resume(pid_t tid, int signo = 0);

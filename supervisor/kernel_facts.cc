@@ -67,6 +67,7 @@ RealOrErrno SystemKernelView::pidfd_target(Pid real_tid, int fd) {
 }
 
 bool SystemKernelView::catches_or_blocks(Pid real_tgid, int signo) {
+  if ((waited_signals_(real_tgid) >> (signo - 1)) & 1) return true;
   char path[64];
   std::snprintf(path, sizeof(path), "/proc/%d/status", real_tgid);
   UniqueFd file(::open(path, O_RDONLY | O_CLOEXEC));

@@ -2,6 +2,7 @@
 // so it can ask about any box task by its real number.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 
 #include "translate/kernel_view.h"
@@ -11,8 +12,10 @@ namespace vpidbox {
 class SystemKernelView final : public KernelView {
  public:
   // `leader_pidfd` returns a pidfd held for a thread-group leader, or -1.
-  explicit SystemKernelView(std::function<int(Pid real_tgid)> leader_pidfd)
-      : leader_pidfd_(std::move(leader_pidfd)) {}
+  // `waited_signals` returns the signals the process's threads wait for in rt_sigtimedwait().
+  SystemKernelView(std::function<int(Pid real_tgid)> leader_pidfd,
+                   std::function<std::uint64_t(Pid real_tgid)> waited_signals)
+      : leader_pidfd_(std::move(leader_pidfd)), waited_signals_(std::move(waited_signals)) {}
   RealOrErrno parent_of(Pid real_tgid) override;
   RealOrErrno pgid_of(Pid real_tid) override;
   RealOrErrno sid_of(Pid real_tid) override;
@@ -21,6 +24,7 @@ class SystemKernelView final : public KernelView {
 
  private:
   std::function<int(Pid)> leader_pidfd_;
+  std::function<std::uint64_t(Pid)> waited_signals_;
 };
 
 // The real tgid and ppid of a task read from /proc/<tid>/status (the slow path).

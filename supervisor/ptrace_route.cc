@@ -130,7 +130,10 @@ void BoxSession::on_seccomp_stop(pid_t tid) {
     tracee::set_regs(tid, regs);
   }
   if (!decision.stop_at_exit) return resume(tid);
-  traced_[tid].exit = pending;
+  TracedTask& traced = traced_[tid];
+  traced.exit = pending;
+  if (call.row->siginfo_out == SiginfoOut::kArg1 && call.args[0])  // rt_sigtimedwait(set, ...)
+    tracee::read_memory(tid, call.args[0], &traced.waiting_for, sizeof(traced.waiting_for));
   ::ptrace(PTRACE_SYSCALL, tid, 0, 0);
 }
 
@@ -139,6 +142,7 @@ void BoxSession::on_syscall_exit(pid_t tid) {
   if (it == traced_.end() || !it->second.exit) return resume(tid);
   const PendingExit pending = *it->second.exit;
   it->second.exit.reset();
+  it->second.waiting_for = 0;
   std::int64_t result = 0;
   if (!tracee::get_result(tid, result)) return;
 

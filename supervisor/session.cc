@@ -76,7 +76,8 @@ bool has_handler(Pid real_tgid, int signo) {
 BoxSession::BoxSession(const RunOptions& options)
     : options_(options),
       table_(read_pid_max()),
-      kernel_([this](Pid tgid) { return leader_pidfd(tgid); }),
+      kernel_([this](Pid tgid) { return leader_pidfd(tgid); },
+              [this](Pid tgid) { return waited_signals(tgid); }),
       supervisor_pid_(::getpid()) {}
 
 Pid BoxSession::read_pid_max() {
@@ -87,6 +88,15 @@ Pid BoxSession::read_pid_max() {
     std::fclose(f);
   }
   return pid_max;
+}
+
+std::uint64_t BoxSession::waited_signals(Pid tgid) const {
+  std::uint64_t signals = 0;
+  for (const auto& [tid, traced] : traced_) {
+    const Task* task = table_.task(tid);
+    if (task && task->real_tgid == tgid) signals |= traced.waiting_for;
+  }
+  return signals;
 }
 
 int BoxSession::leader_pidfd(Pid tgid) const {
