@@ -101,6 +101,7 @@ class BoxSession {
                                                    EntryDecision& decision);
   std::int64_t signal_whole_box(pid_t caller, int signo);
   std::int64_t signal_group(pid_t caller, Pid real_pgid, int signo);
+  Outcome end_box_by_reboot(pid_t caller, int as_signal);
   bool send_as(const EmulatedSender& sender, TracedTask& target, Pid target_tgid, int signo);
 
   const RunOptions& options_;
@@ -121,6 +122,7 @@ class BoxSession {
 
   pid_t init_pid_ = -1;
   std::optional<int> init_status_;
+  int init_death_override_ = 0;  // reboot() from inside: the signal init is reported dead by
   std::string exec_error_;
   bool tearing_down_ = false;
   bool no_children_ = false;

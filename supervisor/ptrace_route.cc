@@ -20,9 +20,12 @@ namespace {
 
 constexpr int kCapKill = 5;
 
+constexpr int kCapSysBoot = 22;
+
 struct Creds {
   uid_t ruid = 0, euid = 0, suid = 0;
   bool cap_kill = false;
+  bool cap_sys_boot = false;
   bool ok = false;
 };
 
@@ -40,7 +43,9 @@ Creds read_creds(Pid tid) {
   const char* cap = std::strstr(buf, "\nCapEff:");
   if (!uid || !cap) return {};
   if (std::sscanf(uid + 5, "%u %u %u", &c.ruid, &c.euid, &c.suid) != 3) return {};
-  c.cap_kill = (std::strtoull(cap + 8, nullptr, 16) >> kCapKill) & 1;
+  const unsigned long long caps = std::strtoull(cap + 8, nullptr, 16);
+  c.cap_kill = (caps >> kCapKill) & 1;
+  c.cap_sys_boot = (caps >> kCapSysBoot) & 1;
   c.ok = true;
   return c;
 }
@@ -102,6 +107,8 @@ void BoxSession::on_seccomp_stop(pid_t tid) {
   call.row = find_syscall(static_cast<int>(regs.orig_rax), call.args);
   VPIDBOX_INVARIANT(call.row != nullptr, "SECCOMP_RET_TRACE for a syscall outside the table");
   EntryDecision decision = decide_entry(call, table_, kernel_);
+  if (decision.end_box_as_signal)
+    decision.outcome = end_box_by_reboot(tid, decision.end_box_as_signal);
   if (decision.signal_whole_box)
     decision.outcome = ReturnValue{signal_whole_box(tid, static_cast<int>(call.args[1]))};
   else if (decision.signal_group && std::holds_alternative<Continue>(decision.outcome))
@@ -280,6 +287,17 @@ std::int64_t BoxSession::signal_whole_box(pid_t caller, int signo) {
     result = send_as({me_vpid, sender.ruid}, traced, tid, signo) ? 0 : -errno;
   }
   return count ? result : -ESRCH;
+}
+
+Outcome BoxSession::end_box_by_reboot(pid_t caller, int as_signal) {
+  const Creds creds = read_creds(caller);
+  if (!creds.ok || !creds.cap_sys_boot) return ReturnErrno{EPERM};
+  // Like reboot_pid_ns(): the namespace ends, its init "killed" by the reboot's signal, and the
+  // caller exits.
+  init_death_override_ = as_signal;
+  kill_box();
+  ::kill(caller, SIGKILL);
+  return ReturnValue{0};
 }
 
 bool BoxSession::send_as(const EmulatedSender& sender, TracedTask& target, Pid target_tgid,

@@ -428,6 +428,7 @@ int BoxSession::run() {
   if (launch_channel_.valid()) on_launch_channel();
   if (!exec_error_.empty()) print_error(exec_error_);
   const int status = *init_status_;
+  if (init_death_override_) return 128 + init_death_override_;
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   return 128 + WTERMSIG(status);
 }

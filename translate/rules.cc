@@ -143,6 +143,7 @@ int translate_arg(const Call& call, const ProcessTable& table, int index, EntryD
     case ArgKind::kPgidIn:
     case ArgKind::kPidOut:
     case ArgKind::kSignal:
+    case ArgKind::kRebootCmd:
     case ArgKind::kInitRefusesFlag:
     case ArgKind::kPidfdSignal:
       return 0;  // in the caller's memory: the engine reads it (see pgid_in_box, visible_number)
@@ -233,6 +234,23 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
       out.outcome = ReturnErrno{error};
       return out;
     }
+  }
+  for (int i = 0; i < call.row->arg_count(); ++i) {
+    if (call.row->args[i] != ArgKind::kRebootCmd) continue;
+    // kernel/reboot.c: the magic numbers first, then (in a pid namespace) reboot_pid_ns().
+    // The caller's CAP_SYS_BOOT is the engine's to check (EPERM).
+    const auto magic1 = static_cast<std::uint32_t>(call.args[0]);
+    const auto magic2 = static_cast<std::uint32_t>(call.args[1]);
+    const bool magic_ok = magic1 == 0xfee1deadu && (magic2 == 672274793u || magic2 == 85072278u ||
+                                                    magic2 == 369367448u || magic2 == 537993216u);
+    const auto cmd = static_cast<std::uint32_t>(call.args[i]);
+    if (magic_ok && (cmd == 0x01234567u || cmd == 0xA1B2C3D4u))  // RESTART, RESTART2
+      out.end_box_as_signal = SIGHUP;
+    else if (magic_ok && (cmd == 0x4321FEDCu || cmd == 0xCDEF0123u))  // POWER_OFF, HALT
+      out.end_box_as_signal = SIGINT;
+    else
+      out.outcome = ReturnErrno{EINVAL};
+    return out;
   }
   if (const std::optional<Pid> init = table.to_real(1)) {
     const bool caller_is_init = table.task(call.real_tid)->real_tgid == *init;

@@ -36,6 +36,9 @@ struct EntryDecision {
   // kill(0, sig) and kill(-pgid, sig): signal the box's members of this real process group
   // (emulated: the host's members of the group are never reached).
   std::optional<Pid> signal_group;
+  // reboot() that ends the box: init is killed and the box reports death by this signal
+  // (SIGHUP for a restart, SIGINT for a halt or power-off), as reboot_pid_ns() does.
+  int end_box_as_signal = 0;
 };
 
 EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelView& kernel);

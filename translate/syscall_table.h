@@ -29,7 +29,8 @@ enum class ArgKind : std::uint8_t {
   kPidOut,           // a pointer to a pid/pgid/sid the kernel writes (TIOCGPGRP, TIOCGSID)
   kSignal,           // a signal number (SIGKILL/SIGSTOP aimed at init are ignored from inside)
   kInitRefusesFlag,  // clone flags carrying CLONE_PARENT: EINVAL from init's thread group
-  kPidfdSignal,      // a pidfd to signal with SIGKILL/SIGSTOP: ignored by init, from inside
+  kPidfdSignal,      // a pidfd to signal: what init would discard is dropped, from inside
+  kRebootCmd,        // reboot()'s command: in a pid namespace it ends the namespace instead
 };
 
 enum class ResultKind : std::uint8_t {

@@ -79,7 +79,7 @@ TEST_CASE("every pid argument of the ptrace route: box numbers become real, othe
       // Pids passed in memory or through a pidfd, and flags, are tested below.
       if (kind == ArgKind::kValue || kind == ArgKind::kPgidIn || kind == ArgKind::kPidOut ||
           kind == ArgKind::kInitRefusesFlag || kind == ArgKind::kPidfdSignal ||
-          kind == ArgKind::kSignal)
+          kind == ArgKind::kSignal || kind == ArgKind::kRebootCmd)
         continue;
       INFO(std::string(row.name) << " argument " << i);
       Box box;
@@ -300,4 +300,18 @@ TEST_CASE("SIGKILL and SIGSTOP aimed at init from inside are ignored, by every s
   CHECK(std::get<ReturnValue>(d.outcome).value == 0);  // neither handled nor blocked
   d = decide_entry(make_call("tgkill", 500, {2, 3, SIGKILL}), box.table, box.kernel);
   CHECK(std::holds_alternative<Continue>(d.outcome));
+}
+
+TEST_CASE("reboot() ends the box instead of the machine") {
+  Box box;
+  auto reboot = [&](std::uint64_t magic2, std::uint64_t cmd) {
+    return decide_entry(make_call("reboot", 510, {0xfee1dead, magic2, cmd, 0}), box.table,
+                        box.kernel);
+  };
+  CHECK(reboot(672274793, 0x01234567).end_box_as_signal == SIGHUP);                     // RESTART
+  CHECK(reboot(85072278, 0xA1B2C3D4).end_box_as_signal == SIGHUP);                      // RESTART2
+  CHECK(reboot(369367448, 0x4321FEDC).end_box_as_signal == SIGINT);                     // POWER_OFF
+  CHECK(reboot(537993216, 0xCDEF0123).end_box_as_signal == SIGINT);                     // HALT
+  CHECK(std::get<ReturnErrno>(reboot(672274793, 0x89ABCDEF).outcome).error == EINVAL);  // CAD_ON
+  CHECK(std::get<ReturnErrno>(reboot(1, 0x01234567).outcome).error == EINVAL);          // bad magic
 }
