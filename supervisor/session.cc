@@ -370,8 +370,11 @@ void BoxSession::forget_if_reaped(pid_t tid) {
 }
 
 std::set<Pid> BoxSession::group_ids_in_use() const {
+  // Zombies keep their group and session until they are reaped, so they hold the numbers too.
   std::set<Pid> ids;
-  for (Pid tid : table_.live_real_tids()) {
+  std::vector<Pid> tids = table_.live_real_tids();
+  for (Pid tid : table_.exited_real_tids()) tids.push_back(tid);
+  for (Pid tid : tids) {
     if (pid_t pgid = ::getpgid(tid); pgid > 0) ids.insert(pgid);
     if (pid_t sid = ::getsid(tid); sid > 0) ids.insert(sid);
   }

@@ -5,6 +5,8 @@
 #
 #   run.sh VPIDBOX_BINARY [TEST...]
 #
+# VPIDBOX_ENGINE (hybrid, ptrace, auto), when set, is passed to every `vpidbox run` as --engine
+# (meson: `clients-ptrace`). VPIDBOX_TEST_KEEP=1 keeps the outputs.
 # Prints "ok NAME" or "FAIL NAME" with the reasons, then "N passed, M failed"; exits 1 on a
 # failure. Every wait is bounded; every process this script starts is either waited for or
 # SIGKILLed by its pid.
@@ -39,11 +41,18 @@ else
   trap 'rm -rf "$work"' EXIT
 fi
 per_run_timeout=20
+# vpidbox run, on the engine the suite is for (VPIDBOX_ENGINE=ptrace: the clients-ptrace test).
+RUN=("$V" run ${VPIDBOX_ENGINE:+--engine="$VPIDBOX_ENGINE"})
 oracle=(unshare --pid --fork --mount-proc)
 oracle_bg=(unshare --pid --fork --mount-proc --kill-child)
 
-# The interpreter itself, not a version-manager shim (a shim would work, only slower).
-PYTHON=$(command -v python3 2>/dev/null) && PYTHON=$("$PYTHON" -c 'import sys; print(sys.executable)')
+# The system interpreter itself, not a version-manager shim: a pyenv `python3` is a script that
+# forks a lot before the interpreter starts (it would work, only slower).
+if [ -x /usr/bin/python3 ]; then
+  PYTHON=/usr/bin/python3
+else
+  PYTHON=$(command -v python3 2>/dev/null) && PYTHON=$("$PYTHON" -c 'import sys; print(sys.executable)')
+fi
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
@@ -154,7 +163,7 @@ expect_no_process() {
 box() {
   local out=$1
   shift
-  timeout -k 2 "$per_run_timeout" "$V" run -- "$@" >"$out" 2>"$out.err" </dev/null
+  timeout -k 2 "$per_run_timeout" "${RUN[@]}" -- "$@" >"$out" 2>"$out.err" </dev/null
   echo $?
 }
 
@@ -238,7 +247,7 @@ t_setsid_ids() {
 # Arguments, environment, stdin and stdout pass through untouched.
 t_passthrough() {
   local out
-  out=$(printf 'line one\nline two\n' | VPIDBOX_TEST_VAR='x y' timeout 10 "$V" run -- \
+  out=$(printf 'line one\nline two\n' | VPIDBOX_TEST_VAR='x y' timeout 10 "${RUN[@]}" -- \
     sh -c 'printf "%s|" "$1" "$2" "$VPIDBOX_TEST_VAR"; cat' sh 'a b' '' 2>"$work/pt.err")
   [ "$out" = $'a b||x y|line one\nline two' ] ||
     fail_because "got '$out', expected 'a b||x y|' and the two stdin lines"
@@ -274,7 +283,7 @@ print("not reached", flush=True)'
     if [ $mode = oracle ]; then
       "${oracle_bg[@]}" "$PYTHON" -c "$script" >"$out" 2>"$out.err" </dev/null &
     else
-      "$V" run -- "$PYTHON" -c "$script" >"$out" 2>"$out.err" </dev/null &
+      "${RUN[@]}" -- "$PYTHON" -c "$script" >"$out" 2>"$out.err" </dev/null &
     fi
     pid=$!
     if ! wait_line "$out" '^ready$' 10; then
@@ -312,7 +321,7 @@ signal_twice() {
   fi
   finish "$pid"
 
-  "$V" run -- sleep 30 >"$work/twice.out" 2>"$work/twice.err" </dev/null &
+  "${RUN[@]}" -- sleep 30 >"$work/twice.out" 2>"$work/twice.err" </dev/null &
   pid=$!
   if ! wait_child_named "$pid" sleep 5 >/dev/null; then
     fail_because "box: init (sleep) did not start within 5 s"
@@ -344,7 +353,7 @@ t_int_twice_kills() { signal_twice INT; }
 # --kill-after=D: the box is killed D after the first forwarded signal (status 137).
 kill_after() {
   local spec=$1 min_ms=$2 max_ms=$3 pid st t0 t1
-  "$V" run --kill-after="$spec" -- sleep 30 >"$work/ka.out" 2>"$work/ka.err" </dev/null &
+  "${RUN[@]}" --kill-after="$spec" -- sleep 30 >"$work/ka.out" 2>"$work/ka.err" </dev/null &
   pid=$!
   if ! wait_child_named "$pid" sleep 5 >/dev/null; then
     fail_because "--kill-after=$spec: init did not start ($(head -c 300 "$work/ka.err"))"
@@ -371,7 +380,7 @@ t_kill_after_plain_seconds() { kill_after 1 900 3500; }
 # Without any forwarded signal, --kill-after never fires: the box ends normally.
 t_kill_after_needs_a_signal() {
   local st
-  timeout 10 "$V" run --kill-after=500ms -- sh -c 'sleep 1.2; exit 4' >/dev/null 2>"$work/kan.err"
+  timeout 10 "${RUN[@]}" --kill-after=500ms -- sh -c 'sleep 1.2; exit 4' >/dev/null 2>"$work/kan.err"
   st=$?
   [ "$st" = 4 ] || fail_because "exit status $st, expected 4 ($(head -c 300 "$work/kan.err"))"
 }
@@ -399,7 +408,7 @@ echo started'
 # kill -9 of the vpidbox process leaves nothing of the box running (fail closed).
 t_supervisor_kill9() {
   local pid end found
-  "$V" run -- sh -c 'sleep 301.5 & sleep 301.6 & wait' >/dev/null 2>"$work/k9.err" </dev/null &
+  "${RUN[@]}" -- sh -c 'sleep 301.5 & sleep 301.6 & wait' >/dev/null 2>"$work/k9.err" </dev/null &
   pid=$!
   end=$(($(now_ms) + 5000))
   until [ -n "$(procs_matching 'sleep 301.5')" ] && [ -n "$(procs_matching 'sleep 301.6')" ]; do
@@ -430,7 +439,7 @@ t_init_killed_from_outside() {
     if [ $mode = oracle ]; then
       "${oracle_bg[@]}" sh -c 'sleep 302.5 & wait' >/dev/null 2>"$work/ik.err" </dev/null &
     else
-      "$V" run -- sh -c 'sleep 302.5 & wait' >/dev/null 2>"$work/ik.err" </dev/null &
+      "${RUN[@]}" -- sh -c 'sleep 302.5 & wait' >/dev/null 2>"$work/ik.err" </dev/null &
     fi
     pid=$!
     if ! init=$(wait_child_named "$pid" sh 5) || ! wait_line_proc '*sleep 302.5' 5; then
@@ -493,15 +502,249 @@ t_check() {
 # stderr. The program's output is unchanged.
 t_trace() {
   local out st
-  out=$(timeout 10 "$V" run --trace="$work/trace.log" -- sh -c 'echo $$' 2>"$work/trace.err")
+  out=$(timeout 10 "${RUN[@]}" --trace="$work/trace.log" -- sh -c 'echo $$' 2>"$work/trace.err")
   st=$?
   [ "$st" = 0 ] && [ "$out" = 1 ] || fail_because "--trace=FILE: status $st, stdout '$out'"
   grep -q getpid "$work/trace.log" 2>/dev/null || fail_because "--trace=FILE: no getpid line in FILE"
   grep -q getpid "$work/trace.err" && fail_because "--trace=FILE: trace lines on stderr"
-  out=$(timeout 10 "$V" run --trace -- sh -c 'echo $$' 2>"$work/trace2.err")
+  out=$(timeout 10 "${RUN[@]}" --trace -- sh -c 'echo $$' 2>"$work/trace2.err")
   st=$?
   [ "$st" = 0 ] && [ "$out" = 1 ] || fail_because "--trace: status $st, stdout '$out'"
   grep -q getpid "$work/trace2.err" || fail_because "--trace: no getpid line on stderr"
+}
+
+# Job control in a non-interactive bash (set -m): $!, jobs -p, each job in a group of its own
+# (its pgid read back by a Python child), kill %1 (a signal to the job's group), wait for a pid
+# (143 after SIGTERM), wait for a subshell's status, wait -n -p (the pid of the job that ended
+# first), wait for everything, and kill -0 of a reaped job.
+t_bash_job_control() {
+  EXPECT_OUT='pid=1 ppid=0
+bang=2
+jobs=2
+job_pgid=2
+wait=143
+wait2=3
+wait_n=0 id=7
+waitall=0
+kill_reaped=1' \
+    EXPECT_STATUS=0 differential bash -c '
+set -m
+echo "pid=$$ ppid=$PPID"
+sleep 30 & p=$!
+echo "bang=$p"
+echo "jobs=$(jobs -p)"
+'"$PYTHON"' -c "import os, sys; print(\"job_pgid=%d\" % os.getpgid(int(sys.argv[1])))" $p
+kill %1
+wait $p; echo "wait=$?"
+(exit 3) & wait $!; echo "wait2=$?"
+sleep 2 & sleep 0.1 & wait -n -p id; echo "wait_n=$? id=$id"
+kill %%; wait; echo "waitall=$?"
+kill -0 $p 2>/dev/null; echo "kill_reaped=$?"'
+}
+
+# bash as init and signals from its own children: a trapped signal is delivered (the trap runs),
+# an untrapped SIGTERM or SIGINT is discarded (init survives), and $BASHPID / $$ / $PPID of the
+# senders are the box's numbers. (Never kill $PPID from a subshell here: bash's $PPID is 0 in a
+# namespace init, and kill(0) would reach the runner's process group.)
+t_bash_init_signals() {
+  EXPECT_OUT='child 2
+got USR1
+survived TERM
+survived INT
+child 5 1
+got USR1
+end 1' \
+    EXPECT_STATUS=0 differential bash -c '
+trap "echo got USR1" USR1
+(echo child $BASHPID; kill -USR1 1); wait
+(kill -TERM 1); echo survived TERM
+(kill -INT 1); echo survived INT
+sh -c "echo child \$\$ \$PPID; kill -USR1 \$PPID"; wait
+echo end $$'
+}
+
+# Python's process API: subprocess.run (argv and shell), os.fork + os.waitpid, os.kill with a
+# signal, the errors for no children and for a pid outside, and the ids of the interpreter.
+t_python_os() {
+  [ -n "$PYTHON" ] || { fail_because "python3 not found"; return; }
+  local script='
+import os, signal, subprocess
+r = subprocess.run(["sh", "-c", "echo $$ $PPID; exit 3"], capture_output=True, text=True)
+print("subprocess", r.stdout.strip(), r.returncode)
+r = subprocess.run("echo $$ $PPID", shell=True, capture_output=True, text=True)
+print("subprocess_shell", r.stdout.strip(), r.returncode)
+pid = os.fork()
+if pid == 0:
+    os._exit(7)
+p, st = os.waitpid(pid, 0)
+print("fork", pid, p == pid, os.waitstatus_to_exitcode(st))
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    os.close(r)
+    os.write(w, b"x")
+    signal.pause()
+    os._exit(0)
+os.close(w)
+os.read(r, 1)
+os.kill(pid, signal.SIGTERM)
+p, st = os.waitpid(pid, 0)
+print("kill", p, os.WIFSIGNALED(st), os.WTERMSIG(st))
+try:
+    os.waitpid(-1, os.WNOHANG)
+except ChildProcessError:
+    print("waitpid_no_children ECHILD")
+try:
+    os.kill(99999, 0)
+except ProcessLookupError:
+    print("kill_99999 ESRCH")
+print("ids", os.getpid(), os.getppid(), os.getpgrp(), os.getsid(0))'
+  EXPECT_OUT='subprocess 2 1 3
+subprocess_shell 3 1 0
+fork 4 True 7
+kill 5 True 15
+waitpid_no_children ECHILD
+kill_99999 ESRCH
+ids 1 0 0 0' \
+    EXPECT_STATUS=0 differential "$PYTHON" -c "$script"
+}
+
+# multiprocessing with the fork start method: Pool.map (workers see init as parent), Process
+# exit codes (normal, and -9 for a worker killed by SIGKILL), a Queue from a worker.
+t_python_multiprocessing() {
+  [ -n "$PYTHON" ] || { fail_because "python3 not found"; return; }
+  local script='
+import multiprocessing as mp, os, signal
+def square(x):
+    return x * x, os.getppid() == 1
+def exit5():
+    os._exit(5)
+def killself():
+    os.kill(os.getpid(), signal.SIGKILL)
+def report(q):
+    q.put((os.getppid(), os.getpid() > 1))
+if __name__ == "__main__":
+    mp.set_start_method("fork")
+    with mp.Pool(2) as pool:
+        print("pool_map", pool.map(square, range(6)))
+    p = mp.Process(target=exit5); p.start(); p.join(); print("exitcode", p.exitcode)
+    p = mp.Process(target=killself); p.start(); p.join(); print("exitcode_killed", p.exitcode)
+    q = mp.Queue()
+    p = mp.Process(target=report, args=(q,)); p.start(); print("child_view", q.get())
+    p.join(); print("exitcode_ok", p.exitcode)
+    print("main_pid", mp.current_process().pid)'
+  EXPECT_OUT='pool_map [(0, True), (1, True), (4, True), (9, True), (16, True), (25, True)]
+exitcode 5
+exitcode_killed -9
+child_view (1, True)
+exitcode_ok 0
+main_pid 1' \
+    EXPECT_STATUS=0 differential "$PYTHON" -c "$script"
+}
+
+# timeout(1) as init and under a shell: 124 when the time runs out, 137 with -s KILL, the
+# command's own status otherwise.
+t_timeout() {
+  EXPECT_OUT="" EXPECT_STATUS=124 differential timeout 0.5 sleep 5
+  EXPECT_OUT="" EXPECT_STATUS=137 differential timeout -s KILL 0.5 sleep 5
+  EXPECT_OUT='124
+137
+3' EXPECT_STATUS=0 differential sh -c \
+    'timeout 0.5 sleep 5; echo $?
+     timeout -s KILL 0.5 sleep 5; echo $?
+     timeout 5 sh -c "exit 3"; echo $?'
+}
+
+# setsid -f (fork, then a new session): the new process's pid, parent, session and group, and
+# the exit status passed back by -w.
+t_setsid_fork() {
+  [ -n "$PYTHON" ] || { fail_because "python3 not found"; return; }
+  EXPECT_OUT='3 2
+5
+5 5 5 4' EXPECT_STATUS=0 differential sh -c '
+setsid -f -w sh -c "echo \$\$ \$PPID; exit 5"; echo $?
+setsid -f -w '"$PYTHON"' -c \
+  "import os; print(os.getpid(), os.getsid(0), os.getpgrp(), os.getppid())"'
+}
+
+# tini as the box's init: its child is 2 with parent 1, tini passes the child's exit status on,
+# reaps a grandchild left behind, and forwards a SIGTERM sent to it from inside to its child
+# (143: the child died of it).
+t_tini() {
+  if ! command -v tini >/dev/null; then
+    fail_because "tini not installed (scripts/install-deps.sh)"
+    return
+  fi
+  EXPECT_OUT="2 1" EXPECT_STATUS=3 differential tini -s -- sh -c 'echo $$ $PPID; exit 3'
+  EXPECT_OUT='bg
+parent' EXPECT_STATUS=0 differential tini -s -- sh -c \
+    'sh -c "sleep 0.2 & echo bg"; echo parent; wait'
+  EXPECT_OUT="" EXPECT_STATUS=143 differential tini -s -- sh -c \
+    'kill -TERM $PPID; sleep 5; echo not reached'
+}
+
+# xargs -P2: every command runs (output sorted), 123 when some command fails, 124 when one exits
+# with 255.
+t_xargs_parallel() {
+  EXPECT_OUT='1 2 3 4 5 6 7 8
+123
+124' EXPECT_STATUS=0 differential sh -c '
+seq 8 | xargs -P2 -I{} sh -c "echo {}" | sort -n | tr "\n" " " | sed "s/ \$//"; echo
+seq 4 | xargs -P2 -n1 sh -c "exit \$((\$0 % 2))"; echo $?
+seq 4 | xargs -P2 -n1 sh -c "exit 255" 2>/dev/null; echo $?'
+}
+
+# make -j2 on a generated Makefile (10 targets that each echo and touch a file, a failing
+# target, a recursive make): the set of outputs and files, and make's exit statuses.
+t_make_parallel() {
+  local script=$work/make_test.sh
+  cat >"$script" <<'SCRIPT'
+export LC_ALL=C
+d=$(mktemp -d) || exit 90
+cd "$d" || exit 91
+{
+  printf 'all:'
+  for i in $(seq 10); do printf ' t%d' "$i"; done
+  printf '\n\t@echo all done\n'
+  for i in $(seq 10); do printf 't%d:\n\t@echo building $@; touch $@.out\n' "$i"; done
+  printf 'fail: t1\n\t@echo failing; exit 3\n'
+  printf 'sub:\n\t@$(MAKE) --no-print-directory t1 t2\n'
+} >Makefile
+make -j2 >log 2>&1; echo "status=$?"
+sort log
+ls ./*.out
+make -j2 fail >log 2>&1; echo "fail_status=$?"
+rm -f ./*.out
+make -j2 sub >log 2>&1; echo "sub_status=$?"
+sort log
+cd / && rm -rf "$d"
+SCRIPT
+  EXPECT_OUT='status=0
+all done
+building t1
+building t10
+building t2
+building t3
+building t4
+building t5
+building t6
+building t7
+building t8
+building t9
+./t1.out
+./t10.out
+./t2.out
+./t3.out
+./t4.out
+./t5.out
+./t6.out
+./t7.out
+./t8.out
+./t9.out
+fail_status=2
+sub_status=0
+building t1
+building t2' EXPECT_STATUS=0 differential sh "$script"
 }
 
 # ---------------------------------------------------------------------------------------------
