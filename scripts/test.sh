@@ -6,4 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh >/dev/null
-meson test -C build --print-errorlogs --num-processes 1 "$@"
+status=0
+meson test -C build --print-errorlogs --num-processes 1 "$@" || status=$?
+# The plain closing line: how many suites passed and failed.
+summary=build/meson-logs/testlog.json
+if [ -f "$summary" ]; then
+  ok=$(grep -c '"result": "OK"' "$summary" || true)
+  bad=$(grep -c '"result": "\(FAIL\|TIMEOUT\|ERROR\)"' "$summary" || true)
+  echo "$ok passed, $bad failed"
+fi
+exit "$status"
