@@ -66,21 +66,27 @@ RealOrErrno SystemKernelView::pidfd_target(Pid real_tid, int fd) {
   return {static_cast<Pid>(std::strtol(line + 5, nullptr, 10)), 0};
 }
 
-bool SystemKernelView::catches_or_blocks(Pid real_tgid, int signo) {
-  if ((waited_signals_(real_tgid) >> (signo - 1)) & 1) return true;
+std::optional<bool> status_mask_has(Pid real_pid, const char* mask, int signo) {
   char path[64];
-  std::snprintf(path, sizeof(path), "/proc/%d/status", real_tgid);
+  std::snprintf(path, sizeof(path), "/proc/%d/status", real_pid);
   UniqueFd file(::open(path, O_RDONLY | O_CLOEXEC));
-  if (!file.valid()) return true;  // gone: let the kernel answer
+  if (!file.valid()) return std::nullopt;
   char buf[4096];
   ssize_t n = ::read(file.get(), buf, sizeof(buf) - 1);
-  if (n <= 0) return true;
+  if (n <= 0) return std::nullopt;
   buf[n] = 0;
-  auto has_bit = [&](const char* key) {
-    const char* line = std::strstr(buf, key);
-    return line && ((std::strtoull(line + std::strlen(key), nullptr, 16) >> (signo - 1)) & 1);
-  };
-  return has_bit("\nSigCgt:") || has_bit("\nSigBlk:");
+  char key[16];
+  std::snprintf(key, sizeof(key), "\n%s:", mask);
+  const char* line = std::strstr(buf, key);
+  if (!line) return std::nullopt;
+  return (std::strtoull(line + std::strlen(key), nullptr, 16) >> (signo - 1)) & 1;
+}
+
+bool SystemKernelView::catches_or_blocks(Pid real_tgid, int signo) {
+  if ((waited_signals_(real_tgid) >> (signo - 1)) & 1) return true;
+  // Gone: let the kernel answer.
+  return status_mask_has(real_tgid, "SigCgt", signo).value_or(true) ||
+         status_mask_has(real_tgid, "SigBlk", signo).value_or(true);
 }
 
 RealOrErrno SystemKernelView::sid_of(Pid real_tid) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 
 #include "translate/kernel_view.h"
 
@@ -34,5 +35,9 @@ struct ProcStatusIds {
   bool ok = false;
 };
 ProcStatusIds read_status_ids(Pid real_tid);
+
+// Whether `signo` is set in the named signal mask of /proc/<pid>/status ("SigCgt", "SigBlk").
+// nullopt when the process is gone.
+std::optional<bool> status_mask_has(Pid real_pid, const char* mask, int signo);
 
 }  // namespace vpidbox

@@ -59,18 +59,7 @@ bool is_reaped(int pidfd) {
 }  // namespace
 
 bool has_handler(Pid real_tgid, int signo) {
-  char path[64];
-  std::snprintf(path, sizeof(path), "/proc/%d/status", real_tgid);
-  UniqueFd fd(::open(path, O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return false;
-  char buf[4096];
-  ssize_t n = ::read(fd.get(), buf, sizeof(buf) - 1);
-  if (n <= 0) return false;
-  buf[n] = 0;
-  const char* line = std::strstr(buf, "\nSigCgt:");
-  if (!line) return false;
-  const unsigned long long mask = std::strtoull(line + 8, nullptr, 16);
-  return (mask >> (signo - 1)) & 1;
+  return status_mask_has(real_tgid, "SigCgt", signo).value_or(false);
 }
 
 BoxSession::BoxSession(const RunOptions& options)
