@@ -4,7 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh >/dev/null
-echo '$ vpidbox run -- sh -c '\''echo "I am pid $$, my parent is $PPID"; bash -c ...'\'''
-build/supervisor/vpidbox run -- sh -c 'echo "I am pid $$, my parent is $PPID"; bash -c '\''echo "a child: pid $$, parent $PPID"'\'''
+example='echo "I am pid $$, my parent is $PPID"; sleep 1 & echo "started a child: pid $!"; wait'
+echo "\$ vpidbox run -- sh -c '$example'"
+build/supervisor/vpidbox run -- sh -c "$example"
 echo '$ vpidbox check'
 build/supervisor/vpidbox check
