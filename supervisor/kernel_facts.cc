@@ -14,23 +14,43 @@
 
 namespace vpidbox {
 
+std::optional<std::string> read_proc_file(const char* path) {
+  UniqueFd fd(::open(path, O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return std::nullopt;
+  std::string text(4096, '\0');
+  const ssize_t n = ::read(fd.get(), text.data(), text.size());
+  if (n <= 0) return std::nullopt;
+  text.resize(static_cast<std::size_t>(n));
+  return text;
+}
+
+const char* proc_field(const std::string& text, const char* key) {
+  const std::string needle = std::string("\n") + key + ":";
+  const std::size_t at = text.find(needle);
+  return at == std::string::npos ? nullptr : text.c_str() + at + needle.size();
+}
+
+std::optional<Pid> pidfd_fdinfo_pid(Pid owner, int fd) {
+  char path[64];
+  if (owner)
+    std::snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", owner, fd);
+  else
+    std::snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+  const std::optional<std::string> text = read_proc_file(path);
+  const char* pid = text ? proc_field(*text, "Pid") : nullptr;
+  if (!pid) return std::nullopt;
+  return static_cast<Pid>(std::strtol(pid, nullptr, 10));
+}
+
 ProcStatusIds read_status_ids(Pid real_tid) {
   char path[64];
   std::snprintf(path, sizeof(path), "/proc/%d/status", real_tid);
-  UniqueFd fd(::open(path, O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return {};
-  char buf[4096];
-  ssize_t n = ::read(fd.get(), buf, sizeof(buf) - 1);
-  if (n <= 0) return {};
-  buf[n] = 0;
-  ProcStatusIds ids;
-  const char* tgid = std::strstr(buf, "\nTgid:");
-  const char* ppid = std::strstr(buf, "\nPPid:");
+  const std::optional<std::string> text = read_proc_file(path);
+  const char* tgid = text ? proc_field(*text, "Tgid") : nullptr;
+  const char* ppid = text ? proc_field(*text, "PPid") : nullptr;
   if (!tgid || !ppid) return {};
-  ids.tgid = static_cast<Pid>(std::strtol(tgid + 6, nullptr, 10));
-  ids.ppid = static_cast<Pid>(std::strtol(ppid + 6, nullptr, 10));
-  ids.ok = true;
-  return ids;
+  return {static_cast<Pid>(std::strtol(tgid, nullptr, 10)),
+          static_cast<Pid>(std::strtol(ppid, nullptr, 10)), true};
 }
 
 RealOrErrno SystemKernelView::parent_of(Pid real_tgid) {
@@ -53,33 +73,18 @@ RealOrErrno SystemKernelView::pgid_of(Pid real_tid) {
 }
 
 RealOrErrno SystemKernelView::pidfd_target(Pid real_tid, int fd) {
-  char path[64];
-  std::snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", real_tid, fd);
-  UniqueFd file(::open(path, O_RDONLY | O_CLOEXEC));
-  if (!file.valid()) return {0, EBADF};
-  char buf[1024];
-  ssize_t n = ::read(file.get(), buf, sizeof(buf) - 1);
-  if (n <= 0) return {0, EBADF};
-  buf[n] = 0;
-  const char* line = std::strstr(buf, "\nPid:");
-  if (!line) return {0, EBADF};  // not a pidfd: the kernel says EBADF
-  return {static_cast<Pid>(std::strtol(line + 5, nullptr, 10)), 0};
+  const std::optional<Pid> pid = pidfd_fdinfo_pid(real_tid, fd);
+  if (!pid) return {0, EBADF};  // not a pidfd: the kernel says EBADF
+  return {*pid, 0};
 }
 
 std::optional<bool> status_mask_has(Pid real_pid, const char* mask, int signo) {
   char path[64];
   std::snprintf(path, sizeof(path), "/proc/%d/status", real_pid);
-  UniqueFd file(::open(path, O_RDONLY | O_CLOEXEC));
-  if (!file.valid()) return std::nullopt;
-  char buf[4096];
-  ssize_t n = ::read(file.get(), buf, sizeof(buf) - 1);
-  if (n <= 0) return std::nullopt;
-  buf[n] = 0;
-  char key[16];
-  std::snprintf(key, sizeof(key), "\n%s:", mask);
-  const char* line = std::strstr(buf, key);
-  if (!line) return std::nullopt;
-  return (std::strtoull(line + std::strlen(key), nullptr, 16) >> (signo - 1)) & 1;
+  const std::optional<std::string> text = read_proc_file(path);
+  const char* bits = text ? proc_field(*text, mask) : nullptr;
+  if (!bits) return std::nullopt;
+  return (std::strtoull(bits, nullptr, 16) >> (signo - 1)) & 1;
 }
 
 bool SystemKernelView::catches_or_blocks(Pid real_tgid, int signo) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 
 #include "translate/kernel_view.h"
 
@@ -27,6 +28,15 @@ class SystemKernelView final : public KernelView {
   std::function<int(Pid)> leader_pidfd_;
   std::function<std::uint64_t(Pid)> waited_signals_;
 };
+
+// The text of a small /proc file (status, fdinfo), or nullopt when it cannot be read.
+std::optional<std::string> read_proc_file(const char* path);
+// Where the value of "Key:" starts in such a text (the key written without the colon), or
+// nullptr.
+const char* proc_field(const std::string& text, const char* key);
+// The "Pid:" line of a pidfd's fdinfo (`owner` 0 for the supervisor's own fds): the real pid, -1
+// once reaped; nullopt when unreadable or not a pidfd.
+std::optional<Pid> pidfd_fdinfo_pid(Pid owner, int fd);
 
 // The real tgid and ppid of a task read from /proc/<tid>/status (the slow path).
 struct ProcStatusIds {

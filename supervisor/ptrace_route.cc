@@ -32,18 +32,13 @@ struct Creds {
 Creds read_creds(Pid tid) {
   char path[64];
   std::snprintf(path, sizeof(path), "/proc/%d/status", tid);
-  UniqueFd fd(::open(path, O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return {};
-  char buf[4096];
-  ssize_t n = ::read(fd.get(), buf, sizeof(buf) - 1);
-  if (n <= 0) return {};
-  buf[n] = 0;
-  Creds c;
-  const char* uid = std::strstr(buf, "\nUid:");
-  const char* cap = std::strstr(buf, "\nCapEff:");
+  const std::optional<std::string> text = read_proc_file(path);
+  const char* uid = text ? proc_field(*text, "Uid") : nullptr;
+  const char* cap = text ? proc_field(*text, "CapEff") : nullptr;
   if (!uid || !cap) return {};
-  if (std::sscanf(uid + 5, "%u %u %u", &c.ruid, &c.euid, &c.suid) != 3) return {};
-  const unsigned long long caps = std::strtoull(cap + 8, nullptr, 16);
+  Creds c;
+  if (std::sscanf(uid, "%u %u %u", &c.ruid, &c.euid, &c.suid) != 3) return {};
+  const unsigned long long caps = std::strtoull(cap, nullptr, 16);
   c.cap_kill = (caps >> kCapKill) & 1;
   c.cap_sys_boot = (caps >> kCapSysBoot) & 1;
   c.ok = true;

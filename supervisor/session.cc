@@ -35,25 +35,15 @@ bool is_stop_signal(int sig) {
   return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
-// A zombie still answers PIDFD_GET_INFO; once reaped, its pidfd says ESRCH. (Signal 0 through
-// the pidfd cannot tell: it fails for zombies too.) Kernels before 6.13 lack the ioctl: there a
-// zombie's /proc/<pid> entry, found through the pidfd's fdinfo, tells the same.
+// A zombie still answers PIDFD_GET_INFO; once reaped, its pidfd says ESRCH. Kernels before 6.13
+// lack the ioctl: there the pidfd's fdinfo shows "Pid: -1" once the task is reaped.
 bool is_reaped(int pidfd) {
   if (pidfd < 0) return true;
   abi::PidfdInfo info{};
   info.mask = abi::kPidfdInfoPid;
   if (::ioctl(pidfd, abi::kPidfdGetInfo, &info) == 0) return false;
   if (errno == ESRCH) return true;
-  char path[64];
-  std::snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
-  std::FILE* f = std::fopen(path, "re");
-  if (!f) return true;
-  char line[128];
-  bool reaped = true;
-  while (std::fgets(line, sizeof(line), f))
-    if (std::strncmp(line, "Pid:", 4) == 0) reaped = std::atoi(line + 4) <= 0;
-  std::fclose(f);
-  return reaped;
+  return pidfd_fdinfo_pid(0, pidfd).value_or(-1) <= 0;
 }
 
 }  // namespace
@@ -343,7 +333,10 @@ void BoxSession::on_exit(pid_t tid, int status) {
   // A process stays a zombie, holding its number, until its parent reaps it; a thread or a
   // reaped process is gone now.
   if (is_reaped(it->second.pidfd.get())) {
-    table_.remove(tid, group_ids_in_use());
+    // A thread's number is never a process group's or a session's: no need to ask who uses it.
+    const Task* task = table_.task(tid);
+    const bool leader = task && task->real_tgid == tid;
+    table_.remove(tid, leader ? group_ids_in_use() : std::set<Pid>{});
     traced_.erase(it);
   } else {
     table_.mark_exited(tid);
