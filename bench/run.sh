@@ -4,11 +4,23 @@
 #   bash bench/run.sh [SUITE...]
 #
 # Measures, in one run and interleaved across runners, each suite under every
-# runner of $BENCH_RUNNERS (default: native vpidbox unshare proot strace):
+# runner of $BENCH_RUNNERS (default: native vpidbox vpidbox_hostproc unshare
+# proot strace) that the suite applies to:
 #   syscall_lat  getpid (intercepted by vpidbox) and getuid (not intercepted)
 #                per-call latency, bench/out/syscall_lat
 #   spawn_loop   bash loop spawning 500 /bin/true, wall time
+#   fork_wait    500 × fork/_exit/waitpid, wall time
+#   make_j2      make -j2 of a generated 100-file C project, wall time
 #   startup      RUNNER /bin/true, wall time
+#   proc_ps      `ps -ef` with 200 idle processes in the box, time per ps run
+#                (bench/out/with_procs; the setup of the 200 is not timed)
+#   proc_read    a tiny `top`: readdir /proc and read every /proc/N/stat and
+#                /proc/N/status, 20 idle processes, time per scan (bench/out/proc_read)
+#   open_cost    open + close of a regular file, time per pair (bench/out/open_cost):
+#                the price of vpidbox trapping opens
+# The proc suites run unshare with --mount-proc (so that its ps sees its own
+# namespace). vpidbox_hostproc is `vpidbox run --proc=host`; it is n/a, with a
+# note, when the vpidbox binary has no --proc option.
 # plus a native machine reference (bench/out/pipe_rtt: the context-switch
 # floor of any supervisor round trip), and writes bench/RESULTS.md (overwritten): one Markdown table per metric,
 # absolute values and ratios to native, plus vpidbox's target and whether it
@@ -21,8 +33,10 @@
 #   BENCH_RESULTS   where to write the results (default: bench/RESULTS.md)
 #
 # Adding a benchmark: write measure_<suite> (usually a call to measure_wall
-# with the command to time), register its metric(s) with define_metric, and
-# add the suite to ALL_SUITES. A runner is a case in runner_prefix.
+# with the command to time, or to measure_keyed for a program that times
+# itself), register its metric(s) with define_metric (and M_RUNNERS when it
+# applies to some runners only), and add the suite to ALL_SUITES. A runner is
+# a case in runner_prefix.
 #
 # Benchmarks report; they never fail on a timing. The exit status is non-zero
 # only when the harness itself is broken (cannot compile, cannot write).
@@ -46,8 +60,8 @@ VPIDBOX=${VPIDBOX:-$ROOT/build/supervisor/vpidbox}
 RESULTS=${BENCH_RESULTS:-$BENCH_DIR/RESULTS.md}
 QUICK=${BENCH_QUICK:-0}
 INVOCATION="bash bench/run.sh${*:+ $*}"
-read -ra RUNNERS <<<"${BENCH_RUNNERS:-native vpidbox unshare proot strace}"
-ALL_SUITES=(syscall_lat spawn_loop fork_wait make_j2 startup)
+read -ra RUNNERS <<<"${BENCH_RUNNERS:-native vpidbox vpidbox_hostproc unshare proot strace}"
+ALL_SUITES=(syscall_lat spawn_loop fork_wait make_j2 startup proc_ps proc_read open_cost)
 
 unset PROOT_NO_SECCOMP # proot's normal mode: seccomp-accelerated ptrace
 
@@ -81,7 +95,7 @@ ensure_tools() {
 compile_programs() {
   local cc=${CC:-gcc} prog
   mkdir -p "$OUT" || return 1
-  for prog in syscall_lat walltime pipe_rtt fork_wait; do
+  for prog in syscall_lat walltime pipe_rtt fork_wait with_procs proc_read open_cost; do
     if ! "$cc" -O2 -Wall -Wextra -Werror -o "$OUT/$prog" "$BENCH_DIR/$prog.c"; then
       log "cannot compile bench/$prog.c"
       return 1
@@ -91,13 +105,19 @@ compile_programs() {
 
 # -------------------------------------------------------------- runners ----
 
+UNSHARE_MOUNT_PROC=0 # 1 while a suite that looks at /proc runs: unshare gets --mount-proc
+
 # runner_prefix RUNNER: sets PREFIX to the argv prefix that runs a command
 # under RUNNER (empty for native).
 runner_prefix() {
   case "$1" in
     native) PREFIX=() ;;
     vpidbox) PREFIX=("$VPIDBOX" run --) ;;
-    unshare) PREFIX=(unshare --pid --fork) ;;
+    vpidbox_hostproc) PREFIX=("$VPIDBOX" run --proc=host --) ;;
+    unshare)
+      PREFIX=(unshare --pid --fork)
+      if [ "$UNSHARE_MOUNT_PROC" = 1 ]; then PREFIX+=(--mount-proc); fi
+      ;;
     proot) PREFIX=(proot) ;;
     strace) PREFIX=(strace -f -o /dev/null) ;;
     *) return 1 ;;
@@ -130,16 +150,30 @@ probe_runners() {
       continue
     fi
     case "$r" in
-      vpidbox) [ -x "$VPIDBOX" ] || { RUNNER_NA[$r]="binary not built ($VPIDBOX)"; continue; } ;;
+      vpidbox | vpidbox_hostproc)
+        [ -x "$VPIDBOX" ] || { RUNNER_NA[$r]="binary not built ($VPIDBOX)"; continue; } ;;
       native) ;;
       *) command -v "${PREFIX[0]}" >/dev/null 2>&1 ||
         { RUNNER_NA[$r]="${PREFIX[0]} not installed"; continue; } ;;
     esac
     timeout -k 5 30 "${PREFIX[@]}" /bin/true </dev/null >/dev/null 2>"$WORK/probe.err"
     status=$?
-    if [ "$status" -ne 0 ]; then
+    if [ "$status" -ne 0 ] && [ "$r" = vpidbox_hostproc ] &&
+      grep -qiE -- "(unknown|unrecognized|invalid) option.*--proc" "$WORK/probe.err"; then
+      RUNNER_NA[$r]="this vpidbox has no --proc option (\`vpidbox run --proc=host -- true\`: exit $status, unknown option)"
+    elif [ "$status" -ne 0 ]; then
       RUNNER_NA[$r]="\`$r true\` failed: $(exit_reason "$status" "$WORK/probe.err")"
     fi
+  done
+  # Say which /proc a box sees: FUSE (the default when root) or the host's procfs.
+  local fstype
+  for r in vpidbox vpidbox_hostproc; do
+    if [[ " ${RUNNERS[*]} " != *" $r "* ]] || [ -n "${RUNNER_NA[$r]:-}" ]; then continue; fi
+    runner_prefix "$r"
+    fstype=$(timeout -k 5 30 "${PREFIX[@]}" stat -f -c %T /proc </dev/null 2>/dev/null)
+    RUNNER_REMARK[$r]="/proc in the box is \`${fstype:-unknown}\` (\`stat -f -c %T /proc\`)"
+    [ "$r" = vpidbox ] && [ "$fstype" = proc ] &&
+      RUNNER_REMARK[$r]+=", the host's procfs: this build mounts no FUSE /proc"
   done
   # Debian's proot is built without its seccomp accelerator, so it stops on
   # every syscall rather than only on the path-carrying ones.
@@ -158,10 +192,11 @@ probe_runners() {
 
 METRICS=()           # metric ids, in table order
 declare -A M_TITLE   # metric -> table heading
-declare -A M_UNIT    # metric -> ns | ms
+declare -A M_UNIT    # metric -> ns | us | ms
 declare -A M_TARGET  # metric -> target text (for vpidbox), empty for none
 declare -A M_CHECK   # metric -> function VALUE NATIVE -> exit 0 when met
 declare -A M_DETAIL  # metric -> how it was measured
+declare -A M_RUNNERS # metric -> the runners it applies to (unset: all of $BENCH_RUNNERS)
 declare -A VAL       # "metric|runner" -> median value
 declare -A NOTE      # "metric|runner" -> n/a reason or remark
 declare -A MEASURED  # metric -> 1 once its suite has run
@@ -184,11 +219,21 @@ median() {
           else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-# live_runners: the runners not known to be n/a, rotated by $1 so that no
-# runner always goes first (interleaving spreads drift evenly).
+# metric_runners METRIC: the runners of $BENCH_RUNNERS that METRIC applies to, in order.
+metric_runners() {
+  local r
+  for r in "${RUNNERS[@]}"; do
+    if [ -z "${M_RUNNERS[$1]:-}" ] || [[ " ${M_RUNNERS[$1]} " == *" $r "* ]]; then
+      echo "$r"
+    fi
+  done
+}
+
+# live_runners SHIFT METRIC: METRIC's runners not known to be n/a, rotated by
+# SHIFT so that no runner always goes first (interleaving spreads drift evenly).
 live_runners() {
   local shift_by=$1 live=() r i n
-  for r in "${RUNNERS[@]}"; do
+  for r in $(metric_runners "$2"); do
     [ -z "${RUNNER_NA[$r]:-}" ] && live+=("$r")
   done
   n=${#live[@]}
@@ -210,7 +255,7 @@ mark_failed() {
 finish_metric() {
   local metric=$1 r file
   MEASURED[$metric]=1
-  for r in "${RUNNERS[@]}"; do
+  for r in $(metric_runners "$metric"); do
     if [ -n "${RUNNER_NA[$r]:-}" ]; then
       NOTE[$metric|$r]="n/a (${RUNNER_NA[$r]})"
       continue
@@ -233,7 +278,7 @@ measure_wall() {
   local metric=$1 rounds=$2 limit=$3 round r status ns
   shift 3
   for ((round = 0; round < rounds; round++)); do
-    for r in $(live_runners "$round"); do
+    for r in $(live_runners "$round" "$metric"); do
       [ -n "${NOTE[$metric|$r]:-}" ] && continue
       runner_prefix "$r"
       ns=$(timeout -k 5 "$limit" "$OUT/walltime" -q -- "${PREFIX[@]}" "$@" 2>"$WORK/err")
@@ -249,6 +294,38 @@ measure_wall() {
   M_DETAIL[$metric]+="; median of $rounds runs"
   finish_metric "$metric"
 }
+
+# measure_keyed METRIC ROUNDS TIMEOUT_S KEY CMD...: runs `RUNNER CMD...`, a
+# program that times itself and prints KEY=VALUE lines, for every runner,
+# ROUNDS rounds, runners interleaved within each round; records the median of
+# KEY's values. The last run's output of each runner is kept in
+# $WORK/METRIC.RUNNER.out for notes. A runner that fails once is n/a for this
+# metric and skipped from then on.
+measure_keyed() {
+  local metric=$1 rounds=$2 limit=$3 key=$4 round r status value
+  shift 4
+  for ((round = 0; round < rounds; round++)); do
+    for r in $(live_runners "$round" "$metric"); do
+      [ -n "${NOTE[$metric|$r]:-}" ] && continue
+      runner_prefix "$r"
+      timeout -k 5 "$limit" "${PREFIX[@]}" "$@" </dev/null >"$WORK/out" 2>"$WORK/err"
+      status=$?
+      value=$(sed -n "s/^$key=//p" "$WORK/out")
+      if [ "$status" -ne 0 ] || [ -z "$value" ]; then
+        mark_failed "$r" "$(exit_reason "$status" "$WORK/err")" "$metric"
+        log "$metric under $r failed: ${NOTE[$metric|$r]}"
+        continue
+      fi
+      echo "$value" >>"$WORK/$metric.$r.samples"
+      cp "$WORK/out" "$WORK/$metric.$r.out"
+    done
+  done
+  M_DETAIL[$metric]+="; median of $rounds runs"
+  finish_metric "$metric"
+}
+
+# out_value METRIC RUNNER KEY: KEY's value in the last output of METRIC under RUNNER.
+out_value() { sed -n "s/^$3=//p" "$WORK/$1.$2.out" 2>/dev/null; }
 
 # ------------------------------------------------------------- targets -----
 
@@ -276,13 +353,25 @@ define_metric startup ms "start-up: RUNNER /bin/true" \
   "wall time of RUNNER /bin/true from fork to reap" \
   "≤ native + 10 ms" "target_over_le 10"
 
+define_metric proc_ps us "ps -ef with 200 idle processes in the box" \
+  "RUNNER bench/out/with_procs -p 200 -n RUNS -- ps -ef: 200 forked idle processes, then RUNS runs of \`ps -ef >/dev/null\` one after the other, mean time per ps run (fork to reap; the 200 are started before and not timed); unshare runs with --mount-proc" \
+  "≤ 2× native" "target_ratio_le 2"
+M_RUNNERS[proc_ps]="native vpidbox vpidbox_hostproc unshare"
+define_metric proc_read us "/proc readdir + read microbenchmark (a tiny top)" \
+  "RUNNER bench/out/proc_read: 20 forked idle processes, then scans of opendir(/proc) + readdir + open/read to EOF/close of /proc/N/stat and /proc/N/status for every numeric entry; a run's value: median of its batch means per scan; unshare runs with --mount-proc" \
+  "≤ 2× native" "target_ratio_le 2"
+M_RUNNERS[proc_read]="native vpidbox vpidbox_hostproc unshare"
+define_metric open_cost us "open + close of a regular file" \
+  "RUNNER bench/out/open_cost FILE: open(FILE, O_RDONLY) + close in a loop, a run's value: median of its batch means per pair (what trapping open/openat costs)"
+M_RUNNERS[open_cost]="native vpidbox vpidbox_hostproc"
+
 # measure_syscall_lat: getpid_lat and getuid_lat, ROUNDS runs of syscall_lat
 # per runner, interleaved; each runner's value is the median over its runs.
 measure_syscall_lat() {
   local rounds=5 batches=21 round r status line key metric
   [ "$QUICK" = 1 ] && rounds=2 batches=5
   for ((round = 0; round < rounds; round++)); do
-    for r in $(live_runners "$round"); do
+    for r in $(live_runners "$round" getpid_lat); do
       [ -n "${NOTE[getpid_lat|$r]:-}" ] && continue
       runner_prefix "$r"
       timeout -k 5 120 "${PREFIX[@]}" "$OUT/syscall_lat" -b "$batches" -t 1000 getpid getuid \
@@ -308,7 +397,7 @@ measure_syscall_lat() {
     finish_metric "$metric"
   done
   # Say what getpid returned: 1 means a pid namespace or vpidbox answered.
-  for r in "${RUNNERS[@]}"; do
+  for r in $(metric_runners getpid_lat); do
     [ -n "${VAL[getpid_lat|$r]:-}" ] || continue
     NOTE[getpid_lat|$r]="getpid()=$(cat "$WORK/getpid_value.$r"), $(cat "$WORK/getpid_calls.$r") calls/batch"
   done
@@ -362,6 +451,58 @@ measure_startup() {
   measure_wall startup "$rounds" 30 /bin/true
 }
 
+# ps_note: notes "ps -ef listed N lines" for every runner proc_ps measured (the
+# box's view of the process table: the 200 plus the few processes running the benchmark).
+ps_note() {
+  local r lines
+  for r in $(metric_runners proc_ps); do
+    [ -n "${VAL[proc_ps|$r]:-}" ] || continue
+    lines=$(out_value proc_ps "$r" lines)
+    NOTE[proc_ps|$r]="ps -ef listed ${lines:-?} lines (header included)"
+  done
+}
+
+measure_proc_ps() {
+  local rounds=5 runs=10
+  [ "$QUICK" = 1 ] && rounds=2 runs=3
+  UNSHARE_MOUNT_PROC=1
+  measure_keyed proc_ps "$rounds" 300 per_run_us "$OUT/with_procs" -p 200 -n "$runs" -- ps -ef
+  UNSHARE_MOUNT_PROC=0
+  M_DETAIL[proc_ps]=${M_DETAIL[proc_ps]/RUNS runs/$runs runs}
+  M_DETAIL[proc_ps]=${M_DETAIL[proc_ps]/-n RUNS/-n $runs}
+  ps_note
+}
+
+measure_proc_read() {
+  local rounds=5 batches=11 budget=2000 r
+  [ "$QUICK" = 1 ] && rounds=2 batches=5 budget=300
+  UNSHARE_MOUNT_PROC=1
+  measure_keyed proc_read "$rounds" 120 scan_us "$OUT/proc_read" -p 20 -b "$batches" -t "$budget"
+  UNSHARE_MOUNT_PROC=0
+  M_DETAIL[proc_read]+=" × $batches batches, about $budget ms each run"
+  for r in $(metric_runners proc_read); do
+    [ -n "${VAL[proc_read|$r]:-}" ] || continue
+    NOTE[proc_read|$r]="a scan saw $(out_value proc_read "$r" entries) processes, read $(out_value proc_read "$r" files) files"
+  done
+}
+
+measure_open_cost() {
+  local rounds=5 batches=11 budget=1000 file=/etc/hostname r
+  [ "$QUICK" = 1 ] && rounds=2 batches=5 budget=200
+  if ! [ -f "$file" ] || ! [ -r "$file" ]; then
+    file=$WORK/open_cost.file
+    echo data >"$file"
+  fi
+  measure_keyed open_cost "$rounds" 120 open_close_us "$OUT/open_cost" -b "$batches" -t "$budget" "$file"
+  M_DETAIL[open_cost]=${M_DETAIL[open_cost]/FILE/$file}
+  M_DETAIL[open_cost]=${M_DETAIL[open_cost]/FILE,/$file,}
+  M_DETAIL[open_cost]+=" × $batches batches, about $budget ms each run"
+  for r in $(metric_runners open_cost); do
+    [ -n "${VAL[open_cost|$r]:-}" ] || continue
+    NOTE[open_cost|$r]="$(out_value open_cost "$r" calls) pairs/batch"
+  done
+}
+
 # machine_reference: native pipe round trip between two processes, the floor
 # of any round trip through a supervisor on this machine (PTI, virtualisation
 # and the scheduler set it, not vpidbox). Sets MACHINE_REF.
@@ -382,6 +523,9 @@ fmt_value() { # VALUE UNIT
   case "$2" in
     ns) awk -v v="$1" 'BEGIN { printf "%.1f ns", v }' ;;
     ms) awk -v v="$1" 'BEGIN { printf "%.2f ms", v }' ;;
+    us) awk -v v="$1" 'BEGIN { if (v >= 10000) printf "%.2f ms", v / 1000
+                               else if (v >= 100) printf "%.1f µs", v
+                               else printf "%.2f µs", v }' ;;
     *) echo "$1 $2" ;;
   esac
 }
@@ -396,7 +540,7 @@ table() {
   echo
   echo "| runner | median | × native | target | met | note |"
   echo "|---|---:|---:|---|---|---|"
-  for r in "${RUNNERS[@]}"; do
+  for r in $(metric_runners "$metric"); do
     v=${VAL[$metric|$r]:-}
     note=${NOTE[$metric|$r]:-}
     target="" met=""
@@ -501,7 +645,7 @@ main() {
   probe_runners
   machine_reference
   for suite in "${suites[@]}"; do
-    log "measuring $suite under: $(live_runners 0 | tr '\n' ' ')"
+    log "measuring $suite under: $(live_runners 0 "$suite" | tr '\n' ' ')"
     "measure_$suite"
   done
   LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
