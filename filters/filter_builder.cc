@@ -36,7 +36,7 @@ std::uint32_t action_for(const SyscallRow& row, bool with_listener) {
 
 }  // namespace
 
-FilterResult install_box_filter(bool with_listener) {
+FilterResult install_box_filter(bool with_listener, bool route_fd_opens) {
   FilterCtx ctx(seccomp_init(SCMP_ACT_ALLOW));
   if (!ctx) return FilterResult{false, -1, "seccomp_init failed"};
   // Only the native ABI is in the filter: libseccomp sends every other architecture, and x32
@@ -68,6 +68,11 @@ FilterResult install_box_filter(bool with_listener) {
       rc = seccomp_rule_add_exact(ctx.get(), action, row.nr_x86_64, 0);
     }
     if (rc) return failure(row.name.data(), rc);
+  }
+  if (route_fd_opens) {
+    const std::uint32_t action = with_listener ? SCMP_ACT_NOTIFY : SCMP_ACT_TRACE(kFdOpenTraceData);
+    for (int nr : {SCMP_SYS(open), SCMP_SYS(openat), SCMP_SYS(openat2), SCMP_SYS(creat)})
+      if (int rc = seccomp_rule_add_exact(ctx.get(), action, nr, 0)) return failure("open", rc);
   }
   if (int rc = seccomp_load(ctx.get())) return failure("loading the seccomp filter", rc);
   if (!with_listener) return FilterResult{true, -1, {}};

@@ -1,6 +1,7 @@
 // The seccomp program, built from the syscall table with libseccomp.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace vpidbox {
@@ -17,6 +18,10 @@ struct FilterResult {
 // the launcher decides that.
 // With `with_listener` false, the unotify rows go to the ptrace route too (SECCOMP_RET_TRACE
 // with the row's index as data) and no listener is created.
-FilterResult install_box_filter(bool with_listener);
+// With `route_fd_opens`, open, openat, openat2 and creat notify the listener too (or, without
+// one, stop for the ptrace route with kFdOpenTraceData): the supervisor serves the ones that name
+// a procfs fd link (supervisor/fd_reopen.h).
+constexpr unsigned kFdOpenTraceData = 0xffff;
+FilterResult install_box_filter(bool with_listener, bool route_fd_opens = false);
 
 }  // namespace vpidbox

@@ -386,4 +386,20 @@ std::string render_locks(std::string_view real_text, const NumberView& view) noe
   });
 }
 
+std::string show_reader_running_status(std::string text) noexcept {
+  constexpr std::string_view kSleeping = "State:\tS (sleeping)\n";
+  constexpr std::string_view kRunning = "State:\tR (running)\n";
+  const std::size_t at = text.find(kSleeping);
+  if (at != npos && (at == 0 || text[at - 1] == '\n')) text.replace(at, kSleeping.size(), kRunning);
+  return text;
+}
+
+std::string show_reader_running_stat(std::string text) noexcept {
+  // "pid (comm) S ...": the comm may hold spaces and parentheses; the state follows the last ')'.
+  const std::size_t close = text.rfind(')');
+  if (close != npos && close + 2 < text.size() && text[close + 1] == ' ' && text[close + 2] == 'S')
+    text[close + 2] = 'R';
+  return text;
+}
+
 }  // namespace vpidbox::procfs

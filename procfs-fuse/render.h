@@ -65,4 +65,10 @@ std::string render_pidfd_fdinfo(std::string_view real_text, const NumberView& vi
 // drops locks whose owner is invisible in the reader's namespace; a waiter outside reads 0.
 std::string render_locks(std::string_view real_text, const NumberView& view) noexcept;
 
+// A task reading its own stat or status is running as the kernel renders it; served by the
+// supervisor, it is asleep waiting for the answer. These set the state back to running: the
+// "State:" line of status, field (3) of stat. Other text is returned unchanged.
+std::string show_reader_running_status(std::string text) noexcept;
+std::string show_reader_running_stat(std::string text) noexcept;
+
 }  // namespace vpidbox::procfs

@@ -629,3 +629,13 @@ TEST_CASE("a view that is empty or throws hides numbers and throws nothing") {
 
 }  // namespace
 }  // namespace vpidbox::procfs
+
+TEST_CASE("a task reading its own stat or status sees itself running") {
+  using namespace vpidbox::procfs;
+  CHECK(show_reader_running_stat("7 (a) b) S 1 7") == "7 (a) b) R 1 7");
+  CHECK(show_reader_running_stat("7 (sh) Z 1 7") == "7 (sh) Z 1 7");
+  CHECK(show_reader_running_stat("garbage") == "garbage");
+  CHECK(show_reader_running_status("Name:\tsh\nState:\tS (sleeping)\nTgid:\t7\n") ==
+        "Name:\tsh\nState:\tR (running)\nTgid:\t7\n");
+  CHECK(show_reader_running_status("State:\tT (stopped)\n") == "State:\tT (stopped)\n");
+}

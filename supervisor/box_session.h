@@ -10,10 +10,12 @@
 #include <csignal>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
 
+#include "procfs-fuse/proc_fs.h"
 #include "supervisor/kernel_facts.h"
 #include "supervisor/session.h"
 #include "supervisor/trace_log.h"
@@ -76,6 +78,7 @@ class BoxSession {
   void on_exit(pid_t tid, int status);
   void on_unotify();
   void on_launch_channel();
+  bool start_proc(int channel);
   void on_kill_after_timer();
   void register_task(pid_t tid);
   void forget_if_reaped(pid_t tid);
@@ -119,6 +122,8 @@ class BoxSession {
   UniqueFd kill_after_timer_;
   UniqueFd launch_channel_;
   std::optional<UnotifyChannel> unotify_;
+  std::unique_ptr<procfs::ProcFs> proc_fs_;  // the box's /proc, when it has its own
+  std::uint64_t proc_mount_id_ = 0;
 
   pid_t init_pid_ = -1;
   std::optional<int> init_status_;

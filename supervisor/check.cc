@@ -125,13 +125,16 @@ int run_check() {
   const bool mountns = mount_namespace_possible();
   line("seccomp user notification (unotify)", unotify, "needed: answers pid queries (5.5+)");
   line("unotify sync wake-up", sync, "optional: same-CPU wake-up, ~20x lower latency (6.6+)");
-  line("unotify ADDFD", addfd, "later: /proc magic links (5.9+)");
+  line("unotify ADDFD", addfd, "needed by --proc=fuse: reopens /proc fd links (5.14+)");
   line("ptrace allowed", ptrace, "needed: follows forks, rewrites results, fails closed");
   line("pidfd PIDFD_GET_INFO", pidfd_info, "optional: fast parent lookup (6.13+)");
-  line("FUSE (/dev/fuse)", fuse, "later: the box's /proc view");
-  line("mount namespace possible", mountns, "later: mounting the /proc view");
+  line("FUSE (/dev/fuse)", fuse, "needed by --proc=fuse: the box's own /proc");
+  line("mount namespace possible", mountns, "needed by --proc=fuse|none: mounts over /proc");
   const char* engine = unotify && ptrace ? "hybrid (unotify + ptrace)" : "none";
   std::printf("engine for 'run': %s\n", engine);
+  std::printf("/proc for 'run': %s\n",
+              fuse && mountns ? "fuse (the box's own, in a private mount namespace)"
+                              : "host (the host's /proc: no FUSE or no mount namespace here)");
   if (!unotify || !ptrace) {
     std::fprintf(stderr, "vpidbox: cannot work here: %s\n",
                  !ptrace ? "ptrace is not permitted" : "seccomp user notification is missing");

@@ -1,8 +1,12 @@
 #include "supervisor/launcher.h"
 
+#include <fcntl.h>
+#include <sched.h>
 #include <sys/capability.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -28,30 +32,108 @@ void send_line(int channel, const std::string& line) {
   (void)!::send(channel, line.data(), line.size(), MSG_NOSIGNAL);
 }
 
-bool send_fd(int channel, int fd) {
-  if (fd < 0) {
-    char byte = 'P';  // no listener: the ptrace engine serves every call
-    return ::send(channel, &byte, 1, MSG_NOSIGNAL) == 1;
-  }
-  char byte = 'L';
-  iovec iov{&byte, 1};
+// One message: `payload`, with `fd` attached when it is valid.
+bool send_message(int channel, const void* payload, std::size_t size, int fd) {
+  iovec iov{const_cast<void*>(payload), size};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
   msghdr msg{};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
-  cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-  return ::sendmsg(channel, &msg, MSG_NOSIGNAL) == 1;
+  if (fd >= 0) {
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof(control);
+    cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+  }
+  return ::sendmsg(channel, &msg, MSG_NOSIGNAL) == static_cast<ssize_t>(size);
+}
+
+bool send_fd(int channel, int fd) {
+  // 'P': no listener, the ptrace engine serves every call.
+  const char byte = fd < 0 ? 'P' : 'L';
+  return send_message(channel, &byte, 1, fd);
+}
+
+bool write_file(const char* path, const std::string& text) {
+  UniqueFd fd(::open(path, O_WRONLY | O_CLOEXEC));
+  return fd.valid() &&
+         ::write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size());
+}
+
+// A private mount namespace for the box, so that its /proc can differ from the host's. Root
+// has one for the asking; anyone else needs a user namespace, where the caller's own uid and gid
+// map to themselves (the box keeps its identity; its capabilities there end at its first exec).
+bool enter_mount_namespace(std::string& error) {
+  if (::unshare(CLONE_NEWNS) != 0) {
+    const int first = errno;
+    const uid_t uid = ::geteuid();
+    const gid_t gid = ::getegid();
+    if (first != EPERM || ::unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) {
+      error = std::string("cannot make a mount namespace for /proc (") + std::strerror(first) +
+              "); use --proc=host";
+      return false;
+    }
+    if (!write_file("/proc/self/setgroups", "deny") ||
+        !write_file("/proc/self/uid_map", std::to_string(uid) + " " + std::to_string(uid) + " 1") ||
+        !write_file("/proc/self/gid_map", std::to_string(gid) + " " + std::to_string(gid) + " 1")) {
+      error = std::string("cannot map ids in a user namespace for /proc (") + std::strerror(errno) +
+              "); use --proc=host";
+      return false;
+    }
+  }
+  // Mounts made inside stay inside; the host's still show up.
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) {
+    error = std::string("cannot make the box's mounts private: ") + std::strerror(errno);
+    return false;
+  }
+  return true;
+}
+
+// Gives the box the /proc `mode` asks for and tells the supervisor: 'H' (host), 'N' (none), or
+// 'F' with the mount id and the /dev/fuse descriptor (fuse), or an error line.
+bool set_up_proc(int channel, ProcMode mode) {
+  const char host = 'H';
+  if (mode == ProcMode::kHost) return send_message(channel, &host, 1, -1);
+  std::string error;
+  if (!enter_mount_namespace(error)) {
+    if (mode == ProcMode::kAuto) return send_message(channel, &host, 1, -1);
+    send_line(channel, error);
+    return false;
+  }
+  if (mode == ProcMode::kNone) {
+    if (::mount("none", "/proc", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                "mode=555,nr_inodes=1") != 0) {
+      send_line(channel, std::string("cannot mount an empty /proc: ") + std::strerror(errno));
+      return false;
+    }
+    const char none = 'N';
+    return send_message(channel, &none, 1, -1);
+  }
+  UniqueFd fuse(::open("/dev/fuse", O_RDWR | O_CLOEXEC));
+  const std::string options = "fd=" + std::to_string(fuse.get()) +
+                              ",rootmode=40555,user_id=" + std::to_string(::geteuid()) +
+                              ",group_id=" + std::to_string(::getegid()) +
+                              ",allow_other,default_permissions";
+  if (!fuse.valid() || ::mount("proc", "/proc", "fuse.vpidbox", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                               options.c_str()) != 0) {
+    if (mode == ProcMode::kAuto) return send_message(channel, &host, 1, -1);
+    send_line(channel, std::string("cannot mount the box's /proc: ") + std::strerror(errno));
+    return false;
+  }
+  // DONT_SYNC: nobody answers the new filesystem until the supervisor has this message.
+  struct statx sx {};
+  if (::statx(AT_FDCWD, "/proc", AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) != 0) sx.stx_mnt_id = 0;
+  char message[1 + sizeof(std::uint64_t)] = {'F'};
+  std::memcpy(message + 1, &sx.stx_mnt_id, sizeof(std::uint64_t));
+  return send_message(channel, message, sizeof(message), fuse.get());
 }
 
 [[noreturn]] void run_init_child(int channel, pid_t supervisor,
                                  const std::vector<std::string>& argv,
-                                 const sigset_t& original_mask, Engine engine) {
+                                 const sigset_t& original_mask, Engine engine, ProcMode proc) {
   // Fail closed: init never outlives the supervisor.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != supervisor) ::_exit(kExitInternal);
@@ -62,15 +144,19 @@ bool send_fd(int channel, int fd) {
 
   char go = 0;
   if (::recv(channel, &go, 1, 0) != 1) ::_exit(kExitInternal);
+  // Before the filter: once opens are routed, an open here would wait for a supervisor that is
+  // still waiting for this message.
+  if (!set_up_proc(channel, proc)) ::_exit(kExitInternal);
   // no_new_privs is what lets an unprivileged process install a filter; with CAP_SYS_ADMIN the
   // box keeps setuid binaries working, as it would in a pid namespace.
   if (!has_effective_sys_admin() && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
     send_line(channel, std::string("cannot set no_new_privs: ") + std::strerror(errno));
     ::_exit(kExitInternal);
   }
-  FilterResult filter = install_box_filter(engine != Engine::kPtrace);
+  const bool route_fd_opens = proc != ProcMode::kHost && proc != ProcMode::kNone;
+  FilterResult filter = install_box_filter(engine != Engine::kPtrace, route_fd_opens);
   // Under another supervisor's listener a second one is refused (EBUSY); old kernels have none.
-  if (!filter.ok && engine == Engine::kAuto) filter = install_box_filter(false);
+  if (!filter.ok && engine == Engine::kAuto) filter = install_box_filter(false, route_fd_opens);
   if (!filter.ok) {
     send_line(channel, "seccomp filter refused (" + filter.error + ")" +
                            (engine == Engine::kHybrid
@@ -97,7 +183,7 @@ bool send_fd(int channel, int fd) {
 }  // namespace
 
 LaunchedInit fork_init(const std::vector<std::string>& argv, const sigset_t& original_mask,
-                       Engine engine) {
+                       Engine engine, ProcMode proc) {
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return {};
   UniqueFd ours(sv[0]), theirs(sv[1]);
@@ -106,7 +192,7 @@ LaunchedInit fork_init(const std::vector<std::string>& argv, const sigset_t& ori
   if (pid < 0) return {};
   if (pid == 0) {
     ours.reset();
-    run_init_child(theirs.get(), supervisor, argv, original_mask, engine);
+    run_init_child(theirs.get(), supervisor, argv, original_mask, engine, proc);
   }
   return LaunchedInit{pid, std::move(ours)};
 }
@@ -114,6 +200,41 @@ LaunchedInit fork_init(const std::vector<std::string>& argv, const sigset_t& ori
 bool send_go(int channel) {
   char go = 'G';
   return ::send(channel, &go, 1, MSG_NOSIGNAL) == 1;
+}
+
+std::optional<ProcChannel> receive_proc(int channel, std::string& error) {
+  char buf[512];
+  iovec iov{buf, sizeof(buf)};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof(control);
+  ssize_t n = ::recvmsg(channel, &msg, MSG_CMSG_CLOEXEC);
+  if (n <= 0) {
+    error = "box init exited during set-up";
+    return std::nullopt;
+  }
+  ProcChannel out;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+      int fd;
+      std::memcpy(&fd, CMSG_DATA(c), sizeof(int));
+      out.fuse.reset(fd);
+    }
+  }
+  if (out.fuse.valid() && n == 1 + sizeof(std::uint64_t) && buf[0] == 'F') {
+    out.mode = ProcMode::kFuse;
+    std::memcpy(&out.mount_id, buf + 1, sizeof(std::uint64_t));
+    return out;
+  }
+  if (n == 1 && (buf[0] == 'H' || buf[0] == 'N')) {
+    out.mode = buf[0] == 'H' ? ProcMode::kHost : ProcMode::kNone;
+    return out;
+  }
+  error.assign(buf, static_cast<size_t>(n));
+  return std::nullopt;
 }
 
 std::optional<UniqueFd> receive_listener(int channel, std::string& error) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include <cstdint>
 #include <optional>
 
 #include "supervisor/session.h"
@@ -28,10 +29,18 @@ struct LaunchedInit {
 // first), installs the filter, sends the listener fd, then execs argv. If anything fails before
 // exec, the child sends one error line and exits with kExitInternal/126/127.
 LaunchedInit fork_init(const std::vector<std::string>& argv, const sigset_t& original_mask,
-                       Engine engine);
+                       Engine engine, ProcMode proc);
 
 // Supervisor side of the launch protocol.
 bool send_go(int channel);
+// What init made of /proc: the mode that applies, and for kFuse the /dev/fuse descriptor it
+// mounted and that mount's id. nullopt (with the child's error line) when set-up failed.
+struct ProcChannel {
+  ProcMode mode = ProcMode::kHost;
+  UniqueFd fuse;
+  std::uint64_t mount_id = 0;
+};
+std::optional<ProcChannel> receive_proc(int channel, std::string& error);
 // Receives the listener fd: an invalid fd when init runs on the ptrace engine only, nullopt
 // (with the child's error line in `error`) when set-up failed.
 std::optional<UniqueFd> receive_listener(int channel, std::string& error);

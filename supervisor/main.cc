@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   std::string trace_target;
   std::string kill_after_text;
   std::string engine = "auto";
+  std::string proc = "auto";
   run->add_flag("--trace{-}", trace_target,
                 "print one line per intercepted syscall to stderr, or to FILE with --trace=FILE");
   run->add_option("--kill-after", kill_after_text,
@@ -40,6 +41,10 @@ int main(int argc, char** argv) {
   run->add_option("--engine", engine,
                   "auto (default), hybrid (unotify for queries + ptrace), or ptrace (everything)")
       ->check(CLI::IsMember({"auto", "hybrid", "ptrace"}));
+  run->add_option("--proc", proc,
+                  "fuse (the box's own /proc; default when a mount namespace can be had), host "
+                  "(the host's /proc), or none (an empty /proc)")
+      ->check(CLI::IsMember({"auto", "fuse", "host", "none"}));
   run->prefix_command();
 
   app.add_subcommand("check", "report the kernel features vpidbox needs and exit");
@@ -60,8 +65,8 @@ int main(int argc, char** argv) {
   // CLI11 reports a missing subcommand before an unknown option; name the option, which is what
   // the user got wrong.
   // Without "--", the command starts at the first word after "run" that is not an option.
-  static const std::set<std::string> kKnown = {"-h",      "--help",       "--version",
-                                               "--trace", "--kill-after", "--engine"};
+  static const std::set<std::string> kKnown = {"-h",           "--help",   "--version", "--trace",
+                                               "--kill-after", "--engine", "--proc"};
   bool after_run = false;
   for (auto it = ours.rbegin(); it != ours.rend(); ++it) {
     const std::string& arg = *it;
@@ -99,6 +104,10 @@ int main(int argc, char** argv) {
   options.engine = engine == "hybrid"   ? vpidbox::Engine::kHybrid
                    : engine == "ptrace" ? vpidbox::Engine::kPtrace
                                         : vpidbox::Engine::kAuto;
+  options.proc = proc == "fuse"   ? vpidbox::ProcMode::kFuse
+                 : proc == "host" ? vpidbox::ProcMode::kHost
+                 : proc == "none" ? vpidbox::ProcMode::kNone
+                                  : vpidbox::ProcMode::kAuto;
   if (!kill_after_text.empty()) {
     options.kill_after = vpidbox::parse_duration(kill_after_text);
     if (!options.kill_after)

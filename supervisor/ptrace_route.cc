@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "supervisor/box_session.h"
+#include "supervisor/fd_reopen.h"
 #include "supervisor/kernel_abi.h"
 #include "supervisor/tracee.h"
 #include "translate/invariant.h"
@@ -96,6 +97,10 @@ void BoxSession::on_exec_event(pid_t tid) {
 void BoxSession::on_seccomp_stop(pid_t tid) {
   user_regs_struct regs;
   if (!tracee::get_regs(tid, regs)) return;
+  if (is_fd_open_syscall(static_cast<int>(regs.orig_rax))) {
+    if (proc_fs_ && rewrite_fd_open(tid, regs, table_, proc_mount_id_)) tracee::set_regs(tid, regs);
+    return resume(tid);
+  }
   Call call;
   call.real_tid = tid;
   call.args = tracee::syscall_args(regs);

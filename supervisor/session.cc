@@ -18,6 +18,7 @@
 #include <cstring>
 
 #include "supervisor/box_session.h"
+#include "supervisor/fd_reopen.h"
 #include "supervisor/kernel_abi.h"
 #include "supervisor/launcher.h"
 #include "translate/invariant.h"
@@ -121,7 +122,7 @@ bool BoxSession::set_up() {
   // reaped, instead of escaping to the host's init.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
 
-  LaunchedInit init = fork_init(options_.argv, original_mask_, options_.engine);
+  LaunchedInit init = fork_init(options_.argv, original_mask_, options_.engine, options_.proc);
   if (init.pid < 0) {
     print_error(std::string("cannot start the box: ") + std::strerror(errno));
     return false;
@@ -142,7 +143,8 @@ bool BoxSession::set_up() {
 
   std::string error;
   std::optional<UniqueFd> listener;
-  if (send_go(launch_channel_.get())) listener = receive_listener(launch_channel_.get(), error);
+  if (send_go(launch_channel_.get()) && start_proc(launch_channel_.get()))
+    listener = receive_listener(launch_channel_.get(), error);
   if (!listener) {
     print_error(error.empty() ? "box init failed during set-up" : error);
     ::kill(init_pid_, SIGKILL);
@@ -154,9 +156,30 @@ bool BoxSession::set_up() {
     unotify_->enable_sync_wakeup();
     watch(unotify_->fd());
   }
+  if (proc_fs_) watch(proc_fs_->fd());
   watch(signal_fd_.get());
   watch(launch_channel_.get());
   watch(kill_after_timer_.get());
+  return true;
+}
+
+bool BoxSession::start_proc(int channel) {
+  std::string error;
+  std::optional<ProcChannel> proc = receive_proc(channel, error);
+  if (!proc) {
+    print_error(error);
+    return false;
+  }
+  if (proc->mode != ProcMode::kFuse) return true;
+  proc_mount_id_ = proc->mount_id;
+  // Every open of an fd link is routed (fd_reopen.h), so the objects such links name may be
+  // looked up for stat(2).
+  proc_fs_ = std::make_unique<procfs::ProcFs>(table_, true, proc_mount_id_);
+  if (!proc_fs_->start(proc->fuse.release(), error)) {
+    print_error(error);
+    proc_fs_.reset();
+    return false;
+  }
   return true;
 }
 
@@ -178,6 +201,8 @@ void BoxSession::loop() {
           continue;
         }
         on_unotify();
+      } else if (proc_fs_ && fd == proc_fs_->fd()) {
+        if (!proc_fs_->serve_ready()) unwatch(fd);  // the mount is gone with the box
       } else if (fd == signal_fd_.get()) {
         on_signalfd();
       } else if (fd == launch_channel_.get()) {
@@ -387,6 +412,13 @@ void BoxSession::begin_teardown() {
 void BoxSession::on_unotify() {
   seccomp_notif req;
   if (unotify_->receive(req) != NotifStatus::kOk) return;
+  if (is_fd_open_syscall(req.data.nr)) {
+    if (proc_fs_)
+      serve_fd_open(*unotify_, req, table_, proc_mount_id_);
+    else
+      unotify_->answer_continue(req.id);
+    return;
+  }
   Call call;
   call.real_tid = static_cast<Pid>(req.pid);
   for (int i = 0; i < 6; ++i) call.args[i] = req.data.args[i];

@@ -14,8 +14,16 @@ enum class Engine {
   kPtrace,  // everything through ptrace (nested under another listener, or old kernels)
 };
 
+enum class ProcMode {
+  kAuto,  // fuse when a mount namespace can be had (root, or a user namespace), host otherwise
+  kFuse,  // the box's own /proc (procfs-fuse/), mounted over /proc in a private mount namespace
+  kHost,  // the host's /proc, unchanged
+  kNone,  // an empty /proc
+};
+
 struct RunOptions {
   Engine engine = Engine::kAuto;
+  ProcMode proc = ProcMode::kAuto;
   std::vector<std::string> argv;
   std::optional<std::string> trace_target;  // "-" or empty: stderr
   std::optional<std::chrono::milliseconds> kill_after;

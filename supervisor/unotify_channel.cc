@@ -1,5 +1,6 @@
 #include "supervisor/unotify_channel.h"
 
+#include <fcntl.h>
 #include <sys/ioctl.h>
 
 #include <cerrno>
@@ -54,6 +55,25 @@ NotifStatus UnotifyChannel::answer_continue(std::uint64_t id) {
   resp.id = id;
   resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
   return send(resp);
+}
+
+NotifStatus UnotifyChannel::answer_with_fd(std::uint64_t id, int fd, bool cloexec) {
+  seccomp_notif_addfd addfd{};
+  addfd.id = id;
+  addfd.flags = SECCOMP_ADDFD_FLAG_SEND;
+  addfd.srcfd = static_cast<std::uint32_t>(fd);
+  addfd.newfd_flags = cloexec ? O_CLOEXEC : 0;
+  while (::ioctl(fd_.get(), SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) < 0) {
+    if (errno == EINTR) continue;
+    if (errno == ENOENT) return NotifStatus::kGone;
+    // EMFILE and the like: the caller's open fails as its own open would have.
+    return answer_errno(id, errno);
+  }
+  return NotifStatus::kOk;
+}
+
+bool UnotifyChannel::still_pending(std::uint64_t id) {
+  return ::ioctl(fd_.get(), SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
 
 }  // namespace vpidbox

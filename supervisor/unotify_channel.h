@@ -23,6 +23,12 @@ class UnotifyChannel {
   NotifStatus answer_value(std::uint64_t id, std::int64_t value);
   NotifStatus answer_errno(std::uint64_t id, int error);
   NotifStatus answer_continue(std::uint64_t id);
+  // Installs `fd` in the notifying task and answers with its number there, in one step
+  // (SECCOMP_ADDFD_FLAG_SEND, 5.14+). `cloexec` sets O_CLOEXEC on the installed copy.
+  NotifStatus answer_with_fd(std::uint64_t id, int fd, bool cloexec);
+  // False once the notification is gone (the task died): whatever was read from its memory since
+  // the notification may belong to another process by now.
+  bool still_pending(std::uint64_t id);
 
  private:
   NotifStatus send(seccomp_notif_resp& resp);

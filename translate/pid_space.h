@@ -27,6 +27,8 @@ class PidSpace {
   bool in_use(Pid nr) const { return used_.contains(nr); }
   std::size_t size() const { return used_.size(); }
   Pid pid_max() const { return pid_max_; }
+  // The number handed out last (what /proc/sys/kernel/ns_last_pid and loadavg show); 0 before.
+  Pid last_allocated() const { return cursor_ - 1; }
 
  private:
   std::optional<Pid> first_free_in(Pid from, Pid to) const;

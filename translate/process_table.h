@@ -54,6 +54,8 @@ class ProcessTable {
   std::vector<Pid> live_real_tids() const;
   std::vector<Pid> exited_real_tids() const;
   std::size_t task_count() const { return tasks_.size(); }
+  // Every task, by real tid (zombies and exited threads included: see Task::exited).
+  const std::map<Pid, Task>& tasks() const { return tasks_; }
   const PidSpace& space() const { return space_; }
 
  private:

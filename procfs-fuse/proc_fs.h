@@ -1,0 +1,43 @@
+// The box's /proc, served with libfuse's low-level API from the supervisor's event loop.
+//
+// Every answer comes from the supervisor's own /proc (the host's view, which holds the box's
+// tasks under their real numbers) through proc_tree.h (which names exist) and render.h (what the
+// pid fields say). The supervisor must never touch the box's /proc itself: it serves it from one
+// thread, so a request it caused would wait for itself.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "translate/process_table.h"
+
+namespace vpidbox::procfs {
+
+class ProcFs {
+ public:
+  // `fd_opens_routed`: opens of /proc/<n>/fd/<m> are served by the supervisor before they reach
+  // this filesystem (supervisor/fd_reopen.cc). Only then may the objects fd links name (a pipe,
+  // a socket) be looked up here, for stat(2): an open that reached a FIFO node would make a new
+  // pipe of it and block.
+  // `mount_id`: the mount id of the box's /proc (statx STATX_MNT_ID), which tells its files from
+  // the host procfs files the supervisor hands to box tasks.
+  ProcFs(const ProcessTable& table, bool fd_opens_routed, std::uint64_t mount_id);
+  ~ProcFs();
+  ProcFs(const ProcFs&) = delete;
+  ProcFs& operator=(const ProcFs&) = delete;
+
+  // Takes ownership of the /dev/fuse descriptor that box init mounted on /proc.
+  bool start(int fuse_fd, std::string& error);
+  int fd() const;
+  // Answers every request that is ready. False once the mount is gone (the box's mount namespace
+  // died with its last process).
+  bool serve_ready();
+
+  struct State;
+
+ private:
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace vpidbox::procfs

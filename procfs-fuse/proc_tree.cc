@@ -1,0 +1,207 @@
+#include "procfs-fuse/proc_tree.h"
+
+#include <algorithm>
+#include <charconv>
+#include <limits>
+
+namespace vpidbox::procfs {
+namespace {
+
+std::string join(std::string_view parent, std::string_view name) {
+  std::string out(parent);
+  if (!out.empty()) out += '/';
+  out += name;
+  return out;
+}
+
+// A live task of the box or a zombie leader; an exited thread is gone from /proc as soon as it
+// exits, as the kernel unhashes it.
+const Task* visible_task(Pid real, const ProcessTable& table) {
+  const Task* task = table.task(real);
+  if (!task) return nullptr;
+  if (task->exited && task->real_tid != task->real_tgid) return nullptr;
+  return task;
+}
+
+// The files a task directory (/proc/<n> or /proc/<n>/task/<t>) holds that carry pids.
+NodeSpec task_dir_child(const NodeSpec& parent, std::string_view name) {
+  NodeSpec child = parent;
+  child.kind = NodeKind::kHost;
+  child.host_path = join(parent.host_path, name);
+  child.place = Place::kOther;
+  child.rewrite = Rewrite::kNone;
+  if (name == "status") child.rewrite = Rewrite::kStatus;
+  if (name == "stat") child.rewrite = Rewrite::kStat;
+  if (name == "sched") child.rewrite = Rewrite::kSched;
+  if (name == "children") child.rewrite = Rewrite::kChildren;
+  if (name == "fd") child.place = Place::kFdDir;
+  if (name == "fdinfo") child.place = Place::kFdinfoDir;
+  return child;
+}
+
+}  // namespace
+
+std::string NodeSpec::key() const {
+  std::string out = std::to_string(static_cast<int>(kind));
+  out += '|';
+  out += host_path;
+  for (Pid p : {bound_real, bound_virtual, bound_thread_real, bound_thread_virtual}) {
+    out += '|';
+    out += std::to_string(p);
+  }
+  return out;
+}
+
+NodeSpec root_node() {
+  return NodeSpec{};
+}
+
+std::optional<Pid> parse_pid_name(std::string_view name) {
+  if (name.empty() || name.front() == '0' || name.size() > 10) return std::nullopt;
+  Pid value = 0;
+  const auto [end, error] = std::from_chars(name.data(), name.data() + name.size(), value);
+  if (error != std::errc() || end != name.data() + name.size() || value <= 0) return std::nullopt;
+  return value;
+}
+
+std::optional<NodeSpec> child_of(const NodeSpec& parent, std::string_view name,
+                                 const ProcessTable& table) {
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string_view::npos)
+    return std::nullopt;
+  if (!still_valid(parent, table)) return std::nullopt;
+  switch (parent.kind) {
+    case NodeKind::kRoot: {
+      NodeSpec child;
+      if (name == "self") {
+        child.kind = NodeKind::kSelfLink;
+        child.host_path = "self";
+        return child;
+      }
+      if (name == "thread-self") {
+        child.kind = NodeKind::kThreadSelfLink;
+        child.host_path = "thread-self";
+        return child;
+      }
+      if (std::optional<Pid> vnr = parse_pid_name(name)) {
+        std::optional<Pid> real = table.to_real(*vnr);
+        if (!real || !visible_task(*real, table)) return std::nullopt;
+        child.kind = NodeKind::kProcessDir;
+        child.host_path = std::to_string(*real);
+        child.place = Place::kTaskDir;
+        child.bound_real = *real;
+        child.bound_virtual = *vnr;
+        return child;
+      }
+      // Every other all-digit name is a host pid, or a spelling procfs does not accept.
+      if (name.find_first_not_of("0123456789") == std::string_view::npos) return std::nullopt;
+      child.kind = NodeKind::kHost;
+      child.host_path = std::string(name);
+      if (name == "loadavg") child.rewrite = Rewrite::kLoadavg;
+      if (name == "locks") child.rewrite = Rewrite::kLocks;
+      return child;
+    }
+    case NodeKind::kSelfLink:
+    case NodeKind::kThreadSelfLink:
+    case NodeKind::kFdTarget:
+      return std::nullopt;
+    case NodeKind::kProcessDir:
+      if (name == "task") {
+        NodeSpec child = parent;
+        child.kind = NodeKind::kTaskList;
+        child.host_path = join(parent.host_path, name);
+        child.place = Place::kOther;
+        return child;
+      }
+      return task_dir_child(parent, name);
+    case NodeKind::kTaskList: {
+      std::optional<Pid> vtid = parse_pid_name(name);
+      if (!vtid) return std::nullopt;
+      std::optional<Pid> real = table.to_real(*vtid);
+      if (!real) return std::nullopt;
+      const Task* thread = visible_task(*real, table);
+      const Task* group = table.task(parent.bound_real);
+      if (!thread || !group || thread->real_tgid != group->real_tgid) return std::nullopt;
+      NodeSpec child = parent;
+      child.kind = NodeKind::kHost;
+      child.host_path = join(parent.host_path, std::to_string(*real));
+      child.place = Place::kTaskDir;
+      child.bound_thread_real = *real;
+      child.bound_thread_virtual = *vtid;
+      return child;
+    }
+    case NodeKind::kHost:
+      break;
+  }
+  // A host directory.
+  switch (parent.place) {
+    case Place::kTaskDir:
+      return task_dir_child(parent, name);
+    case Place::kFdDir: {
+      NodeSpec child = parent;
+      child.host_path = join(parent.host_path, name);
+      child.place = Place::kOther;
+      child.kind = parse_pid_name(name) || name == "0" ? NodeKind::kHost : NodeKind::kFdTarget;
+      return child;
+    }
+    case Place::kFdinfoDir: {
+      NodeSpec child = parent;
+      child.host_path = join(parent.host_path, name);
+      child.place = Place::kOther;
+      child.rewrite = Rewrite::kFdinfo;
+      return child;
+    }
+    case Place::kOther:
+      break;
+  }
+  NodeSpec child = parent;
+  child.host_path = join(parent.host_path, name);
+  child.rewrite = Rewrite::kNone;
+  if (child.host_path == "sys/kernel/ns_last_pid") child.rewrite = Rewrite::kLastPid;
+  return child;
+}
+
+bool still_valid(const NodeSpec& node, const ProcessTable& table) {
+  auto bound = [&](Pid real, Pid vnr) {
+    if (real == 0) return true;
+    return visible_task(real, table) && table.to_virtual(real) == vnr;
+  };
+  return bound(node.bound_real, node.bound_virtual) &&
+         bound(node.bound_thread_real, node.bound_thread_virtual);
+}
+
+std::optional<std::string> self_link(Pid caller_real_tid, const ProcessTable& table) {
+  std::optional<Pid> tgid = table.virtual_tgid(caller_real_tid);
+  if (!tgid) return std::nullopt;
+  return std::to_string(*tgid);
+}
+
+std::optional<std::string> thread_self_link(Pid caller_real_tid, const ProcessTable& table) {
+  std::optional<Pid> tgid = table.virtual_tgid(caller_real_tid);
+  std::optional<Pid> tid = table.to_virtual(caller_real_tid);
+  if (!tgid || !tid || !table.task(caller_real_tid)) return std::nullopt;
+  return std::to_string(*tgid) + "/task/" + std::to_string(*tid);
+}
+
+std::vector<Pid> listed_processes(const ProcessTable& table) {
+  std::vector<Pid> out;
+  for (const auto& [real, task] : table.tasks()) {
+    if (task.real_tid != task.real_tgid) continue;
+    if (std::optional<Pid> vnr = table.to_virtual(real)) out.push_back(*vnr);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<Pid> listed_threads(Pid member_real, const ProcessTable& table) {
+  std::vector<Pid> out;
+  const Task* member = table.task(member_real);
+  if (!member) return out;
+  for (const auto& [real, task] : table.tasks()) {
+    if (task.real_tgid != member->real_tgid || !visible_task(real, table)) continue;
+    if (std::optional<Pid> vnr = table.to_virtual(real)) out.push_back(*vnr);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace vpidbox::procfs

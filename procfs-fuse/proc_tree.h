@@ -1,0 +1,85 @@
+// The shape of the box's /proc: which names exist, which host procfs path serves each, and which
+// renderer rewrites it. Pure: decided from the process table alone, no syscalls.
+//
+// A node is named by its host path relative to the supervisor's /proc ("4242/task/4243/stat")
+// and is bound to the tasks its path went through, so that a node found under /proc/7 stops
+// resolving when the task that was 7 is gone, even if 7 is reused (procfs does the same: a
+// directory of a dead task answers nothing).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "translate/process_table.h"
+
+namespace vpidbox::procfs {
+
+enum class NodeKind {
+  kRoot,            // /proc: the host's entries that are not pids, then the box's processes
+  kSelfLink,        // /proc/self -> "<caller's tgid>"
+  kThreadSelfLink,  // /proc/thread-self -> "<tgid>/task/<tid>"
+  kProcessDir,      // /proc/<n>, for any task of the box (threads are reachable, not listed)
+  kTaskList,        // /proc/<n>/task: the box numbers of the group's threads
+  kHost,            // anything else: the host procfs path, passed through or rewritten
+  kFdTarget,        // a name like "pipe:[123]" looked up in an fd directory: the object an fd
+                    // names, when a magic link's text is followed
+};
+
+// Which renderer (render.h) a file's text goes through.
+enum class Rewrite {
+  kNone,
+  kStatus,
+  kStat,
+  kChildren,
+  kSched,
+  kFdinfo,
+  kLoadavg,
+  kLocks,
+  kLastPid
+};
+
+// Where a node sits, for what its children are.
+enum class Place { kOther, kTaskDir, kFdDir, kFdinfoDir };
+
+struct NodeSpec {
+  NodeKind kind = NodeKind::kRoot;
+  std::string host_path;  // relative to the supervisor's /proc; "" is /proc itself
+  Rewrite rewrite = Rewrite::kNone;
+  Place place = Place::kOther;
+  // The task the /proc/<n> at the top of this path names, and its box number then; likewise for
+  // the task/<n> the path goes through. 0 when the path has none.
+  Pid bound_real = 0;
+  Pid bound_virtual = 0;
+  Pid bound_thread_real = 0;
+  Pid bound_thread_virtual = 0;
+
+  // Identity for the inode table: equal keys are the same node.
+  std::string key() const;
+};
+
+NodeSpec root_node();
+
+// The child `name` of `parent`, or nullopt when it does not exist in the box's view (ENOENT).
+// Host names are not checked against the host here: the caller stats the host path.
+std::optional<NodeSpec> child_of(const NodeSpec& parent, std::string_view name,
+                                 const ProcessTable& table);
+
+// False once a task the node is bound to is gone or its number names another task.
+bool still_valid(const NodeSpec& node, const ProcessTable& table);
+
+// The text of /proc/self and /proc/thread-self for a caller (a real tid); nullopt for a task
+// that is not in the box.
+std::optional<std::string> self_link(Pid caller_real_tid, const ProcessTable& table);
+std::optional<std::string> thread_self_link(Pid caller_real_tid, const ProcessTable& table);
+
+// The pid entries of /proc, ascending: every thread-group leader of the box, zombies included.
+std::vector<Pid> listed_processes(const ProcessTable& table);
+// The entries of /proc/<n>/task for the group of real task `member`, ascending.
+std::vector<Pid> listed_threads(Pid member_real, const ProcessTable& table);
+
+// True for a name that is a pid as /proc spells it (digits, no leading zero, fits in Pid).
+std::optional<Pid> parse_pid_name(std::string_view name);
+
+}  // namespace vpidbox::procfs
