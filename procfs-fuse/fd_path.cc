@@ -45,9 +45,7 @@ std::string join_rest(const std::vector<std::string_view>& parts, std::size_t fr
 
 namespace {
 
-enum class Want { kFdLink, kTaskFile };
-
-std::optional<FdPath> parse(std::string_view path, Want want) {
+std::optional<FdPath> parse(std::string_view path) {
   if (!path.starts_with('/')) return std::nullopt;
   // Most opens name neither: decide that before splitting.
   const std::string_view head = path.substr(std::min(path.find_first_not_of('/'), path.size()));
@@ -58,7 +56,6 @@ std::optional<FdPath> parse(std::string_view path, Want want) {
   const std::vector<std::string_view>& p = *parts;
   FdPath out;
   if (p[0] == "dev") {
-    if (want != Want::kFdLink) return std::nullopt;
     // The links udev and systemd create: /dev/fd -> /proc/self/fd, /dev/stdin -> .../fd/0.
     if (p.size() == 2 && p[1] == "stdin") out.fd = 0;
     if (p.size() == 2 && p[1] == "stdout") out.fd = 1;
@@ -89,14 +86,7 @@ std::optional<FdPath> parse(std::string_view path, Want want) {
     out.task = *t;
     i += 2;
   }
-  if (i >= p.size()) return std::nullopt;
-  const bool fd_link = i + 1 < p.size() && p[i] == "fd";
-  if (want == Want::kTaskFile) {
-    if (p[i] == "fd" || p[i] == "task") return std::nullopt;
-    out.rest = join_rest(p, i);
-    return out;
-  }
-  if (!fd_link) return std::nullopt;
+  if (i + 1 >= p.size() || p[i] != "fd") return std::nullopt;
   std::optional<int> fd = parse_fd(p[i + 1]);
   if (!fd) return std::nullopt;
   out.fd = *fd;
@@ -107,11 +97,7 @@ std::optional<FdPath> parse(std::string_view path, Want want) {
 }  // namespace
 
 std::optional<FdPath> parse_fd_path(std::string_view path) {
-  return parse(path, Want::kFdLink);
-}
-
-std::optional<FdPath> parse_task_file_path(std::string_view path) {
-  return parse(path, Want::kTaskFile);
+  return parse(path);
 }
 
 }  // namespace vpidbox::procfs

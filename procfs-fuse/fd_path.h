@@ -1,7 +1,7 @@
 // Paths that name an open file through a procfs magic link: /proc/<who>/fd/<n>[/...],
 // /proc/<who>/task/<t>/fd/<n>[/...], /dev/fd/<n>[/...] and /dev/std{in,out,err}. Opening one of
 // these must reopen the object the fd holds; a FUSE symlink is only text, so the supervisor
-// routes these opens itself (see supervisor/fd_reopen.cc). Pure: parses a string.
+// routes these opens itself (see supervisor/proc_open.h). Pure: parses a string.
 #pragma once
 
 #include <optional>
@@ -24,10 +24,5 @@ struct FdPath {
 // nullopt for any other path, and for paths this parser does not resolve lexically ("..", or a
 // relative path): those are left to the kernel.
 std::optional<FdPath> parse_fd_path(std::string_view path);
-
-// A file of a task directory other than fd/*: /proc/<who>[/task/<t>]/<file...>. Writes to some
-// of these act on the writer (comm accepts only its own thread group, uid_map checks the
-// opener), so write opens are reopened in the caller too. `rest` holds "/<file...>".
-std::optional<FdPath> parse_task_file_path(std::string_view path);
 
 }  // namespace vpidbox::procfs

@@ -48,7 +48,9 @@ struct DirHandle {
 
 struct FileHandle {
   int fd = -1;       // a host procfs file passed through
-  std::string text;  // or the rendered text
+  NodeSpec spec;     // or a rendered one: its node,
+  std::string text;  // and its text, rendered again at every read from the start as seq_file
+                     // files are generated anew
   ~FileHandle() {
     if (fd >= 0) ::close(fd);
   }
@@ -82,11 +84,6 @@ struct ProcFs::State {
   }
 
   static State& of(fuse_req_t req) { return *static_cast<State*>(fuse_req_userdata(req)); }
-
-  NumberView number_view() const {
-    return NumberView{[this](int real) { return table.to_virtual(real).value_or(0); },
-                      table.space().last_allocated()};
-  }
 
   const char* host_path(const NodeSpec& spec) const {
     return spec.host_path.empty() ? "." : spec.host_path.c_str();
@@ -185,12 +182,21 @@ struct ProcFs::State {
     return 0;
   }
 
-  // An fd the supervisor reopened for a box task (a comm it writes) is a host procfs file, whose
-  // path names the task's real number: show the box's, as the box's procfs would.
+  // Files the supervisor installs in box tasks for opens of the box's /proc
+  // (supervisor/proc_open.h) are host procfs files, whose paths name real numbers, and memfds
+  // holding rendered text, named by the box's path: fd links show the box's path for both, as
+  // the box's procfs would.
   void hide_host_proc_path(const NodeSpec& spec, std::string& text) const {
-    if (!text.starts_with("/proc/")) return;
+    constexpr std::string_view kMemfd = "/memfd:/proc/";
+    constexpr std::string_view kDeleted = " (deleted)";
+    if (spec.place != Place::kOther || spec.kind != NodeKind::kHost) return;
     const std::size_t fd_at = spec.host_path.rfind("/fd/");
     if (fd_at == std::string::npos) return;
+    if (text.starts_with(kMemfd) && text.ends_with(kDeleted)) {
+      text = text.substr(7, text.size() - 7 - kDeleted.size());
+      return;
+    }
+    if (!text.starts_with("/proc/")) return;
     const std::string fdinfo =
         spec.host_path.substr(0, fd_at) + "/fdinfo/" + spec.host_path.substr(fd_at + 4);
     int fd = ::openat(host, fdinfo.c_str(), O_RDONLY | O_CLOEXEC);
@@ -202,11 +208,25 @@ struct ProcFs::State {
     info[n] = '\0';
     const char* mnt = std::strstr(info, "mnt_id:");
     if (!mnt || std::strtoull(mnt + 7, nullptr, 10) == mount_id) return;
-    const std::size_t end = text.find('/', 6);
-    std::optional<Pid> real = parse_pid_name(std::string_view(text).substr(6, end - 6));
-    if (!real) return;
-    const std::string box = std::to_string(table.to_virtual(*real).value_or(0));
-    text.replace(6, (end == std::string::npos ? text.size() : end) - 6, box);
+    // "/proc/<real>[/task/<real>]/...": both numbers become the box's.
+    auto translate_at = [&](std::size_t at) -> std::size_t {
+      const std::size_t end = std::min(text.find('/', at), text.size());
+      std::optional<Pid> real = parse_pid_name(std::string_view(text).substr(at, end - at));
+      if (!real) return std::string::npos;
+      const std::string box = std::to_string(table.to_virtual(*real).value_or(0));
+      text.replace(at, end - at, box);
+      return at + box.size();
+    };
+    const std::size_t after = translate_at(6);
+    if (after != std::string::npos && text.compare(after, 6, "/task/") == 0)
+      translate_at(after + 6);
+  }
+
+  // Attributes may be kept a while even where names may not: a name is looked up again at
+  // every walk, and each lookup brings fresh attributes (stat of /proc/<n> then costs one round
+  // trip, not two). The object behind an fd link changes with the fd.
+  static double keep_attributes_for(const NodeSpec& spec) {
+    return spec.kind == NodeKind::kFdTarget ? kKeepNever : kKeepStable;
   }
 
   static double keep_for(const NodeSpec& spec) {
@@ -233,7 +253,8 @@ struct ProcFs::State {
     e.ino = s.intern(*spec);
     if (spec->kind != NodeKind::kFdTarget) e.attr.st_ino = e.ino;
     e.generation = 1;
-    e.entry_timeout = e.attr_timeout = keep_for(*spec);
+    e.entry_timeout = keep_for(*spec);
+    e.attr_timeout = keep_attributes_for(*spec);
     if (fuse_reply_entry(req, &e) != 0) s.forget(e.ino, 1);
   }
 
@@ -256,7 +277,7 @@ struct ProcFs::State {
     if (int err = s.attributes(node->spec, fuse_req_ctx(req)->pid, st))
       return (void)fuse_reply_err(req, err);
     if (node->spec.kind != NodeKind::kFdTarget) st.st_ino = ino;
-    fuse_reply_attr(req, &st, keep_for(node->spec));
+    fuse_reply_attr(req, &st, keep_attributes_for(node->spec));
   }
 
   // Truncation is all a box may ask (open with O_TRUNC, as `echo 1 > /proc/sys/...` does), and
@@ -359,31 +380,6 @@ struct ProcFs::State {
     fuse_reply_err(req, 0);
   }
 
-  std::optional<std::string> render(const NodeSpec& spec, std::string_view real) const {
-    const NumberView view = number_view();
-    switch (spec.rewrite) {
-      case Rewrite::kStatus:
-        return render_status(real, view);
-      case Rewrite::kStat:
-        return render_stat(real, view);
-      case Rewrite::kChildren:
-        return render_children(real, view);
-      case Rewrite::kSched:
-        return render_sched(real, view);
-      case Rewrite::kFdinfo:
-        return render_pidfd_fdinfo(real, view);
-      case Rewrite::kLoadavg:
-        return render_loadavg(real, view);
-      case Rewrite::kLocks:
-        return render_locks(real, view);
-      case Rewrite::kLastPid:
-        return std::to_string(view.last_allocated) + "\n";
-      case Rewrite::kNone:
-        break;
-    }
-    return std::nullopt;
-  }
-
   static void open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     State& s = of(req);
     const Inode* node = s.inode(ino);
@@ -396,24 +392,7 @@ struct ProcFs::State {
     auto handle = std::make_unique<FileHandle>();
     if (spec.rewrite != Rewrite::kNone) {
       if (access != O_RDONLY) return (void)fuse_reply_err(req, EACCES);
-      int fd = ::openat(s.host, s.host_path(spec), flags);
-      if (fd < 0) return (void)fuse_reply_err(req, errno);
-      std::string real;
-      char chunk[16384];
-      for (;;) {
-        ssize_t n = ::read(fd, chunk, sizeof(chunk));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0 || real.size() > kMaxRendered) break;
-        real.append(chunk, static_cast<std::size_t>(n));
-      }
-      ::close(fd);
-      handle->text = *s.render(spec, real);
-      const Pid task = spec.bound_thread_real ? spec.bound_thread_real : spec.bound_real;
-      if (task != 0 && task == static_cast<Pid>(fuse_req_ctx(req)->pid)) {
-        if (spec.rewrite == Rewrite::kStat) handle->text = show_reader_running_stat(handle->text);
-        if (spec.rewrite == Rewrite::kStatus)
-          handle->text = show_reader_running_status(handle->text);
-      }
+      handle->spec = spec;  // rendered at the first read
     } else {
       handle->fd = ::openat(s.host, s.host_path(spec), flags);
       if (handle->fd < 0) return (void)fuse_reply_err(req, errno);
@@ -424,9 +403,32 @@ struct ProcFs::State {
     if (fuse_reply_open(req, fi) != 0) delete reinterpret_cast<FileHandle*>(fi->fh);
   }
 
+  // The text of a rendered file, from the host file now.
+  int render_into(FileHandle& handle, Pid reader) const {
+    if (!still_valid(handle.spec, table)) return ESRCH;
+    int fd = ::openat(host, host_path(handle.spec), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) return errno;
+    std::string real;
+    char chunk[16384];
+    for (;;) {
+      ssize_t n = ::read(fd, chunk, sizeof(chunk));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0 || real.size() > kMaxRendered) break;
+      real.append(chunk, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    const Pid task =
+        handle.spec.bound_thread_real ? handle.spec.bound_thread_real : handle.spec.bound_real;
+    handle.text = render_for_reader(handle.spec, real, table, task != 0 && task == reader);
+    return 0;
+  }
+
   static void read(fuse_req_t req, fuse_ino_t, std::size_t size, off_t off, fuse_file_info* fi) {
-    const auto* handle = reinterpret_cast<const FileHandle*>(fi->fh);
+    auto* handle = reinterpret_cast<FileHandle*>(fi->fh);
     if (handle->fd < 0) {
+      if (off == 0)
+        if (int err = of(req).render_into(*handle, fuse_req_ctx(req)->pid))
+          return (void)fuse_reply_err(req, err);
       const std::size_t from = std::min(static_cast<std::size_t>(off), handle->text.size());
       const std::size_t n = std::min(size, handle->text.size() - from);
       return (void)fuse_reply_buf(req, handle->text.data() + from, n);

@@ -17,7 +17,7 @@ namespace vpidbox::procfs {
 class ProcFs {
  public:
   // `fd_opens_routed`: opens of /proc/<n>/fd/<m> are served by the supervisor before they reach
-  // this filesystem (supervisor/fd_reopen.cc). Only then may the objects fd links name (a pipe,
+  // this filesystem (supervisor/proc_open.cc). Only then may the objects fd links name (a pipe,
   // a socket) be looked up here, for stat(2): an open that reached a FIFO node would make a new
   // pipe of it and block.
   // `mount_id`: the mount id of the box's /proc (statx STATX_MNT_ID), which tells its files from

@@ -204,4 +204,86 @@ std::vector<Pid> listed_threads(Pid member_real, const ProcessTable& table) {
   return out;
 }
 
+std::optional<NodeSpec> resolve_proc_path(std::string_view path, Pid caller_real_tid,
+                                          const ProcessTable& table) {
+  std::vector<std::string_view> names;
+  std::size_t pos = 0;
+  while (pos < path.size()) {
+    std::size_t end = std::min(path.find('/', pos), path.size());
+    std::string_view part = path.substr(pos, end - pos);
+    pos = end + 1;
+    if (part.empty() || part == ".") continue;
+    if (part == "..") return std::nullopt;
+    names.push_back(part);
+  }
+  if (!path.starts_with('/') || names.empty() || names.front() != "proc") return std::nullopt;
+  NodeSpec node = root_node();
+  for (std::size_t i = 1; i < names.size(); ++i) {
+    std::optional<NodeSpec> next = child_of(node, names[i], table);
+    if (!next) return std::nullopt;
+    if (next->kind == NodeKind::kSelfLink || next->kind == NodeKind::kThreadSelfLink) {
+      std::optional<Pid> tgid = table.virtual_tgid(caller_real_tid);
+      if (!tgid) return std::nullopt;
+      next = child_of(node, std::to_string(*tgid), table);
+      if (next && names[i] == "thread-self") {
+        next = child_of(*next, "task", table);
+        std::optional<Pid> tid = table.to_virtual(caller_real_tid);
+        if (next && tid) next = child_of(*next, std::to_string(*tid), table);
+      }
+      if (!next) return std::nullopt;
+    }
+    node = *next;
+  }
+  return node;
+}
+
+std::string box_path(const NodeSpec& node) {
+  std::string out = "/proc";
+  std::size_t pos = 0;
+  for (int index = 0; pos <= node.host_path.size() && !node.host_path.empty(); ++index) {
+    std::size_t end = std::min(node.host_path.find('/', pos), node.host_path.size());
+    std::string_view part = std::string_view(node.host_path).substr(pos, end - pos);
+    out += '/';
+    if (index == 0 && node.bound_real)
+      out += std::to_string(node.bound_virtual);
+    else if (index == 2 && node.bound_thread_real)
+      out += std::to_string(node.bound_thread_virtual);
+    else
+      out += part;
+    pos = end + 1;
+  }
+  return out;
+}
+
+std::string render_for_reader(const NodeSpec& node, std::string_view real_text,
+                              const ProcessTable& table, bool reader_is_task) {
+  const NumberView view{[&table](int real) { return table.to_virtual(real).value_or(0); },
+                        table.space().last_allocated()};
+  switch (node.rewrite) {
+    case Rewrite::kStatus: {
+      std::string text = render_status(real_text, view);
+      return reader_is_task ? show_reader_running_status(std::move(text)) : text;
+    }
+    case Rewrite::kStat: {
+      std::string text = render_stat(real_text, view);
+      return reader_is_task ? show_reader_running_stat(std::move(text)) : text;
+    }
+    case Rewrite::kChildren:
+      return render_children(real_text, view);
+    case Rewrite::kSched:
+      return render_sched(real_text, view);
+    case Rewrite::kFdinfo:
+      return render_pidfd_fdinfo(real_text, view);
+    case Rewrite::kLoadavg:
+      return render_loadavg(real_text, view);
+    case Rewrite::kLocks:
+      return render_locks(real_text, view);
+    case Rewrite::kLastPid:
+      return std::to_string(view.last_allocated) + "\n";
+    case Rewrite::kNone:
+      break;
+  }
+  return std::string(real_text);
+}
+
 }  // namespace vpidbox::procfs

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "procfs-fuse/render.h"
 #include "translate/process_table.h"
 
 namespace vpidbox::procfs {
@@ -65,6 +66,22 @@ NodeSpec root_node();
 // Host names are not checked against the host here: the caller stats the host path.
 std::optional<NodeSpec> child_of(const NodeSpec& parent, std::string_view name,
                                  const ProcessTable& table);
+
+// The node an absolute path names in the box's /proc ("/proc/self/task/2/stat"), as the caller
+// `caller_real_tid` would reach it: "self" and "thread-self" are followed for that caller. nullopt
+// for a path outside /proc, one that does not exist in the view, or one this lexical walk cannot
+// follow ("..", a host symlink such as /proc/net, a magic link): the kernel walks those.
+std::optional<NodeSpec> resolve_proc_path(std::string_view path, Pid caller_real_tid,
+                                          const ProcessTable& table);
+
+// The path the box knows a node by: "/proc/<box number>/task/<box number>/stat".
+std::string box_path(const NodeSpec& node);
+
+// The text the box sees for a file node whose host text is `real_text`, through the node's
+// renderer (render.h). `reader_is_task`: the reader is the task the file describes, which
+// procfs shows running while it reads (the supervisor sees it waiting).
+std::string render_for_reader(const NodeSpec& node, std::string_view real_text,
+                              const ProcessTable& table, bool reader_is_task);
 
 // False once a task the node is bound to is gone or its number names another task.
 bool still_valid(const NodeSpec& node, const ProcessTable& table);

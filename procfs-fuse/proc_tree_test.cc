@@ -129,18 +129,30 @@ TEST_CASE("fd-link paths") {
   CHECK_FALSE(parse_fd_path("/proc/self/fd/007"));
 }
 
-TEST_CASE("task file paths") {
-  auto p = parse_task_file_path("/proc/self/comm");
-  REQUIRE(p);
-  CHECK(p->who == FdPath::Who::kSelf);
-  CHECK(p->rest == "/comm");
-  p = parse_task_file_path("/proc/7/task/8/attr/current");
-  REQUIRE(p);
-  CHECK(p->number == 7);
-  CHECK(p->task == 8);
-  CHECK(p->rest == "/attr/current");
-  CHECK_FALSE(parse_task_file_path("/proc/self/fd/1"));
-  CHECK_FALSE(parse_task_file_path("/proc/self"));
-  CHECK_FALSE(parse_task_file_path("/proc/sys/kernel/pid_max"));
-  CHECK_FALSE(parse_task_file_path("/dev/stdout"));
+TEST_CASE("absolute paths resolve as the caller walks them") {
+  const ProcessTable table = sample_box();
+  auto node = resolve_proc_path("/proc/self/stat", 600, table);
+  REQUIRE(node);
+  CHECK(node->host_path == "600/stat");
+  CHECK(node->rewrite == Rewrite::kStat);
+  node = resolve_proc_path("//proc/thread-self/./status", 501, table);
+  REQUIRE(node);
+  CHECK(node->host_path == "500/task/501/status");
+  CHECK(resolve_proc_path("/proc/1/task/2/comm", 600, table)->host_path == "500/task/501/comm");
+  CHECK(resolve_proc_path("/proc/meminfo", 600, table)->host_path == "meminfo");
+  CHECK_FALSE(resolve_proc_path("/proc/500/stat", 600, table));  // a real number
+  CHECK_FALSE(resolve_proc_path("/proc/self/../1/stat", 600, table));
+  CHECK_FALSE(resolve_proc_path("/etc/passwd", 600, table));
+  CHECK_FALSE(resolve_proc_path("/procfoo/1", 600, table));
+  CHECK_FALSE(resolve_proc_path("/proc/self/stat", 999, table));  // a caller outside the box
+  CHECK(resolve_proc_path("/proc", 600, table)->kind == NodeKind::kRoot);
+}
+
+TEST_CASE("the box path of a node names box numbers") {
+  const ProcessTable table = sample_box();
+  CHECK(box_path(*resolve_proc_path("/proc/self/task/2/stat", 501, table)) ==
+        "/proc/1/task/2/stat");
+  CHECK(box_path(*resolve_proc_path("/proc/3/status", 501, table)) == "/proc/3/status");
+  CHECK(box_path(*resolve_proc_path("/proc/meminfo", 501, table)) == "/proc/meminfo");
+  CHECK(box_path(root_node()) == "/proc");
 }

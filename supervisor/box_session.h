@@ -17,6 +17,7 @@
 
 #include "procfs-fuse/proc_fs.h"
 #include "supervisor/kernel_facts.h"
+#include "supervisor/proc_open.h"
 #include "supervisor/session.h"
 #include "supervisor/trace_log.h"
 #include "supervisor/unique_fd.h"
@@ -78,7 +79,7 @@ class BoxSession {
   void on_exit(pid_t tid, int status);
   void on_unotify();
   void on_launch_channel();
-  bool start_proc(int channel);
+  bool start_proc(int channel, std::string& error);
   void on_kill_after_timer();
   void register_task(pid_t tid);
   void forget_if_reaped(pid_t tid);
@@ -124,6 +125,7 @@ class BoxSession {
   std::optional<UnotifyChannel> unotify_;
   std::unique_ptr<procfs::ProcFs> proc_fs_;  // the box's /proc, when it has its own
   std::uint64_t proc_mount_id_ = 0;
+  std::optional<ProcOpenRoute> proc_open_;  // opens of the box's /proc
 
   pid_t init_pid_ = -1;
   std::optional<int> init_status_;

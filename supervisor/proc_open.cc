@@ -1,7 +1,8 @@
-#include "supervisor/fd_reopen.h"
+#include "supervisor/proc_open.h"
 
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -15,6 +16,8 @@
 #include <string>
 
 #include "procfs-fuse/fd_path.h"
+#include "procfs-fuse/proc_tree.h"
+#include "procfs-fuse/render.h"
 #include "supervisor/kernel_facts.h"
 #include "supervisor/unique_fd.h"
 
@@ -132,47 +135,29 @@ bool is_fd_open_syscall(int nr) {
   return nr == SYS_open || nr == SYS_openat || nr == SYS_openat2 || nr == SYS_creat;
 }
 
-void serve_fd_open(UnotifyChannel& channel, const seccomp_notif& req, const ProcessTable& table,
-                   std::uint64_t proc_mount_id) {
+namespace {
+
+// Reopens the object an fd link names, for the caller.
+void reopen_fd_link(UnotifyChannel& channel, const seccomp_notif& req, const OpenCall& call,
+                    const procfs::FdPath& link, const ProcessTable& table,
+                    std::uint64_t proc_mount_id) {
   const pid_t caller = static_cast<pid_t>(req.pid);
-  std::uint64_t args[6];
-  for (int i = 0; i < 6; ++i) args[i] = req.data.args[i];
-  std::optional<OpenCall> call = decode(caller, req.data.nr, args);
-  std::optional<std::string> path = call ? read_path(caller, call->path) : std::nullopt;
-  if (path) path = anchored(caller, call->dirfd, std::move(*path), proc_mount_id);
-  std::optional<procfs::FdPath> link = path ? procfs::parse_fd_path(*path) : std::nullopt;
-  // O_NOFOLLOW fails on the link itself (ELOOP), and what follows fd/N walks inside the object:
-  // both are the kernel's to do on the FUSE text.
-  if (link && (!link->rest.empty() || (call->flags & O_NOFOLLOW))) link.reset();
-  // A write to a task's own file (comm, attr/*, uid_map) is judged by who writes: the caller must
-  // hold the real file, not the supervisor.
-  const bool writes = (call ? call->flags & O_ACCMODE : O_RDONLY) != O_RDONLY;
-  std::optional<procfs::FdPath> task_file =
-      !link && writes && path ? procfs::parse_task_file_path(*path) : std::nullopt;
-  const std::optional<procfs::FdPath>& target = link ? link : task_file;
-  if (!target) {
-    channel.answer_continue(req.id);
-    return;
-  }
-  std::optional<Pid> owner = owner_of(*target, caller, table);
+  std::optional<Pid> owner = owner_of(link, caller, table);
   if (!owner) {
     channel.answer_errno(req.id, ENOENT);
     return;
   }
-  const std::string host = "/proc/" + std::to_string(*owner) +
-                           (link ? "/fd/" + std::to_string(link->fd) : task_file->rest);
-  if (link) {
-    // Which mount the object is on, answered from the kernel's cache (DONT_SYNC): asking a FUSE
-    // file's attributes would wait for this very thread.
-    struct statx sx {};
-    if (::statx(AT_FDCWD, host.c_str(), AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) != 0) {
-      channel.answer_errno(req.id, errno);
-      return;
-    }
-    if ((sx.stx_mask & STATX_MNT_ID) && sx.stx_mnt_id == proc_mount_id) {
-      channel.answer_continue(req.id);
-      return;
-    }
+  const std::string host = "/proc/" + std::to_string(*owner) + "/fd/" + std::to_string(link.fd);
+  // Which mount the object is on, answered from the kernel's cache (DONT_SYNC): asking a FUSE
+  // file's attributes would wait for this very thread.
+  struct statx sx {};
+  if (::statx(AT_FDCWD, host.c_str(), AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) != 0) {
+    channel.answer_errno(req.id, errno);
+    return;
+  }
+  if ((sx.stx_mask & STATX_MNT_ID) && sx.stx_mnt_id == proc_mount_id) {
+    channel.answer_continue(req.id);
+    return;
   }
   // procfs lets a task reopen another's fds only if it may ptrace it; within one user, as the
   // box's tasks are, that is the same user or root.
@@ -186,15 +171,136 @@ void serve_fd_open(UnotifyChannel& channel, const seccomp_notif& req, const Proc
   if (!channel.still_pending(req.id)) return;
   // Opened non-blocking: reopening a pipe whose other end is closed would wait forever, and the
   // supervisor must not. The caller gets the blocking mode it asked for.
-  const int flags = (call->flags & ~O_CLOEXEC) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
-  UniqueFd fd(::open(host.c_str(), flags, call->mode));
+  const int flags = (call.flags & ~O_CLOEXEC) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+  UniqueFd fd(::open(host.c_str(), flags, call.mode));
   if (!fd.valid()) {
     channel.answer_errno(req.id, errno);
     return;
   }
-  if (!(call->flags & O_NONBLOCK))
+  if (!(call.flags & O_NONBLOCK))
     ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
-  channel.answer_with_fd(req.id, fd.get(), (call->flags & O_CLOEXEC) != 0);
+  channel.answer_with_fd(req.id, fd.get(), (call.flags & O_CLOEXEC) != 0);
+}
+
+// A host procfs file, opened beneath the supervisor's /proc without following any symlink (a
+// host symlink such as /proc/net means the box's view differs: FUSE serves those).
+UniqueFd open_host_file(int host_proc, const std::string& host_path, int flags, mode_t mode,
+                        int& error) {
+  open_how how{};
+  how.flags = static_cast<std::uint64_t>((flags & ~O_CLOEXEC) | O_NOCTTY | O_CLOEXEC);
+  how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  UniqueFd fd(
+      static_cast<int>(::syscall(SYS_openat2, host_proc, host_path.c_str(), &how, sizeof(how))));
+  error = fd.valid() ? 0 : errno;
+  struct stat st {};
+  if (fd.valid() && (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))) fd.reset();
+  return fd;
+}
+
+// The rendered text in a sealed memfd, reopened read-only; its name is the box's path, which
+// readlink of the caller's fd then shows (procfs-fuse/proc_fs.cc).
+UniqueFd text_file(const std::string& name, const std::string& text) {
+  UniqueFd memfd(::memfd_create(name.c_str(), MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  if (!memfd.valid()) return {};
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(memfd.get(), text.data() + done, text.size() - done);
+    if (n <= 0) return {};
+    done += static_cast<std::size_t>(n);
+  }
+  ::fcntl(memfd.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+  const std::string self = "/proc/self/fd/" + std::to_string(memfd.get());
+  return UniqueFd(::open(self.c_str(), O_RDONLY | O_CLOEXEC));
+}
+
+}  // namespace
+
+ProcOpenRoute::ProcOpenRoute(const ProcessTable& table, std::uint64_t proc_mount_id)
+    : table_(table),
+      proc_mount_id_(proc_mount_id),
+      host_proc_(::open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)),
+      supervisor_uid_(::geteuid()) {}
+
+namespace {
+
+// A regular file of the box's /proc, opened in the same round trip as the open's notification:
+// the host file itself where the box sees it unchanged (read and written in the caller's own
+// context, as procfs expects), or its rendered text. FUSE would take four more round trips.
+// False: let the kernel open it through FUSE.
+bool serve_proc_file(UnotifyChannel& channel, const seccomp_notif& req, const OpenCall& call,
+                     const std::string& path, const ProcessTable& table_, int host_proc,
+                     uid_t supervisor_uid) {
+  const pid_t caller = static_cast<pid_t>(req.pid);
+  if (host_proc < 0 || (call.flags & (O_DIRECTORY | O_PATH))) return false;
+  std::optional<procfs::NodeSpec> node = procfs::resolve_proc_path(path, caller, table_);
+  if (!node || node->kind != procfs::NodeKind::kHost) return false;
+  // The supervisor opens with its own credentials: only for a caller that has the same ones
+  // (FUSE checks the others' access). procfs shows a task's effective uid as the owner of its
+  // directory, which is cheaper to ask than its status.
+  struct stat owner {};
+  if (::fstatat(host_proc, std::to_string(caller).c_str(), &owner, 0) != 0 ||
+      owner.st_uid != supervisor_uid)
+    return false;
+  const bool rendered = node->rewrite != procfs::Rewrite::kNone;
+  if (rendered) {
+    // Global files stay on FUSE, which renders them anew at every open and read from the start:
+    // programs keep /proc/loadavg open and read it again and again.
+    using procfs::Rewrite;
+    if (node->rewrite == Rewrite::kLoadavg || node->rewrite == Rewrite::kLocks ||
+        node->rewrite == Rewrite::kLastPid || (call.flags & O_ACCMODE) != O_RDONLY)
+      return false;
+  }
+  int error = 0;
+  UniqueFd fd = open_host_file(host_proc, node->host_path, rendered ? O_RDONLY : call.flags,
+                               call.mode, error);
+  if (error == ENOENT) {
+    // A file procfs does not have (ps asks for /proc/<n>/ctty): the box's /proc has none either.
+    if (channel.still_pending(req.id)) channel.answer_errno(req.id, ENOENT);
+    return true;
+  }
+  if (!fd.valid()) return false;
+  if (rendered) {
+    std::string real;
+    char chunk[16384];
+    for (;;) {
+      const ssize_t n = ::read(fd.get(), chunk, sizeof(chunk));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      real.append(chunk, static_cast<std::size_t>(n));
+    }
+    const Pid task = node->bound_thread_real ? node->bound_thread_real : node->bound_real;
+    fd = text_file(procfs::box_path(*node),
+                   procfs::render_for_reader(*node, real, table_, task == caller));
+    if (!fd.valid()) return false;
+  }
+  if (!channel.still_pending(req.id)) return true;
+  channel.answer_with_fd(req.id, fd.get(), (call.flags & O_CLOEXEC) != 0);
+  return true;
+}
+
+}  // namespace
+
+void ProcOpenRoute::serve(UnotifyChannel& channel, const seccomp_notif& req) {
+  const pid_t caller = static_cast<pid_t>(req.pid);
+  std::uint64_t args[6];
+  for (int i = 0; i < 6; ++i) args[i] = req.data.args[i];
+  std::optional<OpenCall> call = decode(caller, req.data.nr, args);
+  std::optional<std::string> path = call ? read_path(caller, call->path) : std::nullopt;
+  if (path) path = anchored(caller, call->dirfd, std::move(*path), proc_mount_id_);
+  if (!path) {
+    channel.answer_continue(req.id);
+    return;
+  }
+  // O_NOFOLLOW fails on the link itself (ELOOP), and what follows fd/N walks inside the object:
+  // both are the kernel's to do on the FUSE text.
+  if (std::optional<procfs::FdPath> link = procfs::parse_fd_path(*path);
+      link && link->rest.empty() && !(call->flags & O_NOFOLLOW)) {
+    reopen_fd_link(channel, req, *call, *link, table_, proc_mount_id_);
+    return;
+  }
+  if (!serve_proc_file(channel, req, *call, *path, table_, host_proc_.get(), supervisor_uid_))
+    channel.answer_continue(req.id);
 }
 
 bool rewrite_fd_open(pid_t tid, user_regs_struct& regs, const ProcessTable& table,

@@ -1,13 +1,18 @@
-// Opens that name a procfs fd link (/dev/fd/N, /dev/stdin, /proc/<n>/fd/N, ...). In the box's
-// /proc such a link is FUSE text, and text cannot reopen a pipe or a socket; so these opens are
-// trapped (open, openat, openat2, creat notify the listener) and, when the path names an fd
-// link, the supervisor reopens the real object through its own /proc and installs it in the
-// caller with SECCOMP_IOCTL_NOTIF_ADDFD. Every other open continues in the kernel untouched.
+// Opens of the box's /proc, served in the open's own seccomp notification (open, openat,
+// openat2 and creat notify the listener while the box has its own /proc):
+//  - a path naming an fd link (/dev/fd/N, /dev/stdin, /proc/<n>/fd/N): in the box's /proc such a
+//    link is FUSE text, which cannot reopen a pipe or a socket; the supervisor reopens the real
+//    object through its own /proc and installs it in the caller (SECCOMP_IOCTL_NOTIF_ADDFD);
+//  - a regular file of a box task or of /proc itself: the host file, or its rendered text, is
+//    installed the same way, which saves the FUSE round trips and lets procfs judge writes
+//    (comm, attr/*) by the writer;
+//  - anything else continues in the kernel untouched (directories and the rest go to FUSE).
 #pragma once
 
 #include <linux/seccomp.h>
 #include <sys/user.h>
 
+#include "supervisor/unique_fd.h"
 #include "supervisor/unotify_channel.h"
 #include "translate/process_table.h"
 
@@ -16,11 +21,21 @@ namespace vpidbox {
 // True for the syscalls this route serves.
 bool is_fd_open_syscall(int nr);
 
-// Answers one notification of such a syscall. `proc_mount_id` is the mount id of the box's
-// FUSE /proc: a link to one of its files is left to the kernel, as reopening it here would ask
-// the supervisor's own filesystem from the supervisor's only thread.
-void serve_fd_open(UnotifyChannel& channel, const seccomp_notif& req, const ProcessTable& table,
-                   std::uint64_t proc_mount_id);
+class ProcOpenRoute {
+ public:
+  // `proc_mount_id`: the mount id of the box's FUSE /proc. A link to one of its files is left to
+  // the kernel, as reopening it here would ask the supervisor's own filesystem from the
+  // supervisor's only thread.
+  ProcOpenRoute(const ProcessTable& table, std::uint64_t proc_mount_id);
+  // Answers one notification of such a syscall.
+  void serve(UnotifyChannel& channel, const seccomp_notif& req);
+
+ private:
+  const ProcessTable& table_;
+  std::uint64_t proc_mount_id_;
+  UniqueFd host_proc_;  // the supervisor's /proc
+  uid_t supervisor_uid_;
+};
 
 // The ptrace engine has no ADDFD. At the seccomp stop of such an open, if the path names one of
 // the caller's own fds whose object has no path (a pipe, a socket, an anonymous inode), the call

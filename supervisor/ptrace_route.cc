@@ -11,8 +11,8 @@
 #include <cstring>
 
 #include "supervisor/box_session.h"
-#include "supervisor/fd_reopen.h"
 #include "supervisor/kernel_abi.h"
+#include "supervisor/proc_open.h"
 #include "supervisor/tracee.h"
 #include "translate/invariant.h"
 

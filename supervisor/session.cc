@@ -18,9 +18,9 @@
 #include <cstring>
 
 #include "supervisor/box_session.h"
-#include "supervisor/fd_reopen.h"
 #include "supervisor/kernel_abi.h"
 #include "supervisor/launcher.h"
+#include "supervisor/proc_open.h"
 #include "translate/invariant.h"
 
 namespace vpidbox {
@@ -143,7 +143,7 @@ bool BoxSession::set_up() {
 
   std::string error;
   std::optional<UniqueFd> listener;
-  if (send_go(launch_channel_.get()) && start_proc(launch_channel_.get()))
+  if (send_go(launch_channel_.get()) && start_proc(launch_channel_.get(), error))
     listener = receive_listener(launch_channel_.get(), error);
   if (!listener) {
     print_error(error.empty() ? "box init failed during set-up" : error);
@@ -163,20 +163,16 @@ bool BoxSession::set_up() {
   return true;
 }
 
-bool BoxSession::start_proc(int channel) {
-  std::string error;
+bool BoxSession::start_proc(int channel, std::string& error) {
   std::optional<ProcChannel> proc = receive_proc(channel, error);
-  if (!proc) {
-    print_error(error);
-    return false;
-  }
+  if (!proc) return false;
   if (proc->mode != ProcMode::kFuse) return true;
   proc_mount_id_ = proc->mount_id;
-  // Every open of an fd link is routed (fd_reopen.h), so the objects such links name may be
+  // Every open of an fd link is routed (proc_open.h), so the objects such links name may be
   // looked up for stat(2).
   proc_fs_ = std::make_unique<procfs::ProcFs>(table_, true, proc_mount_id_);
+  proc_open_.emplace(table_, proc_mount_id_);
   if (!proc_fs_->start(proc->fuse.release(), error)) {
-    print_error(error);
     proc_fs_.reset();
     return false;
   }
@@ -413,8 +409,8 @@ void BoxSession::on_unotify() {
   seccomp_notif req;
   if (unotify_->receive(req) != NotifStatus::kOk) return;
   if (is_fd_open_syscall(req.data.nr)) {
-    if (proc_fs_)
-      serve_fd_open(*unotify_, req, table_, proc_mount_id_);
+    if (proc_open_)
+      proc_open_->serve(*unotify_, req);
     else
       unotify_->answer_continue(req.id);
     return;

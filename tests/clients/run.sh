@@ -1028,6 +1028,51 @@ except OSError as e:
     print("deleted", errno.errorcode[e.errno])' "$work/magic"
 }
 
+# stat() through an fd link (/proc/self/fd/N, /dev/fd/N, /dev/stdin) is the object's own: the
+# same device and inode as fstat() of the descriptor, for a pipe, a socket, a regular file and
+# a deleted file.
+t_proc_fd_stat() {
+  [ -n "$PYTHON" ] || { fail_because "python3 not found"; return; }
+  # README, Known differences: stat() through the fd link of a deleted file or a memfd fails
+  # with ENOENT (the kernel follows a FUSE symlink by its text), and through the fd link of a
+  # pipe or a socket it shows the box's /proc as the device (FUSE reports its own st_dev).
+  KNOWN='^(deleted|deleted_device|(pipe|pipe_dev_fd|pipe_dev_stdin|socket)_device) ' EXPECT_OUT='pipe ino True mode True
+pipe_device True
+pipe_dev_fd ino True mode True
+pipe_dev_fd_device True
+pipe_dev_stdin ino True mode True
+pipe_dev_stdin_device True
+socket ino True mode True
+socket_device True
+file ino True mode True
+file_device True
+deleted ino True mode True
+deleted_device True' EXPECT_STATUS=0 differential "$PYTHON" -c '
+import errno, os, socket, sys
+def same(name, path, fd):
+    try:
+        a, b = os.stat(path), os.fstat(fd)
+        print(name, "ino", a.st_ino == b.st_ino, "mode", a.st_mode == b.st_mode)
+        print(name + "_device", a.st_dev == b.st_dev)
+    except OSError as e:
+        print(name, errno.errorcode[e.errno])
+r, w = os.pipe()
+same("pipe", "/proc/self/fd/%d" % r, r)
+same("pipe_dev_fd", "/dev/fd/%d" % w, w)
+os.dup2(r, 0)
+same("pipe_dev_stdin", "/dev/stdin", 0)
+s = socket.socket(socket.AF_UNIX)
+same("socket", "/proc/self/fd/%d" % s.fileno(), s.fileno())
+fd = os.open(sys.executable, os.O_RDONLY)
+same("file", "/proc/self/fd/%d" % fd, fd)
+p = sys.argv[1]
+with open(p, "w") as f:
+    f.write("x")
+dfd = os.open(p, os.O_RDONLY)
+os.unlink(p)
+same("deleted", "/proc/self/fd/%d" % dfd, dfd)' "$work/stat_deleted"
+}
+
 # Writing /proc/self/comm renames the writer: the redirection of a builtin is opened by bash
 # itself, so bash (pid 1) becomes "newname", as everyone sees it (read with bash's builtin read,
 # which does not fork, with cat, and with ps); a subshell renames only itself. (printf, not
