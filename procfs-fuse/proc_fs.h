@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -22,7 +23,10 @@ class ProcFs {
   // pipe of it and block.
   // `mount_id`: the mount id of the box's /proc (statx STATX_MNT_ID), which tells its files from
   // the host procfs files the supervisor hands to box tasks.
-  ProcFs(const ProcessTable& table, bool fd_opens_routed, std::uint64_t mount_id);
+  // `set_last_pid`: what a write of /proc/sys/kernel/ns_last_pid does (the one change to the
+  // table this filesystem makes; ProcessTable::set_last_allocated).
+  ProcFs(const ProcessTable& table, bool fd_opens_routed, std::uint64_t mount_id,
+         std::function<bool(Pid)> set_last_pid);
   ~ProcFs();
   ProcFs(const ProcFs&) = delete;
   ProcFs& operator=(const ProcFs&) = delete;

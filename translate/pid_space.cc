@@ -25,6 +25,12 @@ bool PidSpace::claim(Pid nr) {
   return true;
 }
 
+bool PidSpace::set_last_allocated(Pid nr) {
+  if (nr < 0 || nr > pid_max_) return false;  // pid_max itself is accepted, as the kernel does
+  cursor_ = nr + 1;
+  return true;
+}
+
 void PidSpace::release(Pid nr) {
   used_.erase(nr);
 }

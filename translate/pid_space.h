@@ -29,6 +29,9 @@ class PidSpace {
   Pid pid_max() const { return pid_max_; }
   // The number handed out last (what /proc/sys/kernel/ns_last_pid and loadavg show); 0 before.
   Pid last_allocated() const { return cursor_ - 1; }
+  // Writing ns_last_pid: the next allocation tries nr + 1 first. False (EINVAL) when nr is not
+  // in [0, pid_max].
+  bool set_last_allocated(Pid nr);
 
  private:
   std::optional<Pid> first_free_in(Pid from, Pid to) const;

@@ -57,6 +57,8 @@ class ProcessTable {
   // Every task, by real tid (zombies and exited threads included: see Task::exited).
   const std::map<Pid, Task>& tasks() const { return tasks_; }
   const PidSpace& space() const { return space_; }
+  // ns_last_pid written from inside the box (checkpoint/restore choosing the next number).
+  bool set_last_allocated(Pid nr) { return space_.set_last_allocated(nr); }
 
  private:
   void release_number(Pid real);

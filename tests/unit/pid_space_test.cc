@@ -41,3 +41,20 @@ TEST_CASE("claiming a chosen number leaves the cursor alone") {
   CHECK(space.allocate() == 1);
   CHECK(space.in_use(50));
 }
+
+TEST_CASE("writing ns_last_pid makes the next number the one after it, if free") {
+  PidSpace space(1000);
+  CHECK(space.allocate() == 1);
+  CHECK(space.set_last_allocated(99));
+  CHECK(space.last_allocated() == 99);
+  CHECK(space.allocate() == 100);
+  CHECK(space.set_last_allocated(0));
+  CHECK(space.allocate() == 2);  // 1 is taken
+  CHECK(space.set_last_allocated(499));
+  CHECK(space.allocate() == 500);
+  CHECK_FALSE(space.set_last_allocated(1001));
+  CHECK_FALSE(space.set_last_allocated(-1));
+  CHECK(space.allocate() == 501);
+  CHECK(space.set_last_allocated(1000));  // pid_max itself: the next number wraps to 300
+  CHECK(space.allocate() == 300);
+}
