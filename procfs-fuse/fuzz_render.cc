@@ -43,7 +43,8 @@ void check(bool property) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   using namespace vpidbox::procfs;
-  for (const Renderer render : {render_status, render_stat, render_sched, render_pidfd_fdinfo}) {
+  for (const Renderer render :
+       {render_status, render_stat, render_sched, render_timers, render_pidfd_fdinfo}) {
     check(render(text, kIdentity) == text);
     check(ends_alike(render(text, kBoxed), text));
   }

@@ -34,6 +34,7 @@ NodeSpec task_dir_child(const NodeSpec& parent, std::string_view name) {
   if (name == "stat") child.rewrite = Rewrite::kStat;
   if (name == "sched") child.rewrite = Rewrite::kSched;
   if (name == "children") child.rewrite = Rewrite::kChildren;
+  if (name == "timers") child.rewrite = Rewrite::kTimers;
   if (name == "fd") child.place = Place::kFdDir;
   if (name == "fdinfo") child.place = Place::kFdinfoDir;
   return child;
@@ -272,6 +273,8 @@ std::string render_for_reader(const NodeSpec& node, std::string_view real_text,
       return render_children(real_text, view);
     case Rewrite::kSched:
       return render_sched(real_text, view);
+    case Rewrite::kTimers:
+      return render_timers(real_text, view);
     case Rewrite::kFdinfo:
       return render_pidfd_fdinfo(real_text, view);
     case Rewrite::kLoadavg:

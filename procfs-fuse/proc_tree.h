@@ -35,10 +35,11 @@ enum class Rewrite {
   kStat,
   kChildren,
   kSched,
+  kTimers,
   kFdinfo,
   kLoadavg,
   kLocks,
-  kLastPid
+  kLastPid,
 };
 
 // Where a node sits, for what its children are.

@@ -346,6 +346,32 @@ std::string render_sched(std::string_view real_text, const NumberView& view) noe
   });
 }
 
+std::string render_timers(std::string_view real_text, const NumberView& view) noexcept {
+  return guarded([&] {
+    std::string out;
+    out.reserve(real_text.size());
+    std::size_t line = 0;
+    while (line < real_text.size()) {
+      const std::size_t end = std::min(real_text.find('\n', line), real_text.size());
+      const std::string_view text = real_text.substr(line, end - line);
+      // "notify: signal/pid.4242" or "notify: signal/tid.4243"
+      const std::size_t dot = text.find_first_of('.');
+      const bool notify = text.starts_with("notify:") && dot != npos && dot >= 3 &&
+                          (text.substr(dot - 3, 3) == "pid" || text.substr(dot - 3, 3) == "tid");
+      const auto real = notify ? parse_decimal(text.substr(dot + 1)) : std::nullopt;
+      if (real) {
+        out += text.substr(0, dot + 1);
+        append_int(out, to_box(*real, view));
+      } else {
+        out += text;
+      }
+      if (end < real_text.size()) out += '\n';
+      line = end + 1;
+    }
+    return out;
+  });
+}
+
 std::string render_loadavg(std::string_view real_text, const NumberView& view) noexcept {
   return guarded([&] {
     // "%lu.%02lu %lu.%02lu %lu.%02lu %u/%d %d\n": the 5th field is the last pid allocated in

@@ -65,6 +65,10 @@ std::string render_pidfd_fdinfo(std::string_view real_text, const NumberView& vi
 // drops locks whose owner is invisible in the reader's namespace; a waiter outside reads 0.
 std::string render_locks(std::string_view real_text, const NumberView& view) noexcept;
 
+// /proc/<pid>/timers (fs/proc/base.c show_timer): the number after "pid." or "tid." on each
+// "notify:" line, the process or thread a POSIX timer signals.
+std::string render_timers(std::string_view real_text, const NumberView& view) noexcept;
+
 // A task reading its own stat or status is running as the kernel renders it; served by the
 // supervisor, it is asleep waiting for the answer. These set the state back to running: the
 // "State:" line of status, field (3) of stat. Other text is returned unchanged.

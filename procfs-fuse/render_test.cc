@@ -639,3 +639,18 @@ TEST_CASE("a task reading its own stat or status sees itself running") {
         "Name:\tsh\nState:\tR (running)\nTgid:\t7\n");
   CHECK(show_reader_running_status("State:\tT (stopped)\n") == "State:\tT (stopped)\n");
 }
+
+TEST_CASE("timers: the task a POSIX timer notifies") {
+  using namespace vpidbox::procfs;
+  const NumberView view{[](int real) { return real == 19416 ? 1 : 0; }, 0};
+  const std::string real =
+      "ID: 1\nsignal: 10/0000000000000000\nnotify: signal/tid.19416\nClockID: 0\n"
+      "ID: 0\nsignal: 10/0000000000000000\nnotify: signal/pid.19416\nClockID: 1\n"
+      "ID: 2\nsignal: 0/0000000000000000\nnotify: none/pid.777\nClockID: 1\n";
+  CHECK(render_timers(real, view) ==
+        "ID: 1\nsignal: 10/0000000000000000\nnotify: signal/tid.1\nClockID: 0\n"
+        "ID: 0\nsignal: 10/0000000000000000\nnotify: signal/pid.1\nClockID: 1\n"
+        "ID: 2\nsignal: 0/0000000000000000\nnotify: none/pid.0\nClockID: 1\n");
+  CHECK(render_timers("notify: x", view) == "notify: x");
+  CHECK(render_timers("", view).empty());
+}
