@@ -64,7 +64,6 @@ bool all_digits(std::string_view s) {
 
 struct ProcFs::State {
   const ProcessTable& table;
-  const bool fd_opens_routed;
   const std::uint64_t mount_id;
   const std::function<bool(Pid)> set_last_pid;
   int host = -1;  // the supervisor's /proc
@@ -74,8 +73,8 @@ struct ProcFs::State {
   std::unordered_map<std::string, fuse_ino_t> by_key;
   fuse_ino_t next_ino = FUSE_ROOT_ID + 1;
 
-  State(const ProcessTable& t, bool routed, std::uint64_t mnt, std::function<bool(Pid)> set_last)
-      : table(t), fd_opens_routed(routed), mount_id(mnt), set_last_pid(std::move(set_last)) {
+  State(const ProcessTable& t, std::uint64_t mnt, std::function<bool(Pid)> set_last)
+      : table(t), mount_id(mnt), set_last_pid(std::move(set_last)) {
     inodes[FUSE_ROOT_ID] = Inode{root_node(), 1};
   }
   ~State() {
@@ -153,7 +152,6 @@ struct ProcFs::State {
         if (!self_link(caller, table)) return ENOENT;
         break;
       case NodeKind::kFdTarget: {
-        if (!fd_opens_routed) return ENOENT;
         const std::size_t slash = spec.host_path.rfind('/');
         std::optional<std::string> link =
             fd_named(spec.host_path.substr(0, slash), spec.host_path.substr(slash + 1));
@@ -506,9 +504,9 @@ struct ProcFs::State {
   }
 };
 
-ProcFs::ProcFs(const ProcessTable& table, bool fd_opens_routed, std::uint64_t mount_id,
+ProcFs::ProcFs(const ProcessTable& table, std::uint64_t mount_id,
                std::function<bool(Pid)> set_last_pid)
-    : state_(std::make_unique<State>(table, fd_opens_routed, mount_id, std::move(set_last_pid))) {}
+    : state_(std::make_unique<State>(table, mount_id, std::move(set_last_pid))) {}
 
 ProcFs::~ProcFs() = default;
 

@@ -17,16 +17,11 @@ namespace vpidbox::procfs {
 
 class ProcFs {
  public:
-  // `fd_opens_routed`: opens of /proc/<n>/fd/<m> are served by the supervisor before they reach
-  // this filesystem (supervisor/proc_open.cc). Only then may the objects fd links name (a pipe,
-  // a socket) be looked up here, for stat(2): an open that reached a FIFO node would make a new
-  // pipe of it and block.
-  // `mount_id`: the mount id of the box's /proc (statx STATX_MNT_ID), which tells its files from
-  // the host procfs files the supervisor hands to box tasks.
-  // `set_last_pid`: what a write of /proc/sys/kernel/ns_last_pid does (the one change to the
-  // table this filesystem makes; ProcessTable::set_last_allocated).
-  ProcFs(const ProcessTable& table, bool fd_opens_routed, std::uint64_t mount_id,
-         std::function<bool(Pid)> set_last_pid);
+  // Opens of /proc/<n>/fd/<m> must be served by the supervisor before they reach this
+  // filesystem (supervisor/proc_open.h), on either engine: the objects fd links name (a pipe, a
+  // socket) are looked up here for stat(2), and an open that reached such a FIFO node would make
+  // a new pipe of it and block.
+  ProcFs(const ProcessTable& table, std::uint64_t mount_id, std::function<bool(Pid)> set_last_pid);
   ~ProcFs();
   ProcFs(const ProcFs&) = delete;
   ProcFs& operator=(const ProcFs&) = delete;

@@ -207,6 +207,9 @@ std::vector<Pid> listed_threads(Pid member_real, const ProcessTable& table) {
 
 std::optional<NodeSpec> resolve_proc_path(std::string_view path, Pid caller_real_tid,
                                           const ProcessTable& table) {
+  // Most opens are elsewhere: decide that before splitting.
+  const std::string_view head = path.substr(std::min(path.find_first_not_of('/'), path.size()));
+  if (!head.starts_with("proc") && !head.starts_with(".")) return std::nullopt;
   std::vector<std::string_view> names;
   std::size_t pos = 0;
   while (pos < path.size()) {

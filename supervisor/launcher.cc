@@ -202,7 +202,15 @@ bool send_go(int channel) {
   return ::send(channel, &go, 1, MSG_NOSIGNAL) == 1;
 }
 
-std::optional<ProcChannel> receive_proc(int channel, std::string& error) {
+namespace {
+
+// One message of the launch channel: its bytes, and the descriptor it carried, if any.
+struct Message {
+  std::string bytes;
+  UniqueFd fd;
+};
+
+std::optional<Message> receive_message(int channel) {
   char buf[512];
   iovec iov{buf, sizeof(buf)};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
@@ -211,55 +219,52 @@ std::optional<ProcChannel> receive_proc(int channel, std::string& error) {
   msg.msg_iovlen = 1;
   msg.msg_control = control;
   msg.msg_controllen = sizeof(control);
-  ssize_t n = ::recvmsg(channel, &msg, MSG_CMSG_CLOEXEC);
-  if (n <= 0) {
-    error = "box init exited during set-up";
-    return std::nullopt;
-  }
-  ProcChannel out;
+  const ssize_t n = ::recvmsg(channel, &msg, MSG_CMSG_CLOEXEC);
+  if (n <= 0) return std::nullopt;
+  Message out{std::string(buf, static_cast<std::size_t>(n)), UniqueFd()};
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
     if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
       int fd;
       std::memcpy(&fd, CMSG_DATA(c), sizeof(int));
-      out.fuse.reset(fd);
+      out.fd.reset(fd);
     }
   }
-  if (out.fuse.valid() && n == 1 + sizeof(std::uint64_t) && buf[0] == 'F') {
+  return out;
+}
+
+}  // namespace
+
+std::optional<ProcChannel> receive_proc(int channel, std::string& error) {
+  std::optional<Message> message = receive_message(channel);
+  if (!message) {
+    error = "box init exited during set-up";
+    return std::nullopt;
+  }
+  const std::string& bytes = message->bytes;
+  ProcChannel out;
+  if (message->fd.valid() && bytes.size() == 1 + sizeof(std::uint64_t) && bytes[0] == 'F') {
     out.mode = ProcMode::kFuse;
-    std::memcpy(&out.mount_id, buf + 1, sizeof(std::uint64_t));
+    out.fuse = std::move(message->fd);
+    std::memcpy(&out.mount_id, bytes.data() + 1, sizeof(std::uint64_t));
     return out;
   }
-  if (n == 1 && (buf[0] == 'H' || buf[0] == 'N')) {
-    out.mode = buf[0] == 'H' ? ProcMode::kHost : ProcMode::kNone;
+  if (bytes == "H" || bytes == "N") {
+    out.mode = bytes == "H" ? ProcMode::kHost : ProcMode::kNone;
     return out;
   }
-  error.assign(buf, static_cast<size_t>(n));
+  error = bytes;
   return std::nullopt;
 }
 
 std::optional<UniqueFd> receive_listener(int channel, std::string& error) {
-  char buf[512];
-  iovec iov{buf, sizeof(buf)};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
-  ssize_t n = ::recvmsg(channel, &msg, MSG_CMSG_CLOEXEC);
-  if (n <= 0) {
+  std::optional<Message> message = receive_message(channel);
+  if (!message) {
     error = "box init exited during set-up";
     return std::nullopt;
   }
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-      int fd;
-      std::memcpy(&fd, CMSG_DATA(c), sizeof(int));
-      return UniqueFd(fd);
-    }
-  }
-  if (n == 1 && buf[0] == 'P') return UniqueFd();
-  error.assign(buf, static_cast<size_t>(n));
+  if (message->fd.valid()) return std::move(message->fd);
+  if (message->bytes == "P") return UniqueFd();
+  error = message->bytes;
   return std::nullopt;
 }
 

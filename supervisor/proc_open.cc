@@ -8,6 +8,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -57,29 +58,62 @@ std::optional<OpenCall> decode(pid_t pid, long nr, const std::uint64_t* a) {
   }
 }
 
-// The path string in the caller's memory; a read stops at the first unmapped page.
-std::optional<std::string> read_path(pid_t pid, std::uint64_t address) {
+// Up to `size` bytes of the path string in the caller's memory, without crossing into an
+// unmapped page; nullopt when nothing can be read.
+std::optional<std::string> read_string(pid_t pid, std::uint64_t address, std::size_t size) {
   char buf[PATH_MAX];
-  iovec local{buf, sizeof(buf)};
-  iovec remote{reinterpret_cast<void*>(address), sizeof(buf)};
+  size = std::min(size, sizeof(buf));
+  iovec local{buf, size};
+  iovec remote{reinterpret_cast<void*>(address), size};
   ssize_t n = ::process_vm_readv(pid, &local, 1, &remote, 1, 0);
   if (n <= 0) {
-    // The string may start less than PATH_MAX bytes before an unmapped page: read to its end.
+    // The string may start less than `size` bytes before an unmapped page: read to its end.
     const std::uint64_t page_end = (address | 4095) + 1;
-    remote.iov_len = local.iov_len = page_end - address;
+    remote.iov_len = local.iov_len = std::min<std::size_t>(size, page_end - address);
     n = ::process_vm_readv(pid, &local, 1, &remote, 1, 0);
     if (n <= 0) return std::nullopt;
   }
   const void* nul = std::memchr(buf, '\0', static_cast<std::size_t>(n));
-  if (!nul) return std::nullopt;
-  return std::string(static_cast<const char*>(buf), static_cast<const char*>(nul));
+  const char* end = nul ? static_cast<const char*>(nul) : buf + n;
+  return std::string(static_cast<const char*>(buf), end);
 }
 
-// The path as the box's /proc names it, when a relative one starts inside the box's /proc
-// (`cd /proc/self/fd; cat 0`); nullopt for a relative path anywhere else.
+// Whether a path, from its first bytes, may name something of the box's /proc or an fd link:
+// most opens (a compiler's headers, a loader's libraries) are decided here, on a short read.
+bool may_concern_proc(std::string_view head) {
+  if (!head.starts_with('/')) return true;  // relative: decided with the whole path
+  head.remove_prefix(std::min(head.find_first_not_of('/'), head.size()));
+  return head.starts_with("proc") || head.starts_with("dev") || head.starts_with('.');
+}
+
+// The path string in the caller's memory, or nullopt when it cannot concern the box's /proc.
+std::optional<std::string> read_path(pid_t pid, std::uint64_t address) {
+  constexpr std::size_t kHead = 64;
+  std::optional<std::string> head = read_string(pid, address, kHead);
+  if (!head || !may_concern_proc(*head)) return std::nullopt;
+  if (head->size() < kHead) return head;
+  std::optional<std::string> path = read_string(pid, address, PATH_MAX);
+  if (!path || path->size() >= PATH_MAX) return std::nullopt;
+  return path;
+}
+
+// A relative path reaches an fd link only through a component "fd", or as a bare number (the
+// caller sits in an fd directory), or by climbing out with "..".
+bool relative_may_reach_fd_link(std::string_view path) {
+  const std::string_view first = path.substr(0, path.find('/'));
+  if (!first.empty() && first.find_first_not_of("0123456789") == std::string_view::npos)
+    return true;
+  const std::string slashed = "/" + std::string(path) + "/";
+  return slashed.find("/fd/") != std::string::npos || slashed.find("/../") != std::string::npos;
+}
+
+// The path as the box's /proc names it, when a relative one starts inside the box's /proc and may
+// reach an fd link (`cd /proc/self/fd; cat 0`); nullopt for any other relative path (one inside
+// the box's /proc that names a file goes through FUSE).
 std::optional<std::string> anchored(pid_t pid, int dirfd, std::string path,
                                     std::uint64_t proc_mount_id) {
   if (path.starts_with('/')) return path;
+  if (!relative_may_reach_fd_link(path)) return std::nullopt;
   const std::string anchor = "/proc/" + std::to_string(pid) +
                              (dirfd == AT_FDCWD ? "/cwd" : "/fd/" + std::to_string(dirfd));
   // DONT_SYNC: the anchor may be a directory of the box's /proc, which only this thread answers.
@@ -254,7 +288,7 @@ bool serve_proc_file(UnotifyChannel& channel, const seccomp_notif& req, const Op
   int error = 0;
   UniqueFd fd = open_host_file(host_proc, node->host_path, rendered ? O_RDONLY : call.flags,
                                call.mode, error);
-  if (error == ENOENT) {
+  if (error == ENOENT && !(call.flags & O_CREAT)) {
     // A file procfs does not have (ps asks for /proc/<n>/ctty): the box's /proc has none either.
     if (channel.still_pending(req.id)) channel.answer_errno(req.id, ENOENT);
     return true;

@@ -168,10 +168,8 @@ bool BoxSession::start_proc(int channel, std::string& error) {
   if (!proc) return false;
   if (proc->mode != ProcMode::kFuse) return true;
   proc_mount_id_ = proc->mount_id;
-  // Every open of an fd link is routed (proc_open.h), so the objects such links name may be
-  // looked up for stat(2).
   proc_fs_ = std::make_unique<procfs::ProcFs>(
-      table_, true, proc_mount_id_, [this](Pid nr) { return table_.set_last_allocated(nr); });
+      table_, proc_mount_id_, [this](Pid nr) { return table_.set_last_allocated(nr); });
   proc_open_.emplace(table_, proc_mount_id_);
   if (!proc_fs_->start(proc->fuse.release(), error)) {
     proc_fs_.reset();
