@@ -48,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(render(text, kIdentity) == text);
     check(ends_alike(render(text, kBoxed), text));
   }
-  for (const Renderer render : {render_children, render_locks}) {
+  for (const Renderer render : {render_children, render_locks, render_sysvipc}) {
     check(render(text, kIdentity) == text);
     render(text, kBoxed);
   }

@@ -158,6 +158,8 @@ std::optional<NodeSpec> child_of(const NodeSpec& parent, std::string_view name,
   child.host_path = join(parent.host_path, name);
   child.rewrite = Rewrite::kNone;
   if (child.host_path == "sys/kernel/ns_last_pid") child.rewrite = Rewrite::kLastPid;
+  if (child.host_path == "sysvipc/shm" || child.host_path == "sysvipc/msg")
+    child.rewrite = Rewrite::kSysvipc;
   return child;
 }
 
@@ -278,6 +280,16 @@ std::string render_for_reader(const NodeSpec& node, std::string_view real_text,
       return render_sched(real_text, view);
     case Rewrite::kTimers:
       return render_timers(real_text, view);
+    case Rewrite::kSysvipc: {
+      // An IPC object keeps its creator's pid after the creator is reaped, and the kernel still
+      // prints that number: the box's, while the table remembers it.
+      const NumberView remembering{[&table](int real) {
+                                     if (std::optional<Pid> v = table.to_virtual(real)) return *v;
+                                     return table.recently_released(real).value_or(0);
+                                   },
+                                   view.last_allocated};
+      return render_sysvipc(real_text, remembering);
+    }
     case Rewrite::kFdinfo:
       return render_pidfd_fdinfo(real_text, view);
     case Rewrite::kLoadavg:

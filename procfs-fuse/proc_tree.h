@@ -36,6 +36,7 @@ enum class Rewrite {
   kChildren,
   kSched,
   kTimers,
+  kSysvipc,
   kFdinfo,
   kLoadavg,
   kLocks,

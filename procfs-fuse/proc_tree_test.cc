@@ -55,6 +55,9 @@ TEST_CASE("a box number leads to the host directory of its real task") {
   CHECK(walk(table, {"locks"}).rewrite == Rewrite::kLocks);
   CHECK(walk(table, {"sys", "kernel", "ns_last_pid"}).rewrite == Rewrite::kLastPid);
   CHECK(walk(table, {"sys", "kernel", "pid_max"}).rewrite == Rewrite::kNone);
+  CHECK(walk(table, {"sysvipc", "shm"}).rewrite == Rewrite::kSysvipc);
+  CHECK(walk(table, {"sysvipc", "sem"}).rewrite == Rewrite::kNone);
+  CHECK(walk(table, {"3", "timers"}).rewrite == Rewrite::kTimers);
 }
 
 TEST_CASE("numbers outside the box do not exist, whatever the host has") {

@@ -8,6 +8,8 @@
 #include <charconv>
 #include <optional>
 #include <system_error>
+#include <utility>
+#include <vector>
 
 namespace vpidbox::procfs {
 namespace {
@@ -369,6 +371,47 @@ std::string render_timers(std::string_view real_text, const NumberView& view) no
       line = end + 1;
     }
     return out;
+  });
+}
+
+std::string render_sysvipc(std::string_view real_text, const NumberView& view) noexcept {
+  return guarded([&] {
+    // Which columns hold pids, from the header line.
+    std::vector<bool> pid_column;
+    const std::size_t header_end = std::min(real_text.find('\n'), real_text.size());
+    const std::string_view header = real_text.substr(0, header_end);
+    for (auto token = find_token(header, 0, kBlanks); token;
+         token = find_token(header, token->end, kBlanks)) {
+      const std::string_view name = token->in(header);
+      pid_column.push_back(name == "cpid" || name == "lpid" || name == "lspid" || name == "lrpid");
+    }
+    bool first = true;
+    return map_lines(real_text, [&](std::string_view line, std::string& out) {
+      if (std::exchange(first, false)) {
+        out += line;
+        return true;
+      }
+      std::size_t copied = 0;    // line[0, copied) is in `out`
+      std::size_t previous = 0;  // where the previous field ended
+      std::size_t column = 0;
+      for (auto token = find_token(line, 0, kBlanks); token;
+           previous = token->end, token = find_token(line, token->end, kBlanks), ++column) {
+        const auto real = column < pid_column.size() && pid_column[column]
+                              ? parse_decimal(token->in(line))
+                              : std::nullopt;
+        if (!real || previous == 0) continue;
+        // The kernel prints these columns "%5u" after one separating blank.
+        constexpr std::size_t room = 5;
+        out += line.substr(copied, previous + 1 - copied);
+        std::string number;
+        append_int(number, to_box(*real, view));
+        if (number.size() < room) out.append(room - number.size(), ' ');
+        out += number;
+        copied = token->end;
+      }
+      out += line.substr(copied);
+      return true;
+    });
   });
 }
 

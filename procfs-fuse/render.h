@@ -69,6 +69,11 @@ std::string render_locks(std::string_view real_text, const NumberView& view) noe
 // "notify:" line, the process or thread a POSIX timer signals.
 std::string render_timers(std::string_view real_text, const NumberView& view) noexcept;
 
+// /proc/sysvipc/shm and /proc/sysvipc/msg (ipc/util.c sysvipc_proc_show, translated into the
+// opener's pid namespace by the kernel): the columns the header names cpid, lpid, lspid and
+// lrpid, printed "%5u" as the kernel prints them.
+std::string render_sysvipc(std::string_view real_text, const NumberView& view) noexcept;
+
 // A task reading its own stat or status is running as the kernel renders it; served by the
 // supervisor, it is asleep waiting for the answer. These set the state back to running: the
 // "State:" line of status, field (3) of stat. Other text is returned unchanged.

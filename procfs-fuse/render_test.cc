@@ -654,3 +654,28 @@ TEST_CASE("timers: the task a POSIX timer notifies") {
   CHECK(render_timers("notify: x", view) == "notify: x");
   CHECK(render_timers("", view).empty());
 }
+
+TEST_CASE("sysvipc: creator and last pids, right-aligned as the kernel prints them") {
+  using namespace vpidbox::procfs;
+  const NumberView view{[](int real) { return real == 30036 ? 7 : 0; }, 0};
+  const std::string header =
+      "       key      shmid perms                  size  cpid  lpid nattch   uid\n";
+  const std::string row =
+      "         0         36   600                  4096 30036 31000      0     0\n";
+  CHECK(render_sysvipc(header + row, view) ==
+        header + "         0         36   600                  4096     7     0      0     0\n");
+  const std::string msg =
+      "       key      msqid perms      cbytes       qnum lspid lrpid   uid\n"
+      "         5          0   644           0          0 30036     0     0\n";
+  CHECK(render_sysvipc(msg, view) ==
+        "       key      msqid perms      cbytes       qnum lspid lrpid   uid\n"
+        "         5          0   644           0          0     7     0     0\n");
+  // Identity view: byte for byte.
+  const NumberView same{[](int real) { return real; }, 0};
+  CHECK(render_sysvipc(header + row, same) == header + row);
+  CHECK(render_sysvipc(
+            header + "         0         36   600                  4096 300360 0      0\n", view) ==
+        header + "         0         36   600                  4096     0     0      0\n");
+  CHECK(render_sysvipc("", view).empty());
+  CHECK(render_sysvipc("garbage\nno header", view) == "garbage\nno header");
+}

@@ -282,7 +282,8 @@ bool serve_proc_file(UnotifyChannel& channel, const seccomp_notif& req, const Op
     // programs keep /proc/loadavg open and read it again and again.
     using procfs::Rewrite;
     if (node->rewrite == Rewrite::kLoadavg || node->rewrite == Rewrite::kLocks ||
-        node->rewrite == Rewrite::kLastPid || (call.flags & O_ACCMODE) != O_RDONLY)
+        node->rewrite == Rewrite::kLastPid || node->rewrite == Rewrite::kSysvipc ||
+        (call.flags & O_ACCMODE) != O_RDONLY)
       return false;
   }
   int error = 0;
