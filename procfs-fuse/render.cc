@@ -400,13 +400,22 @@ std::string render_sysvipc(std::string_view real_text, const NumberView& view) n
                               ? parse_decimal(token->in(line))
                               : std::nullopt;
         if (!real || previous == 0) continue;
-        // The kernel prints these columns "%5u" after one separating blank.
-        constexpr std::size_t room = 5;
+        // The kernel prints these columns "%5u" after one separating blank: a number keeps
+        // its field's width, except that a wide real number's field narrows to what the
+        // kernel would print for the box's (an identity view keeps every byte).
         out += line.substr(copied, previous + 1 - copied);
         std::string number;
         append_int(number, to_box(*real, view));
-        if (number.size() < room) out.append(room - number.size(), ' ');
-        out += number;
+        const std::size_t span = token->end - (previous + 1);
+        const std::size_t digits = token->end - token->begin;
+        const std::size_t room =
+            digits > 5 ? std::max<std::size_t>(5, number.size()) + (span - digits) : span;
+        if (number == token->in(line)) {
+          out += line.substr(previous + 1, span);  // unchanged, padding and all
+        } else {
+          if (number.size() < room) out.append(room - number.size(), ' ');
+          out += number;
+        }
         copied = token->end;
       }
       out += line.substr(copied);
