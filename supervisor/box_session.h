@@ -40,8 +40,9 @@ struct PendingExit {
   const SyscallRow* row = nullptr;  // nullptr: the result of fork/vfork/clone (a child's number)
   std::array<std::uint64_t, 6> args{};
   // A pid argument passed in memory was replaced by its real number for the kernel; the caller's
-  // memory gets its own value back at exit.
+  // memory (at restore_memory_at) gets its own value back at exit.
   std::optional<std::int32_t> restore_memory_arg;
+  std::uint64_t restore_memory_at = 0;
 };
 
 struct TracedTask {
@@ -102,7 +103,7 @@ class BoxSession {
   void on_signal_delivery(pid_t tid, int signo);
   void rewrite_siginfo_at(pid_t tid, std::uint64_t address);
   std::optional<std::int32_t> translate_memory_arg(pid_t tid, const Call& call,
-                                                   EntryDecision& decision);
+                                                   EntryDecision& decision, std::uint64_t& address);
   std::int64_t signal_whole_box(pid_t caller, int signo);
   std::int64_t signal_group(pid_t caller, Pid real_pgid, int signo);
   Outcome end_box_by_reboot(pid_t caller, int as_signal);

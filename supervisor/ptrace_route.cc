@@ -118,7 +118,8 @@ void BoxSession::on_seccomp_stop(pid_t tid) {
     decision.outcome = ReturnErrno{static_cast<int>(-v->value)};
   PendingExit pending{call.row, call.args, std::nullopt};
   if (std::holds_alternative<Continue>(decision.outcome))
-    pending.restore_memory_arg = translate_memory_arg(tid, call, decision);
+    pending.restore_memory_arg =
+        translate_memory_arg(tid, call, decision, pending.restore_memory_at);
 
   if (trace_.enabled() &&
       (!decision.stop_at_exit || !std::holds_alternative<Continue>(decision.outcome))) {
@@ -167,7 +168,7 @@ void BoxSession::on_syscall_exit(pid_t tid) {
   // give back the caller's own (virtual) arguments, which the restart's stop translates anew.
   if (is_restart_code(result)) {
     if (pending.restore_memory_arg)
-      tracee::write_memory(tid, pending.args[2], &*pending.restore_memory_arg,
+      tracee::write_memory(tid, pending.restore_memory_at, &*pending.restore_memory_arg,
                            sizeof(std::int32_t));
     user_regs_struct regs;
     if (tracee::get_regs(tid, regs)) {
@@ -182,7 +183,8 @@ void BoxSession::on_syscall_exit(pid_t tid) {
     if (shown != result) tracee::set_result(tid, shown);
   }
   if (pending.restore_memory_arg)
-    tracee::write_memory(tid, pending.args[2], &*pending.restore_memory_arg, sizeof(std::int32_t));
+    tracee::write_memory(tid, pending.restore_memory_at, &*pending.restore_memory_arg,
+                         sizeof(std::int32_t));
   if (pending.row->args[2] == ArgKind::kPidOut && result == 0 && pending.args[2]) {
     std::int32_t real = 0;
     if (tracee::read_memory(tid, pending.args[2], &real, sizeof(real))) {
@@ -207,18 +209,34 @@ void BoxSession::on_syscall_exit(pid_t tid) {
   resume(tid);
 }
 
+// Pids the kernel reads from the caller's memory: TIOCSPGRP's pgid (argument 2) and the pid of
+// capget()/capset()'s header (argument 0, after the 32-bit version). The real number is written
+// for the kernel; the caller's own value is returned, to be put back at exit.
 std::optional<std::int32_t> BoxSession::translate_memory_arg(pid_t tid, const Call& call,
-                                                             EntryDecision& decision) {
-  if (call.row->args[2] != ArgKind::kPgidIn || !call.args[2]) return std::nullopt;
+                                                             EntryDecision& decision,
+                                                             std::uint64_t& address) {
+  const bool pgid = call.row->args[2] == ArgKind::kPgidIn && call.args[2];
+  const bool cap_header = call.row->args[0] == ArgKind::kCapHeader && call.args[0];
+  if (!pgid && !cap_header) return std::nullopt;
+  address = pgid ? call.args[2] : call.args[0] + sizeof(std::uint32_t);
   std::int32_t vnr = 0;
-  if (!tracee::read_memory(tid, call.args[2], &vnr, sizeof(vnr))) return std::nullopt;  // EFAULT
-  std::optional<Pid> real = pgid_in_box(table_, vnr);
+  if (!tracee::read_memory(tid, address, &vnr, sizeof(vnr))) return std::nullopt;  // EFAULT
+  std::optional<Pid> real;
+  if (pgid) {
+    real = pgid_in_box(table_, vnr);
+  } else {
+    if (vnr == 0) return std::nullopt;  // the caller itself
+    real = resolve_tid(table_, tid, vnr);
+    // capset() acts on the caller only and says EPERM for anyone else, in or out of the box: an
+    // unknown number may go to the kernel as it is.
+    if (!real && call.row->name == "capset") return std::nullopt;
+  }
   if (!real) {
     decision.outcome = ReturnErrno{ESRCH};
     return std::nullopt;
   }
   const std::int32_t value = *real;
-  if (!tracee::write_memory(tid, call.args[2], &value, sizeof(value))) return std::nullopt;
+  if (!tracee::write_memory(tid, address, &value, sizeof(value))) return std::nullopt;
   return vnr;
 }
 

@@ -142,6 +142,7 @@ int translate_arg(const Call& call, const ProcessTable& table, int index, EntryD
       return number <= 0 ? 0 : thread();
     case ArgKind::kPgidIn:
     case ArgKind::kPidOut:
+    case ArgKind::kCapHeader:
     case ArgKind::kSignal:
     case ArgKind::kRebootCmd:
     case ArgKind::kInitRefusesFlag:

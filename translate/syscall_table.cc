@@ -86,6 +86,9 @@ constexpr SyscallRow kTable[] = {
      ResultKind::kPlain,
      kTrace},
     {"ptrace", 101, {kValue, kTid, kValue, kValue}, ResultKind::kPlain, kTrace},
+    // libcap-ng names the caller by getpid() in the header: the box's number must become real.
+    {"capget", 125, {kCapHeader, kValue}, ResultKind::kPlain, kTrace},
+    {"capset", 126, {kCapHeader, kValue}, ResultKind::kPlain, kTrace},
     {"perf_event_open",
      298,
      {kValue, kPerfTarget, kValue, kValue, kValue},

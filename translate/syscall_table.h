@@ -27,6 +27,7 @@ enum class ArgKind : std::uint8_t {
   kPerfTarget,       // perf_event_open()'s pid: a thread, 0 self, -1 any task on the cpu
   kPgidIn,           // a pointer to a pgid the kernel reads (TIOCSPGRP); ESRCH outside
   kPidOut,           // a pointer to a pid/pgid/sid the kernel writes (TIOCGPGRP, TIOCGSID)
+  kCapHeader,        // capget()/capset()'s header {version, pid}: a thread (0 the caller) in memory
   kSignal,           // a signal number (SIGKILL/SIGSTOP aimed at init are ignored from inside)
   kInitRefusesFlag,  // clone flags carrying CLONE_PARENT: EINVAL from init's thread group
   kPidfdSignal,      // a pidfd to signal: what init would discard is dropped, from inside
@@ -85,7 +86,8 @@ struct SyscallRow {
   bool needs_exit_stop() const {
     if (result != ResultKind::kPlain || siginfo_out != SiginfoOut::kNoSiginfo) return true;
     for (ArgKind kind : args)
-      if (kind == ArgKind::kPgidIn || kind == ArgKind::kPidOut) return true;
+      if (kind == ArgKind::kPgidIn || kind == ArgKind::kPidOut || kind == ArgKind::kCapHeader)
+        return true;
     return false;
   }
 };
