@@ -13,12 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void show(const char* key, long r) {
-  if (r < 0)
-    printf("%s=%s\n", key, strerrorname_np(errno));
-  else
-    printf("%s=%ld\n", key, r);
-}
+#include "common.h"
 
 static long cap_get(pid_t pid, struct __user_cap_data_struct* data) {
   struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, pid};

@@ -17,26 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void show(const char* key, long r) {
-  if (r < 0)
-    printf("%s=%s\n", key, strerrorname_np(errno));
-  else
-    printf("%s=%ld\n", key, r);
-}
-
-static void die(const char* what) {
-  fprintf(stderr, "child_ids: %s: %s\n", what, strerror(errno));
-  exit(99);
-}
-
-static void wait_one(void) {
-  int status;
-  if (wait(&status) < 0) die("wait");
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    fprintf(stderr, "child_ids: a child failed (status 0x%x)\n", status);
-    exit(98);
-  }
-}
+#include "common.h"
 
 static void* thread_main(void* arg) {
   (void)arg;
@@ -60,8 +41,7 @@ int main(int argc, char** argv) {
   }
 
   // First child: pid 2. Its own child: pid 3.
-  fflush(stdout);
-  if (fork() == 0) {
+  if (fork_flushed() == 0) {
     show("a_getpid", getpid());
     show("a_getppid", getppid());
     show("a_gettid_eq_getpid", gettid() == getpid());
@@ -69,8 +49,7 @@ int main(int argc, char** argv) {
     show("a_getpgid_0", getpgid(0));
     show("a_getsid_0", getsid(0));
     const pid_t a_self = getpid();
-    fflush(stdout);
-    if (fork() == 0) {
+    if (fork_flushed() == 0) {
       show("g_getpid", getpid());
       show("g_getppid", getppid());
       show("g_getppid_eq_parent_getpid", getppid() == a_self);
@@ -78,11 +57,11 @@ int main(int argc, char** argv) {
       show("g_getsid_0", getsid(0));
       _exit(0);
     }
-    wait_one();
+    wait_one("g");
     show("a_getpid_after_child", getpid());
     _exit(0);
   }
-  wait_one();
+  wait_one("a");
 
   // A thread of init: tid 4.
   pthread_t t;
@@ -101,21 +80,20 @@ int main(int argc, char** argv) {
     _exit(0);
   }
   if (v < 0) die("vfork");
-  wait_one();
+  wait_one("v");
   show("v_getpid", v_pid);
   show("v_getppid", v_ppid);
   show("v_gettid", v_tid);
   show("init_getpid_after_vfork", getpid());
 
   // A child that re-executes this program: pid 6 before and after exec.
-  fflush(stdout);
-  if (fork() == 0) {
+  if (fork_flushed() == 0) {
     show("e_getpid", getpid());
     fflush(stdout);
     execl("/proc/self/exe", argv[0], "exec", (char*)NULL);
     die("execl");
   }
-  wait_one();
+  wait_one("e");
 
   // Two children alive at the same time: pids 7 and 8, both see init as parent. Each waits for
   // its own gate to close, so that they print in a fixed order.
@@ -123,8 +101,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 2; ++i)
     if (pipe(gates[i]) < 0) die("pipe");
   for (int i = 0; i < 2; ++i) {
-    fflush(stdout);
-    if (fork() == 0) {
+    if (fork_flushed() == 0) {
       close(gates[0][1]);
       close(gates[1][1]);
       char c;
@@ -137,7 +114,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 2; ++i) {
     close(gates[i][0]);
     close(gates[i][1]);
-    wait_one();
+    wait_one("pair");
   }
   show("init_getpid_end", getpid());
   return 0;

@@ -19,26 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void die(const char* what) {
-  fprintf(stderr, "clone3_set_tid: %s: %s\n", what, strerror(errno));
-  exit(99);
-}
-
-static void show(const char* key, long r) {
-  if (r < 0)
-    printf("%s=%s\n", key, strerrorname_np(errno));
-  else
-    printf("%s=%ld\n", key, r);
-}
-
-static void await_eof(int fd) {
-  char c;
-  ssize_t n;
-  do {
-    n = read(fd, &c, 1);
-  } while (n < 0 && errno == EINTR);
-  if (n != 0) die("await_eof");
-}
+#include "common.h"
 
 // clone3 with set_tid = {tid} (size entries, the rest 0); the child prints its getpid() under
 // `key` (the parent waits until it has) and then waits for EOF on gate_read (if >= 0).
@@ -83,9 +64,7 @@ int main(void) {
   long c = spawn_with_tid("fifty", 50, 1, -1, -1);
   reap(c);
   show("set_tid_50", c);
-  fflush(stdout);
-  pid_t p = fork();
-  if (p < 0) die("fork");
+  pid_t p = fork_flushed();
   if (p == 0) _exit(0);
   reap(p);
   show("fork_after_50", p);
@@ -112,9 +91,7 @@ int main(void) {
   leader = spawn_with_tid("leader_again", 80, 1, ready[0], ready[1]);
   show("set_tid_80_again", leader);
   if (setpgid((pid_t)leader, (pid_t)leader) < 0) die("setpgid leader");
-  fflush(stdout);
-  pid_t member = fork();
-  if (member < 0) die("fork");
+  pid_t member = fork_flushed();
   if (member == 0) {
     close(gate[1]);
     close(ready[1]);

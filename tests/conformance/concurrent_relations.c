@@ -16,12 +16,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-enum { kChildren = 16, kThreads = 8, kIterations = 2000 };
+#include "common.h"
 
-static void die(const char* what) {
-  fprintf(stderr, "concurrent_relations: %s: %s\n", what, strerror(errno));
-  exit(99);
-}
+enum { kChildren = 16, kThreads = 8, kIterations = 2000 };
 
 // What one process reports to init through the pipe.
 struct report {

@@ -25,19 +25,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common.h"
+
 extern char** environ;
-
-static void die(const char* what) {
-  fprintf(stderr, "create_calls: %s: %s\n", what, strerror(errno));
-  exit(99);
-}
-
-static void show(const char* key, long r) {
-  if (r < 0)
-    printf("%s=%s\n", key, strerrorname_np(errno));
-  else
-    printf("%s=%ld\n", key, r);
-}
 
 // Reaps the child `pid` (by its number) and requires a clean exit.
 static void reap(const char* who, pid_t pid) {
@@ -81,9 +71,7 @@ int main(int argc, char** argv) {
   }
 
   // fork: 2.
-  fflush(stdout);
-  pid_t p = fork();
-  if (p < 0) die("fork");
+  pid_t p = fork_flushed();
   if (p == 0) {
     child_report("fork");
     _exit(0);
@@ -178,9 +166,7 @@ int main(int argc, char** argv) {
   if (pthread_join(t, NULL) != 0) die("pthread_join");
 
   // fork again: 9 (the joined thread's 8 is not reused).
-  fflush(stdout);
-  p = fork();
-  if (p < 0) die("fork");
+  p = fork_flushed();
   if (p == 0) {
     child_report("fork2");
     _exit(0);
@@ -213,9 +199,7 @@ int main(int argc, char** argv) {
   // holds).
   int pgate[2], after[2];
   if (pipe(pgate) < 0 || pipe(after) < 0) die("pipe");
-  fflush(stdout);
-  p = fork();
-  if (p < 0) die("fork");
+  p = fork_flushed();
   if (p == 0) {
     close(pgate[0]);
     fflush(stdout);
@@ -247,9 +231,7 @@ int main(int argc, char** argv) {
 
   // CLONE_THREAD in a process that has unshared its pid namespace for its children: EINVAL
   // (pthread_create reports it). The process (12) creates no child in the new namespace.
-  fflush(stdout);
-  p = fork();
-  if (p < 0) die("fork");
+  p = fork_flushed();
   if (p == 0) {
     show("unshare_child_unshare_newpid", unshare(CLONE_NEWPID));
     pthread_t u;
@@ -261,9 +243,7 @@ int main(int argc, char** argv) {
   reap("unshare child", p);
 
   // After all of that, the next fork gets 13.
-  fflush(stdout);
-  p = fork();
-  if (p < 0) die("fork");
+  p = fork_flushed();
   if (p == 0) _exit(0);
   reap("fork3", p);
   show("fork3_ret", p);

@@ -17,21 +17,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-enum { kForks = 40 };
+#include "common.h"
 
-static void die(const char* what) {
-  fprintf(stderr, "fork_autoreap: %s: %s\n", what, strerror(errno));
-  exit(99);
-}
+enum { kForks = 40 };
 
 // Forks kForks children that exit at once; prints how many fork() calls returned what. The
 // children's numbers are consecutive, starting at `first`.
 static void fork_many(const char* key, pid_t first) {
   int zero_in_parent = 0, expected = 0, other = 0;
   for (int i = 0; i < kForks; ++i) {
-    fflush(stdout);
-    pid_t c = fork();
-    if (c < 0) die("fork");
+    pid_t c = fork_flushed();
     if (c == 0) {
       if (getpid() == 1) {  // this is init: fork() lied
         ++zero_in_parent;

@@ -15,26 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void die(const char* what) {
-  fprintf(stderr, "getpgid_other: %s: %s\n", what, strerror(errno));
-  exit(99);
-}
-
-static void show(const char* key, long r) {
-  if (r < 0)
-    printf("%s=%s\n", key, strerrorname_np(errno));
-  else
-    printf("%s=%ld\n", key, r);
-}
-
-static void await_eof(int fd) {
-  char c;
-  ssize_t n;
-  do {
-    n = read(fd, &c, 1);
-  } while (n < 0 && errno == EINTR);
-  if (n != 0) die("await_eof");
-}
+#include "common.h"
 
 static int thread_gate[2];   // closed by main when the thread may end
 static int thread_ready[2];  // write end closed by the thread once it runs
@@ -52,8 +33,7 @@ int main(void) {
   // Child 2 before init has a session of its own: its inherited ids are invisible.
   int gate[2];
   if (pipe(gate) < 0) die("pipe");
-  fflush(stdout);
-  if (fork() == 0) {
+  if (fork_flushed() == 0) {
     close(gate[1]);
     await_eof(gate[0]);
     _exit(0);
@@ -71,8 +51,7 @@ int main(void) {
   // Child 3: in session 1, group 1. Then it makes group 3 and says so on "moved".
   int moved[2];
   if (pipe(gate) < 0 || pipe(moved) < 0) die("pipe");
-  fflush(stdout);
-  if (fork() == 0) {
+  if (fork_flushed() == 0) {
     close(gate[1]);
     close(moved[0]);
     if (setpgid(0, 0) < 0) die("setpgid");

@@ -15,12 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void show(const char* key, long r) {
-  if (r < 0)
-    printf("%s=%s\n", key, strerrorname_np(errno));
-  else
-    printf("%s=%ld\n", key, r);
-}
+#include "common.h"
 
 static int get_int(int option) {
   int value = -1;
@@ -49,8 +44,7 @@ int main(void) {
   if (p == 0) {
     show("child_child_subreaper", get_int(PR_GET_CHILD_SUBREAPER));
     show("child_pdeathsig", get_int(PR_GET_PDEATHSIG));
-    fflush(stdout);
-    if (fork() == 0) {
+    if (fork_flushed() == 0) {
       close(gate[1]);
       char c;
       if (read(gate[0], &c, 1) < 0) _exit(1);

@@ -13,10 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static void die(const char* what) {
-  fprintf(stderr, "init_exit: %s: %s\n", what, strerror(errno));
-  exit(99);
-}
+#include "common.h"
 
 // Makes the caller immune to every catchable signal, then waits forever.
 _Noreturn static void linger(int ready_fd) {
@@ -34,8 +31,7 @@ int main(void) {
   if (pipe(ready) < 0) die("pipe");
 
   // A plain child, and a daemon: a grandchild in a session of its own whose parent has exited.
-  fflush(stdout);
-  if (fork() == 0) {
+  if (fork_flushed() == 0) {
     close(ready[0]);
     linger(ready[1]);
   }

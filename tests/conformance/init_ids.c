@@ -11,39 +11,34 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static const char* prefix = "";
+#include "common.h"
 
-// Prints "key=value", or "key=ENAME" when the call failed.
-static void show(const char* key, long r) {
-  if (r < 0)
-    printf("%s%s=%s\n", prefix, key, strerrorname_np(errno));
-  else
-    printf("%s%s=%ld\n", prefix, key, r);
-}
+// Every key starts with this: "" before the execve, "after_exec_" after it.
+static const char* prefix = "";
 
 int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc > 1) prefix = "after_exec_";
 
-  show("getpid", getpid());
-  show("sys_getpid", syscall(SYS_getpid));
-  show("getppid", getppid());
-  show("sys_getppid", syscall(SYS_getppid));
-  show("gettid", gettid());
-  show("sys_gettid", syscall(SYS_gettid));
-  show("gettid_eq_getpid", gettid() == getpid());
-  show("getpgrp", getpgrp());
-  show("sys_getpgrp", syscall(SYS_getpgrp));
-  show("getpgid_0", getpgid(0));
-  show("getpgid_1", getpgid(1));
-  show("getsid_0", getsid(0));
-  show("getsid_1", getsid(1));
-  show("getpgid_2", getpgid(2));  // nothing else exists yet
-  show("getsid_2", getsid(2));
-  show("getpgid_minus1", getpgid(-1));
-  show("getsid_minus1", getsid(-1));
-  show("getpgid_99999", getpgid(99999));
-  show("getsid_99999", getsid(99999));
+  show_prefixed(prefix, "getpid", getpid());
+  show_prefixed(prefix, "sys_getpid", syscall(SYS_getpid));
+  show_prefixed(prefix, "getppid", getppid());
+  show_prefixed(prefix, "sys_getppid", syscall(SYS_getppid));
+  show_prefixed(prefix, "gettid", gettid());
+  show_prefixed(prefix, "sys_gettid", syscall(SYS_gettid));
+  show_prefixed(prefix, "gettid_eq_getpid", gettid() == getpid());
+  show_prefixed(prefix, "getpgrp", getpgrp());
+  show_prefixed(prefix, "sys_getpgrp", syscall(SYS_getpgrp));
+  show_prefixed(prefix, "getpgid_0", getpgid(0));
+  show_prefixed(prefix, "getpgid_1", getpgid(1));
+  show_prefixed(prefix, "getsid_0", getsid(0));
+  show_prefixed(prefix, "getsid_1", getsid(1));
+  show_prefixed(prefix, "getpgid_2", getpgid(2));  // nothing else exists yet
+  show_prefixed(prefix, "getsid_2", getsid(2));
+  show_prefixed(prefix, "getpgid_minus1", getpgid(-1));
+  show_prefixed(prefix, "getsid_minus1", getsid(-1));
+  show_prefixed(prefix, "getpgid_99999", getpgid(99999));
+  show_prefixed(prefix, "getsid_99999", getsid(99999));
 
   if (argc == 1) {
     fflush(stdout);

@@ -14,17 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void die(const char* what) {
-  fprintf(stderr, "init_leader_exit: %s: %s\n", what, strerror(errno));
-  exit(99);
-}
-
-static void show(const char* key, long r) {
-  if (r < 0)
-    printf("%s=%s\n", key, strerrorname_np(errno));
-  else
-    printf("%s=%ld\n", key, r);
-}
+#include "common.h"
 
 static pthread_t main_thread;
 
@@ -38,8 +28,7 @@ static void* survivor(void* arg) {
   show("survivor_getppid", getppid());
   show("survivor_getpgid_0", getpgid(0));
   show("survivor_getpgid_1", getpgid(1));
-  fflush(stdout);
-  if (fork() == 0) {
+  if (fork_flushed() == 0) {
     show("child_getpid", getpid());
     show("child_getppid", getppid());
     _exit(0);

@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
+
 static volatile sig_atomic_t got_usr2;
 
 static void on_usr2(int sig) {
@@ -35,8 +37,7 @@ int main(void) {
   for (int i = 0; i < 1000; ++i) {
     sigpending(&pending);
     if (sigismember(&pending, SIGUSR2) && sigismember(&pending, SIGTERM)) break;
-    const struct timespec tick = {0, 10 * 1000 * 1000};
-    nanosleep(&tick, NULL);
+    sleep_ms(10);
   }
   sigpending(&pending);
   printf("pending_usr2=%d\n", sigismember(&pending, SIGUSR2));
@@ -50,8 +51,7 @@ int main(void) {
   sigaction(SIGUSR2, &sa, NULL);
   sigprocmask(SIG_UNBLOCK, &both, NULL);  // USR2 runs its handler, TERM (SIG_DFL) is dropped
   // Give a late delivery (if any) a chance to act before reporting.
-  const struct timespec settle = {0, 200 * 1000 * 1000};
-  nanosleep(&settle, NULL);
+  sleep_ms(200);
   printf("got_usr2=%d\n", (int)got_usr2);
   sigpending(&pending);
   printf("pending_term_after_unblock=%d\n", sigismember(&pending, SIGTERM));

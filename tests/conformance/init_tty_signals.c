@@ -17,17 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static void die(const char* what) {
-  fprintf(stderr, "init_tty_signals: %s: %s\n", what, strerror(errno));
-  exit(99);
-}
-
-static void show(const char* key, long r) {
-  if (r < 0)
-    printf("%s=%s\n", key, strerrorname_np(errno));
-  else
-    printf("%s=%ld\n", key, r);
-}
+#include "common.h"
 
 static volatile sig_atomic_t got, got_code, got_pid;
 
@@ -37,11 +27,6 @@ static void on_int(int sig, siginfo_t* si, void* context) {
   got_code = si->si_code;
   got_pid = si->si_pid;
   got = got + 1;
-}
-
-static void settle(void) {
-  struct timespec ts = {0, 200 * 1000 * 1000};
-  nanosleep(&ts, NULL);
 }
 
 int main(void) {
@@ -61,7 +46,7 @@ int main(void) {
   const char intr = 3, quit = 28;
   show("write_intr", write(master, &intr, 1));
   show("write_quit", write(master, &quit, 1));
-  settle();
+  sleep_ms(200);
   show("alive_after_default_int_quit", 1);
 
   // A handler for SIGINT: ^C is delivered, from the kernel.
@@ -71,7 +56,7 @@ int main(void) {
   sa.sa_flags = SA_SIGINFO | SA_RESTART;
   if (sigaction(SIGINT, &sa, NULL) < 0) die("sigaction");
   show("write_intr_handled", write(master, &intr, 1));
-  for (int i = 0; i < 100 && got == 0; ++i) settle();
+  for (int i = 0; i < 100 && got == 0; ++i) sleep_ms(200);
   show("handled_count", got);
   printf("handled_si_code=%s\n", got_code == SI_KERNEL ? "SI_KERNEL" : "other");
   show("handled_si_pid", got_pid);

@@ -22,69 +22,46 @@
 #include <time.h>
 #include <unistd.h>
 
-static void show(const char* prefix, const char* key, long r) {
-  if (r < 0)
-    printf("%s_%s=%s\n", prefix, key, strerrorname_np(errno));
-  else
-    printf("%s_%s=%ld\n", prefix, key, r);
-}
+#include "common.h"
 
 static void probe(const char* prefix, pid_t pid) {
   struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, pid};
   struct __user_cap_data_struct data[2];
-  show(prefix, "capget", syscall(SYS_capget, &header, data));
+  show_prefixed(prefix, "capget", syscall(SYS_capget, &header, data));
 
   struct timespec ts;
-  show(prefix, "clock_gettime_process_cpu",
-       clock_gettime((clockid_t)((~(unsigned)pid << 3) | 2), &ts));
-  show(prefix, "clock_gettime_thread_cpu",
-       clock_gettime((clockid_t)((~(unsigned)pid << 3) | 6), &ts));
+  show_prefixed(prefix, "clock_gettime_process_cpu",
+                clock_gettime((clockid_t)((~(unsigned)pid << 3) | 2), &ts));
+  show_prefixed(prefix, "clock_gettime_thread_cpu",
+                clock_gettime((clockid_t)((~(unsigned)pid << 3) | 6), &ts));
 
   int fds[2];
   if (pipe(fds) < 0) exit(99);
-  show(prefix, "f_setown", fcntl(fds[0], F_SETOWN, pid));
-  show(prefix, "f_setown_group", fcntl(fds[0], F_SETOWN, -pid));
+  show_prefixed(prefix, "f_setown", fcntl(fds[0], F_SETOWN, pid));
+  show_prefixed(prefix, "f_setown_group", fcntl(fds[0], F_SETOWN, -pid));
   struct f_owner_ex owner = {F_OWNER_PID, pid};
-  show(prefix, "f_setown_ex", fcntl(fds[0], F_SETOWN_EX, &owner));
+  show_prefixed(prefix, "f_setown_ex", fcntl(fds[0], F_SETOWN_EX, &owner));
   owner.type = F_OWNER_TID;
-  show(prefix, "f_setown_ex_tid", fcntl(fds[0], F_SETOWN_EX, &owner));
-  show(prefix, "f_getown_after", fcntl(fds[0], F_GETOWN));
+  show_prefixed(prefix, "f_setown_ex_tid", fcntl(fds[0], F_SETOWN_EX, &owner));
+  show_prefixed(prefix, "f_getown_after", fcntl(fds[0], F_GETOWN));
   close(fds[0]);
   close(fds[1]);
 
-  show(prefix, "pr_set_ptracer", prctl(PR_SET_PTRACER, (unsigned long)pid, 0, 0, 0));
+  show_prefixed(prefix, "pr_set_ptracer", prctl(PR_SET_PTRACER, (unsigned long)pid, 0, 0, 0));
   prctl(PR_SET_PTRACER, 0, 0, 0, 0);
 
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) < 0) exit(99);
-  char byte = 'x';
-  struct iovec iov = {&byte, 1};
-  union {
-    struct cmsghdr align;
-    char buf[CMSG_SPACE(sizeof(struct ucred))];
-  } control;
-  memset(&control, 0, sizeof(control));
-  struct msghdr msg = {.msg_iov = &iov,
-                       .msg_iovlen = 1,
-                       .msg_control = control.buf,
-                       .msg_controllen = sizeof(control.buf)};
-  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_CREDENTIALS;
-  c->cmsg_len = CMSG_LEN(sizeof(struct ucred));
-  struct ucred cred = {pid, getuid(), getgid()};
-  memcpy(CMSG_DATA(c), &cred, sizeof(cred));
-  show(prefix, "scm_credentials_send", sendmsg(sv[0], &msg, 0));
+  show_prefixed(prefix, "scm_credentials_send", send_creds(sv[0], pid));
   close(sv[0]);
   close(sv[1]);
 }
 
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
-  const char* outside = getenv("VPIDBOX_TEST_OUTSIDE_PID");
-  const pid_t witness = outside ? (pid_t)atoi(outside) : 99999;
+  const pid_t witness = outside_witness();
   printf("witness_is_not_ours=%d\n", witness > 1);
-  probe("outside", witness);
-  probe("none", 99999);
+  probe("outside_", witness);
+  probe("none_", 99999);
   return 0;
 }

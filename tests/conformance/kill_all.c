@@ -16,19 +16,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common.h"
+
 static volatile sig_atomic_t init_got, self_got;
-
-static void die(const char* what) {
-  fprintf(stderr, "kill_all: %s: %s\n", what, strerror(errno));
-  exit(99);
-}
-
-static void show(const char* key, long r) {
-  if (r < 0)
-    printf("%s=%s\n", key, strerrorname_np(errno));
-  else
-    printf("%s=%ld\n", key, r);
-}
 
 static void show_status(const char* key, pid_t pid) {
   int status;
@@ -59,22 +49,11 @@ static void on_usr2_self(int sig) {
   self_got = 1;
 }
 
-static void await_eof(int fd) {
-  char c;
-  ssize_t n;
-  do {
-    n = read(fd, &c, 1);
-  } while (n < 0 && errno == EINTR);
-  if (n != 0) die("await_eof");
-}
-
 // Forks a process that makes itself ready (setsid when `own_session`, the SIGUSR2 handler when
 // `catch_usr2`), then closes `ready_w` and waits for signals forever. If `grandchild`, it first
 // forks one more process of the same kind (which then inherits the session).
 static pid_t sleeper(int ready_r, int ready_w, int own_session, int catch_usr2, int grandchild) {
-  fflush(stdout);
-  pid_t p = fork();
-  if (p < 0) die("fork");
+  pid_t p = fork_flushed();
   if (p != 0) return p;
   close(ready_r);
   if (own_session && setsid() < 0) die("setsid");
@@ -125,9 +104,7 @@ int main(void) {
   close(ready[1]);
   await_eof(ready[0]);
   close(ready[0]);
-  fflush(stdout);
-  pid_t s = fork();  // 7
-  if (s < 0) die("fork");
+  pid_t s = fork_flushed();  // 7
   if (s == 0) {
     signal(SIGUSR2, on_usr2_self);
     show("child_kill_all_0", kill(-1, 0));
@@ -141,9 +118,7 @@ int main(void) {
   show("init_got_child_kill_all", init_got);
 
   // 4. The last child alone (8): kill(-1) finds nobody it may signal (init is excluded): ESRCH.
-  fflush(stdout);
-  s = fork();
-  if (s < 0) die("fork");
+  s = fork_flushed();
   if (s == 0) {
     show("lone_child_kill_all_0", kill(-1, 0));
     show("lone_child_kill_all_usr2", kill(-1, SIGUSR2));

@@ -17,10 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static void die(const char* what) {
-  fprintf(stderr, "mq_notify_pid: %s: %s\n", what, strerror(errno));
-  exit(99);
-}
+#include "common.h"
 
 static void show_info(const char* key, int r, const siginfo_t* si) {
   if (r < 0)
@@ -28,15 +25,6 @@ static void show_info(const char* key, int r, const siginfo_t* si) {
   else
     printf("%s=%s si_pid %d %s si_value %d\n", key, sigabbrev_np(r), si->si_pid,
            si->si_code == SI_MESGQ ? "SI_MESGQ" : "other", si->si_value.sival_int);
-}
-
-static void await_eof(int fd) {
-  char c;
-  ssize_t n;
-  do {
-    n = read(fd, &c, 1);
-  } while (n < 0 && errno == EINTR);
-  if (n != 0) die("await_eof");
 }
 
 static void register_for(mqd_t q, int value) {
@@ -67,17 +55,12 @@ int main(void) {
   // 1. Init registers; child 2 sends (and stays alive until init has read the signal).
   register_for(q, 11);
   int gate[2];
-  if (pipe(gate) < 0) die("pipe");
-  fflush(stdout);
-  pid_t p = fork();
-  if (p < 0) die("fork");
+  pid_t p = fork_gated(gate);
   if (p == 0) {
-    close(gate[1]);
     if (mq_send(q, "m", 1, 0) < 0) die("mq_send");
     await_eof(gate[0]);
     _exit(0);
   }
-  close(gate[0]);
   memset(&si, 0, sizeof(si));
   show_info("init_notified", sigtimedwait(&usr1, &si, &ts), &si);
   close(gate[1]);
@@ -87,9 +70,7 @@ int main(void) {
   // 2. Child 3 registers; init sends.
   int ready[2];
   if (pipe(ready) < 0) die("pipe");
-  fflush(stdout);
-  p = fork();
-  if (p < 0) die("fork");
+  p = fork_flushed();
   if (p == 0) {
     close(ready[0]);
     register_for(q, 22);

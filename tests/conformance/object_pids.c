@@ -28,6 +28,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common.h"
+
 // PIDFD_GET_INFO (Linux 6.13), not in the installed headers yet.
 struct pidfd_info_v0 {
   uint64_t mask;
@@ -37,27 +39,6 @@ struct pidfd_info_v0 {
 };
 #define PIDFD_GET_INFO_V0 _IOWR(0xFF, 11, struct pidfd_info_v0)
 #define PIDFD_INFO_PID_MASK 1ULL
-
-static void die(const char* what) {
-  fprintf(stderr, "object_pids: %s: %s\n", what, strerror(errno));
-  exit(99);
-}
-
-static void show(const char* key, long r) {
-  if (r < 0)
-    printf("%s=%s\n", key, strerrorname_np(errno));
-  else
-    printf("%s=%ld\n", key, r);
-}
-
-static void await_eof(int fd) {
-  char c;
-  ssize_t n;
-  do {
-    n = read(fd, &c, 1);
-  } while (n < 0 && errno == EINTR);
-  if (n != 0) die("await_eof");
-}
 
 // Receives one byte and writes "key=pid" of the SCM_CREDENTIALS that came with it into out.
 static void receive_creds(const char* key, int fd, char* out, size_t size) {
@@ -85,28 +66,6 @@ static void receive_creds(const char* key, int fd, char* out, size_t size) {
   snprintf(out, size, "%s=%d\n", key, cred.pid);
 }
 
-// Sends one byte with explicit SCM_CREDENTIALS naming `pid`.
-static long send_creds(int fd, pid_t pid) {
-  char byte = 'x';
-  struct iovec iov = {&byte, 1};
-  union {
-    struct cmsghdr align;
-    char buf[CMSG_SPACE(sizeof(struct ucred))];
-  } control;
-  memset(&control, 0, sizeof(control));
-  struct msghdr msg = {.msg_iov = &iov,
-                       .msg_iovlen = 1,
-                       .msg_control = control.buf,
-                       .msg_controllen = sizeof(control.buf)};
-  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_CREDENTIALS;
-  c->cmsg_len = CMSG_LEN(sizeof(struct ucred));
-  struct ucred cred = {pid, getuid(), getgid()};
-  memcpy(CMSG_DATA(c), &cred, sizeof(cred));
-  return sendmsg(fd, &msg, 0);
-}
-
 static void show_pidfd_info(const char* key, pid_t pid) {
   int fd = (int)syscall(SYS_pidfd_open, pid, 0);
   if (fd < 0) die("pidfd_open");
@@ -130,9 +89,7 @@ int main(void) {
   const int on = 1;
   setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on));
   setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on));
-  fflush(stdout);
-  pid_t p = fork();
-  if (p < 0) die("fork");
+  pid_t p = fork_flushed();
   if (p == 0) {
     close(sv[0]);
     struct ucred peer;
@@ -176,9 +133,7 @@ int main(void) {
   unlink(path);
   int locked[2], gate[2];
   if (pipe(locked) < 0 || pipe(gate) < 0) die("pipe");
-  fflush(stdout);
-  p = fork();
-  if (p < 0) die("fork");
+  p = fork_flushed();
   if (p == 0) {
     close(locked[0]);
     close(gate[1]);
@@ -216,9 +171,7 @@ int main(void) {
   int msq = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
   int sem = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
   if (shm < 0 || msq < 0 || sem < 0) die("IPC_PRIVATE");
-  fflush(stdout);
-  p = fork();
-  if (p < 0) die("fork");
+  p = fork_flushed();
   if (p == 0) {
     void* a = shmat(shm, NULL, 0);
     if (a == (void*)-1) die("shmat");
@@ -246,16 +199,11 @@ int main(void) {
 
   // 4. PIDFD_GET_INFO for init (whose parent is outside) and a child (5).
   show_pidfd_info("pidfd_info_init", 1);
-  if (pipe(gate) < 0) die("pipe");
-  fflush(stdout);
-  p = fork();
-  if (p < 0) die("fork");
+  p = fork_gated(gate);
   if (p == 0) {
-    close(gate[1]);
     await_eof(gate[0]);
     _exit(0);
   }
-  close(gate[0]);
   show_pidfd_info("pidfd_info_child", p);
   close(gate[1]);
   if (waitpid(p, NULL, 0) != p) die("waitpid");

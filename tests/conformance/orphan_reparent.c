@@ -15,34 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void die(const char* what) {
-  fprintf(stderr, "orphan_reparent: %s: %s\n", what, strerror(errno));
-  exit(99);
-}
-
-static void show(const char* key, long r) {
-  printf("%s=%ld\n", key, r);
-}
-
-// Waits for one child and requires a clean exit. Prints nothing about the child's identity.
-static void wait_one(const char* who) {
-  int status;
-  if (wait(&status) < 0) die("wait");
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    fprintf(stderr, "orphan_reparent: %s: child failed (status 0x%x)\n", who, status);
-    exit(98);
-  }
-}
-
-// Blocks until the write end of the pipe is closed everywhere.
-static void await_eof(int fd) {
-  char c;
-  ssize_t n;
-  do {
-    n = read(fd, &c, 1);
-  } while (n < 0 && errno == EINTR);
-  if (n != 0) die("await_eof");
-}
+#include "common.h"
 
 static int thread_gate[2];
 
@@ -68,8 +41,7 @@ int main(void) {
   // b first reports its parent while a is still alive (a waits for b's "ready" pipe to close).
   int gate[2], ready[2];
   if (pipe(gate) < 0 || pipe(ready) < 0) die("pipe");
-  fflush(stdout);
-  if (fork() == 0) {
+  if (fork_flushed() == 0) {
     if (fork() == 0) {
       close(gate[1]);
       close(ready[0]);
@@ -96,13 +68,11 @@ int main(void) {
   // 2. Orphan adopted by a subreaper inside the box. s (pid 4) is a subreaper and forks m (pid 5),
   // m forks l (pid 6) and exits; s reaps m and then lets l go. l must see s as its parent.
   if (pipe(gate) < 0) die("pipe");
-  fflush(stdout);
-  if (fork() == 0) {
+  if (fork_flushed() == 0) {
     if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) die("PR_SET_CHILD_SUBREAPER");
     const pid_t s_self = getpid();
     show("s_getpid", s_self);
-    fflush(stdout);
-    if (fork() == 0) {
+    if (fork_flushed() == 0) {
       if (fork() == 0) {
         close(gate[1]);
         await_eof(gate[0]);
@@ -138,11 +108,9 @@ int main(void) {
   // d and e report in order.
   int gate_d[2], gate_e[2];
   if (pipe(gate_d) < 0 || pipe(gate_e) < 0) die("pipe");
-  fflush(stdout);
-  if (fork() == 0) {
+  if (fork_flushed() == 0) {
     for (int i = 0; i < 2; ++i) {
-      fflush(stdout);
-      if (fork() == 0) {
+      if (fork_flushed() == 0) {
         close(gate_d[1]);
         close(gate_e[1]);
         await_eof(i == 0 ? gate_d[0] : gate_e[0]);
@@ -163,8 +131,7 @@ int main(void) {
   // 5. Reparenting happens when the parent exits, not when it is reaped: f (pid 12) forks g
   // (pid 13) and exits; while f is still an unreaped zombie, g already sees init as its parent.
   if (pipe(gate) < 0) die("pipe");
-  fflush(stdout);
-  if (fork() == 0) {
+  if (fork_flushed() == 0) {
     if (fork() == 0) {
       close(gate[1]);
       await_eof(gate[0]);

@@ -17,10 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void die(const char* what) {
-  fprintf(stderr, "orphaned_pgrp: %s: %s\n", what, strerror(errno));
-  exit(99);
-}
+#include "common.h"
 
 enum { kMax = 4 };
 static volatile sig_atomic_t count;
@@ -50,14 +47,10 @@ static const char* code_name(int code) {
 
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
-  fflush(stdout);
-  pid_t leader = fork();  // 2
-  if (leader < 0) die("fork");
+  pid_t leader = fork_flushed();  // 2
   if (leader == 0) {
     if (setsid() < 0) die("setsid");
-    fflush(stdout);
-    pid_t member = fork();  // 3
-    if (member < 0) die("fork");
+    pid_t member = fork_flushed();  // 3
     if (member == 0) {
       if (setpgid(0, 0) < 0) die("setpgid");
       struct sigaction sa;

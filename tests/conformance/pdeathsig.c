@@ -17,19 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static void die(const char* what) {
-  fprintf(stderr, "pdeathsig: %s: %s\n", what, strerror(errno));
-  exit(99);
-}
-
-static void await_eof(int fd) {
-  char c;
-  ssize_t n;
-  do {
-    n = read(fd, &c, 1);
-  } while (n < 0 && errno == EINTR);
-  if (n != 0) die("await_eof");
-}
+#include "common.h"
 
 // The orphan's side: waits for the death signal `sig` (blocked since before fork), prints it
 // and the new parent.
@@ -54,9 +42,7 @@ static int thread_ready[2];
 
 static void* forking_thread(void* arg) {
   (void)arg;
-  fflush(stdout);
-  pid_t c = fork();  // 5
-  if (c < 0) die("fork");
+  pid_t c = fork_flushed();  // 5
   if (c == 0) {
     close(thread_ready[0]);
     if (prctl(PR_SET_PDEATHSIG, SIGUSR2) < 0) die("PR_SET_PDEATHSIG");
@@ -83,13 +69,9 @@ int main(void) {
   // 1. A parent process (2) exits; its child (3) gets SIGUSR1 and is adopted by init.
   int ready[2];
   if (pipe(ready) < 0) die("pipe");
-  fflush(stdout);
-  pid_t p = fork();
-  if (p < 0) die("fork");
+  pid_t p = fork_flushed();
   if (p == 0) {
-    fflush(stdout);
-    pid_t c = fork();
-    if (c < 0) die("fork");
+    pid_t c = fork_flushed();
     if (c == 0) {
       close(ready[0]);
       int inherited = -1;

@@ -19,26 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void die(const char* what) {
-  fprintf(stderr, "pgrp_session: %s: %s\n", what, strerror(errno));
-  exit(99);
-}
-
-static void show(const char* key, long r) {
-  if (r < 0)
-    printf("%s=%s\n", key, strerrorname_np(errno));
-  else
-    printf("%s=%ld\n", key, r);
-}
-
-static void await_eof(int fd) {
-  char c;
-  ssize_t n;
-  do {
-    n = read(fd, &c, 1);
-  } while (n < 0 && errno == EINTR);
-  if (n != 0) die("await_eof");
-}
+#include "common.h"
 
 static void show_status(const char* key, pid_t pid) {
   int status;
@@ -77,9 +58,7 @@ static void show_group_reaps(const char* key, pid_t group) {
 // program (which then waits the same way, on the descriptor named by its argument); `ready` is
 // then a close-on-exec pipe, so that its EOF tells the parent the exec has happened.
 static pid_t idle_child(int gate[2], int exec_first, int ready[2]) {
-  fflush(stdout);
-  pid_t p = fork();
-  if (p < 0) die("fork");
+  pid_t p = fork_flushed();
   if (p == 0) {
     close(gate[1]);
     if (exec_first) {
@@ -146,15 +125,11 @@ int main(int argc, char** argv) {
   if (pipe(gate) < 0 || pipe(ready) < 0) die("pipe");
   int gc_ready[2];
   if (pipe(gc_ready) < 0) die("pipe");
-  fflush(stdout);
-  pid_t m = fork();  // 5
-  if (m < 0) die("fork");
+  pid_t m = fork_flushed();  // 5
   if (m == 0) {
     close(gate[1]);
     close(gc_ready[0]);
-    fflush(stdout);
-    pid_t g = fork();  // 6
-    if (g < 0) die("fork");
+    pid_t g = fork_flushed();  // 6
     if (g == 0) {
       close(gc_ready[1]);
       await_eof(gate[0]);
@@ -172,9 +147,7 @@ int main(int argc, char** argv) {
   show("getsid_grandchild_6", getsid(6));
   int sess_ready[2];
   if (pipe(sess_ready) < 0) die("pipe");
-  fflush(stdout);
-  pid_t s = fork();  // 7
-  if (s < 0) die("fork");
+  pid_t s = fork_flushed();  // 7
   if (s == 0) {
     close(gate[1]);
     close(sess_ready[0]);
@@ -251,18 +224,14 @@ int main(int argc, char** argv) {
   close(ready[1]);
 
   // 6. setsid in a child returns its own pid (12), and a child that leads a group cannot (13).
-  fflush(stdout);
-  pid_t k = fork();
-  if (k < 0) die("fork");
+  pid_t k = fork_flushed();
   if (k == 0) {
     show("child12_setsid", setsid());
     show("child12_getpgrp", getpgrp());
     _exit(0);
   }
   show_status("child12", k);
-  fflush(stdout);
-  k = fork();
-  if (k < 0) die("fork");
+  k = fork_flushed();
   if (k == 0) {
     show("child13_setpgid_0_0", setpgid(0, 0));
     show("child13_setsid_as_leader", setsid());

@@ -20,21 +20,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
+
 #ifndef PIDFD_THREAD
 #define PIDFD_THREAD O_EXCL
 #endif
-
-static void die(const char* what) {
-  fprintf(stderr, "pidfd_calls: %s: %s\n", what, strerror(errno));
-  exit(99);
-}
-
-static void show(const char* key, long r) {
-  if (r < 0)
-    printf("%s=%s\n", key, strerrorname_np(errno));
-  else
-    printf("%s=%ld\n", key, r);
-}
 
 // Prints "ok" for a valid file descriptor (closing it), or the errno.
 static void show_fd(const char* key, long fd) {
@@ -52,15 +42,6 @@ static long pidfd_open(pid_t pid, unsigned flags) {
 
 static long pidfd_send_signal(int fd, int sig, siginfo_t* info, unsigned flags) {
   return syscall(SYS_pidfd_send_signal, fd, sig, info, flags);
-}
-
-static void await_eof(int fd) {
-  char c;
-  ssize_t n;
-  do {
-    n = read(fd, &c, 1);
-  } while (n < 0 && errno == EINTR);
-  if (n != 0) die("await_eof");
 }
 
 static const char* code_name(int code) {
@@ -97,9 +78,7 @@ int main(void) {
   // prints each and acknowledges it.
   int ack[2];
   if (pipe(ack) < 0) die("pipe");
-  fflush(stdout);
-  pid_t p = fork();
-  if (p < 0) die("fork");
+  pid_t p = fork_flushed();
   if (p == 0) {
     close(ack[0]);
     for (int i = 0; i < 2; ++i) {
@@ -159,9 +138,7 @@ int main(void) {
   close(thread_gate[0]);
 
   // 4. A zombie (4) still has a pidfd, and can be signalled through it.
-  fflush(stdout);
-  p = fork();
-  if (p < 0) die("fork");
+  p = fork_flushed();
   if (p == 0) _exit(0);
   memset(&si, 0, sizeof(si));
   if (waitid(P_PID, p, &si, WEXITED | WNOWAIT) < 0) die("waitid WNOWAIT");
@@ -176,9 +153,7 @@ int main(void) {
   // prints, then closes `printed`; init prints only after that.
   int printed[2];
   if (pipe(printed) < 0) die("pipe");
-  fflush(stdout);
-  p = fork();
-  if (p < 0) die("fork");
+  p = fork_flushed();
   if (p == 0) {
     close(printed[0]);
     long ifd = pidfd_open(1, 0);
@@ -205,8 +180,7 @@ int main(void) {
          r > 0 ? sigabbrev_np(r) : strerrorname_np(wait_errno), si.si_pid, code_name(si.si_code));
   kill(p, SIGKILL);
   if (waitpid(p, NULL, 0) != p) die("waitpid 5");
-  struct timespec settle = {0, 100 * 1000 * 1000};
-  nanosleep(&settle, NULL);
+  sleep_ms(100);
   show("init_alive_at_end", 1);
   return 0;
 }

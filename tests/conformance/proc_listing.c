@@ -27,44 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void die(const char* what) {
-  fprintf(stderr, "proc_listing: %s: %s\n", what, strerror(errno));
-  exit(99);
-}
-
-static void show(const char* key, long r) {
-  if (r < 0)
-    printf("%s=%s\n", key, strerrorname_np(errno));
-  else
-    printf("%s=%ld\n", key, r);
-}
-
-static int cmp_long(const void* a, const void* b) {
-  const long x = *(const long*)a, y = *(const long*)b;
-  return (x > y) - (x < y);
-}
-
-// Prints key=the sorted numeric entries of /proc, space-separated.
-static void show_listing(const char* key) {
-  DIR* d = opendir("/proc");
-  if (!d) {
-    printf("%s=%s\n", key, strerrorname_np(errno));
-    return;
-  }
-  long pids[4096];
-  size_t n = 0;
-  struct dirent* e;
-  while ((e = readdir(d)) != NULL) {
-    char* end;
-    const long v = strtol(e->d_name, &end, 10);
-    if (*end == '\0' && end != e->d_name && n < sizeof pids / sizeof pids[0]) pids[n++] = v;
-  }
-  closedir(d);
-  qsort(pids, n, sizeof pids[0], cmp_long);
-  printf("%s=", key);
-  for (size_t i = 0; i < n; ++i) printf(i ? " %ld" : "%ld", pids[i]);
-  printf("\n");
-}
+#include "common.h"
 
 // Prints key=1 if readdir of /proc has an entry called name, else key=0.
 static void show_listed(const char* key, const char* name) {
@@ -151,15 +114,6 @@ static void* bt_main(void* arg) {
   return NULL;
 }
 
-static void wait_exited(pid_t pid) {
-  int status;
-  if (waitpid(pid, &status, 0) != pid) die("waitpid");
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    fprintf(stderr, "proc_listing: child %d failed (status 0x%x)\n", (int)pid, status);
-    exit(98);
-  }
-}
-
 int main(void) {
   alarm(10);
   setvbuf(stdout, NULL, _IOLBF, 0);
@@ -168,7 +122,7 @@ int main(void) {
 
   show_readlink("init_readlink_self", "/proc/self");
   show_readlink("init_readlink_thread_self", "/proc/thread-self");
-  show_listing("init_listing_alone");
+  show_numeric_entries("init_listing_alone", "/proc");
   show_listed("init_listing_has_self", "self");
   show_listed("init_listing_has_thread_self", "thread-self");
   show_listed("init_listing_has_uptime", "uptime");
@@ -204,7 +158,7 @@ int main(void) {
       show("g_getpid", getpid());
       show_readlink("g_readlink_self", "/proc/self");
       show_readlink("g_readlink_thread_self", "/proc/thread-self");
-      show_listing("g_listing");  // 1 2 3: b is not forked yet
+      show_numeric_entries("g_listing", "/proc");  // 1 2 3: b is not forked yet
       fflush(stdout);
       if (write(g_ready[1], "g", 1) != 1) die("write g_ready");
       char c;
@@ -252,7 +206,8 @@ int main(void) {
   if (write(thread_go[1], "g", 1) != 1) die("write thread_go");
   if (read(thread_done[0], &c, 1) != 1) die("read thread_done");
 
-  show_listing("init_listing_all");  // 1 2 3 4: the threads' 5 and 6 are not entries
+  // 1 2 3 4: the threads' 5 and 6 are not entries.
+  show_numeric_entries("init_listing_all", "/proc");
   show_exists("init_proc_2", "/proc/2");
   show_exists("init_proc_3", "/proc/3");
   show_exists("init_proc_4_status", "/proc/4/status");
@@ -277,7 +232,7 @@ int main(void) {
   memset(&si, 0, sizeof si);
   if (waitid(P_PID, b, &si, WEXITED | WNOWAIT) < 0) die("waitid");
   show("zombie_si_pid", si.si_pid);
-  show_listing("zombie_listing");
+  show_numeric_entries("zombie_listing", "/proc");
   show_exists("zombie_proc_4", "/proc/4");
   show_state("zombie_state_4", 4);
   show_readlink("zombie_readlink_exe", "/proc/4/exe");
@@ -287,13 +242,13 @@ int main(void) {
   show_exists("reaped_proc_4", "/proc/4");
   show_exists("reaped_proc_4_status", "/proc/4/status");
   show_state("reaped_state_4", 4);
-  show_listing("reaped_listing");
+  show_numeric_entries("reaped_listing", "/proc");
 
   // a and g end; only init is left (with its thread, which is not an entry).
   close(gate_a[0]);
   close(gate_a[1]);
   wait_exited(a);
-  show_listing("end_listing");
+  show_numeric_entries("end_listing", "/proc");
   show_exists("end_proc_2", "/proc/2");
   show_exists("end_proc_3", "/proc/3");
   show_exists("end_proc_6_init_thread", "/proc/6");

@@ -33,17 +33,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void die(const char* what) {
-  fprintf(stderr, "proc_status_fields: %s: %s\n", what, strerror(errno));
-  exit(99);
-}
-
-static void show(const char* key, long r) {
-  if (r < 0)
-    printf("%s=%s\n", key, strerrorname_np(errno));
-  else
-    printf("%s=%ld\n", key, r);
-}
+#include "common.h"
 
 // Reads a whole (small) file into buf; returns its length, or -1 with errno.
 static ssize_t slurp(const char* path, char* buf, size_t size) {
@@ -158,32 +148,6 @@ static void show_sched(const char* key, const char* path) {
   printf("%s=%s\n", key, open_paren ? open_paren : "unparsable");
 }
 
-static int cmp_long(const void* a, const void* b) {
-  const long x = *(const long*)a, y = *(const long*)b;
-  return (x > y) - (x < y);
-}
-
-static void show_task_listing(const char* key, const char* path) {
-  DIR* d = opendir(path);
-  if (!d) {
-    printf("%s=%s\n", key, strerrorname_np(errno));
-    return;
-  }
-  long tids[256];
-  size_t n = 0;
-  struct dirent* e;
-  while ((e = readdir(d)) != NULL) {
-    char* end;
-    const long v = strtol(e->d_name, &end, 10);
-    if (*end == '\0' && end != e->d_name && n < 256) tids[n++] = v;
-  }
-  closedir(d);
-  qsort(tids, n, sizeof tids[0], cmp_long);
-  printf("%s=", key);
-  for (size_t i = 0; i < n; ++i) printf(i ? " %ld" : "%ld", tids[i]);
-  printf("\n");
-}
-
 // key=the fifth field of /proc/loadavg: the last pid allocated in the reader's pid space.
 static void show_loadavg_last_pid(const char* key) {
   char buf[256], last[64];
@@ -246,15 +210,6 @@ static void show_pidfd(const char* prefix, int fd) {
   char path[64];
   snprintf(path, sizeof path, "/proc/self/fdinfo/%d", fd);
   show_fields(prefix, path, kPidfdFields);
-}
-
-static void wait_exited(pid_t pid) {
-  int status;
-  if (waitpid(pid, &status, 0) != pid) die("waitpid");
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    fprintf(stderr, "proc_status_fields: child %d failed (status 0x%x)\n", (int)pid, status);
-    exit(98);
-  }
 }
 
 static void read_byte(int fd, const char* what) {
@@ -332,7 +287,7 @@ int main(void) {
   show_fields("init_1_status", "/proc/1/status", kStatusFields);
   show_stat("init_self_stat", "/proc/self/stat");
   show_sched("init_self_sched", "/proc/self/sched");
-  show_task_listing("init_task_listing_alone", "/proc/self/task");
+  show_numeric_entries("init_task_listing_alone", "/proc/self/task");
   show_children("init_children_alone", "/proc/self/task/1/children");
 
   lock_fd = memfd_create("proc_status_fields_lock", MFD_CLOEXEC);
@@ -348,14 +303,14 @@ int main(void) {
   pthread_t t1, t2;
   if (pthread_create(&t1, NULL, t1_main, NULL) != 0) die("pthread_create t1");
   if (pthread_create(&t2, NULL, t2_main, NULL) != 0) die("pthread_create t2");
-  show_task_listing("init_task_listing_threads", "/proc/self/task");
+  show_numeric_entries("init_task_listing_threads", "/proc/self/task");
   show_sched("init_self_sched_threads", "/proc/self/sched");
   show_fields("init_task_2_status", "/proc/self/task/2/status", kStatusFields);
   show_fields("init_tid_2_status", "/proc/2/status", kStatusFields);
   show_stat("init_task_2_stat", "/proc/self/task/2/stat");
   show_stat("init_tid_3_stat", "/proc/3/stat");
   show_sched("init_task_3_sched", "/proc/1/task/3/sched");
-  show_task_listing("init_tid_2_task_listing", "/proc/2/task");
+  show_numeric_entries("init_tid_2_task_listing", "/proc/2/task");
   write_byte(t1_go[1], "t1 go");
   read_byte(thread_done[0], "t1 done");
 
@@ -411,7 +366,7 @@ int main(void) {
   read_byte(c2_ready[0], "c2 ready");
 
   // Everyone is alive: init and its threads 2, 3; c1 4 (t2's child), c2 5, gc 6 (c2's child).
-  show_task_listing("init_task_listing_all", "/proc/self/task");
+  show_numeric_entries("init_task_listing_all", "/proc/self/task");
   show_children("init_task_1_children", "/proc/1/task/1/children");
   show_children("init_task_2_children", "/proc/1/task/2/children");
   show_children("init_task_3_children", "/proc/self/task/3/children");
@@ -424,7 +379,7 @@ int main(void) {
   show_fields("init_gc_status", "/proc/6/status", kStatusFields);
   show_stat("init_gc_stat", "/proc/6/stat");
   show_sched("init_gc_sched", "/proc/6/sched");
-  show_task_listing("init_gc_task_listing", "/proc/6/task");
+  show_numeric_entries("init_gc_task_listing", "/proc/6/task");
   show_locks("init_locks", (unsigned long)lock_st.st_ino);
   show_loadavg_last_pid("init_loadavg_last_pid_6");
   show_ns_last_pid("init_ns_last_pid_6");

@@ -10,7 +10,6 @@
 #endif
 #include <errno.h>
 #include <linux/kcmp.h>
-#include <linux/perf_event.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,28 +20,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common.h"
+
 enum { kIoprioWhoProcess = 1, kIoprioWhoPgrp = 2, kIoprioClassBe = 2, kIoprioClassShift = 13 };
-
-static void die(const char* what) {
-  fprintf(stderr, "process_calls: %s: %s\n", what, strerror(errno));
-  exit(99);
-}
-
-static void show(const char* key, long r) {
-  if (r < 0)
-    printf("%s=%s\n", key, strerrorname_np(errno));
-  else
-    printf("%s=%ld\n", key, r);
-}
-
-static void await_eof(int fd) {
-  char c;
-  ssize_t n;
-  do {
-    n = read(fd, &c, 1);
-  } while (n < 0 && errno == EINTR);
-  if (n != 0) die("await_eof");
-}
 
 static volatile long shared_value = 1;  // each process has its own copy after fork
 
@@ -50,9 +30,7 @@ int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   int ready[2], gate[2];
   if (pipe(ready) < 0 || pipe(gate) < 0) die("pipe");
-  fflush(stdout);
-  pid_t c = fork();  // 2, leading group 2
-  if (c < 0) die("fork");
+  pid_t c = fork_flushed();  // 2, leading group 2
   if (c == 0) {
     close(ready[0]);
     close(gate[1]);
@@ -138,15 +116,7 @@ int main(void) {
   show("migrate_pages", syscall(SYS_migrate_pages, c, 8 * sizeof(nodes), &nodes, &nodes));
   show("move_pages", syscall(SYS_move_pages, c, 0, NULL, NULL, NULL, 0));
 
-  struct perf_event_attr pe;
-  memset(&pe, 0, sizeof(pe));
-  pe.type = PERF_TYPE_SOFTWARE;
-  pe.size = sizeof(pe);
-  pe.config = PERF_COUNT_SW_TASK_CLOCK;
-  pe.disabled = 1;
-  pe.exclude_kernel = 1;
-  pe.exclude_hv = 1;
-  long fd = syscall(SYS_perf_event_open, &pe, c, -1, -1, 0);
+  long fd = perf_open_task_clock(c);
   show("perf_event_open_ok", fd >= 0);
   if (fd >= 0) close((int)fd);
 

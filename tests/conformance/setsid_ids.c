@@ -15,17 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void die(const char* what) {
-  fprintf(stderr, "setsid_ids: %s: %s\n", what, strerror(errno));
-  exit(99);
-}
-
-static void show(const char* key, long r) {
-  if (r < 0)
-    printf("%s=%s\n", key, strerrorname_np(errno));
-  else
-    printf("%s=%ld\n", key, r);
-}
+#include "common.h"
 
 // "ok" or the errno name: the return value itself is a pid and is not shown.
 static void show_ok(const char* key, long r) {
@@ -33,24 +23,6 @@ static void show_ok(const char* key, long r) {
     printf("%s=%s\n", key, strerrorname_np(errno));
   else
     printf("%s=ok\n", key);
-}
-
-static void wait_one(const char* who) {
-  int status;
-  if (wait(&status) < 0) die("wait");
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    fprintf(stderr, "setsid_ids: %s: child failed (status 0x%x)\n", who, status);
-    exit(98);
-  }
-}
-
-static void await_eof(int fd) {
-  char c;
-  ssize_t n;
-  do {
-    n = read(fd, &c, 1);
-  } while (n < 0 && errno == EINTR);
-  if (n != 0) die("await_eof");
 }
 
 int main(void) {
@@ -71,8 +43,7 @@ int main(void) {
 
   // a (pid 2): inherits session 1 and group 1, then makes its own group 2; then setsid() fails
   // because it leads a group.
-  fflush(stdout);
-  if (fork() == 0) {
+  if (fork_flushed() == 0) {
     show("a_getsid_0", getsid(0));
     show("a_getpgid_0", getpgid(0));
     show_ok("a_setpgid_0_0", setpgid(0, 0));
@@ -87,16 +58,14 @@ int main(void) {
   wait_one("a");
 
   // b (pid 3) starts a session 3; its child c (pid 4) is in it, then makes group 4 in it.
-  fflush(stdout);
-  if (fork() == 0) {
+  if (fork_flushed() == 0) {
     show_ok("b_setsid", setsid());
     show("b_getsid_0", getsid(0));
     show("b_getpgid_0", getpgid(0));
     show("b_getpgrp", getpgrp());
     show("b_getsid_1", getsid(1));
     show("b_getpgid_1", getpgid(1));
-    fflush(stdout);
-    if (fork() == 0) {
+    if (fork_flushed() == 0) {
       show("c_getsid_0", getsid(0));
       show("c_getpgid_0", getpgid(0));
       show_ok("c_setpgid_0_0", setpgid(0, 0));
@@ -115,11 +84,9 @@ int main(void) {
   // group still exists with number 5 and e is in it.
   int gate[2];
   if (pipe(gate) < 0) die("pipe");
-  fflush(stdout);
-  if (fork() == 0) {
+  if (fork_flushed() == 0) {
     if (setpgid(0, 0) < 0) die("setpgid");
-    fflush(stdout);
-    if (fork() == 0) {
+    if (fork_flushed() == 0) {
       close(gate[1]);
       await_eof(gate[0]);
       show("e_getpid", getpid());

@@ -17,17 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static void die(const char* what) {
-  fprintf(stderr, "siginfo_pids: %s: %s\n", what, strerror(errno));
-  exit(99);
-}
-
-static void show(const char* key, long r) {
-  if (r < 0)
-    printf("%s=%s\n", key, strerrorname_np(errno));
-  else
-    printf("%s=%ld\n", key, r);
-}
+#include "common.h"
 
 static const char* code_name(int sig, int code) {
   if (sig == SIGCHLD) {
@@ -78,15 +68,6 @@ static int wait_signal(const sigset_t* set, siginfo_t* si) {
   return sigtimedwait(set, si, &ts);
 }
 
-static void await_eof(int fd) {
-  char c;
-  ssize_t n;
-  do {
-    n = read(fd, &c, 1);
-  } while (n < 0 && errno == EINTR);
-  if (n != 0) die("await_eof");
-}
-
 static void reap(pid_t pid) {
   int status;
   if (waitpid(pid, &status, 0) != pid) die("waitpid");
@@ -123,9 +104,7 @@ int main(void) {
   sa.sa_flags = SA_SIGINFO;
   sigfillset(&sa.sa_mask);
   if (sigaction(SIGCHLD, &sa, NULL) < 0) die("sigaction");
-  fflush(stdout);
-  pid_t p = fork();
-  if (p < 0) die("fork");
+  pid_t p = fork_flushed();
   if (p == 0) _exit(3);
   while (handler_sig == 0) sigsuspend(&usr1);  // everything but SIGUSR1 unblocked
   show_info("handler_sigchld_exit", handler_sig, &handler_info);
@@ -133,16 +112,11 @@ int main(void) {
   signal(SIGCHLD, SIG_DFL);
 
   // 2. SIGCHLD by sigtimedwait: child 3 is killed by SIGTERM from init.
-  if (pipe(gate) < 0) die("pipe");
-  fflush(stdout);
-  p = fork();
-  if (p < 0) die("fork");
+  p = fork_gated(gate);
   if (p == 0) {
-    close(gate[1]);
     await_eof(gate[0]);
     _exit(0);
   }
-  close(gate[0]);
   show("kill_3_term", kill(p, SIGTERM));
   show_info("sigtimedwait_sigchld_killed", wait_signal(&chld, &si), &si);
   close(gate[1]);
@@ -151,17 +125,12 @@ int main(void) {
   // 3. SIGCHLD for a stop and a continue: child 4 stops itself; init continues it. The child
   // exits only once init has read the "continued" SIGCHLD (a second SIGCHLD pending at the same
   // time would be merged with it).
-  if (pipe(gate) < 0) die("pipe");
-  fflush(stdout);
-  p = fork();
-  if (p < 0) die("fork");
+  p = fork_gated(gate);
   if (p == 0) {
-    close(gate[1]);
     raise(SIGSTOP);
     await_eof(gate[0]);
     _exit(4);
   }
-  close(gate[0]);
   show_info("sigtimedwait_sigchld_stopped", wait_signal(&chld, &si), &si);
   show("kill_4_cont", kill(p, SIGCONT));
   show_info("sigtimedwait_sigchld_continued", wait_signal(&chld, &si), &si);
@@ -170,26 +139,19 @@ int main(void) {
   reap(p);
 
   // 4. kill() from child 5, which is still alive when init reads the signal.
-  if (pipe(gate) < 0) die("pipe");
-  fflush(stdout);
-  p = fork();
-  if (p < 0) die("fork");
+  p = fork_gated(gate);
   if (p == 0) {
-    close(gate[1]);
     kill(1, SIGUSR1);
     await_eof(gate[0]);
     _exit(0);
   }
-  close(gate[0]);
   show_info("sigwaitinfo_kill_live_sender", sigwaitinfo(&usr1, &si), &si);
   close(gate[1]);
   reap(p);
   show_info("sigchld_5", wait_signal(&chld, &si), &si);
 
   // 5. kill() from child 6, which has exited and been reaped before init reads the signal.
-  fflush(stdout);
-  p = fork();
-  if (p < 0) die("fork");
+  p = fork_flushed();
   if (p == 0) {
     kill(1, SIGUSR1);
     _exit(0);
@@ -199,59 +161,42 @@ int main(void) {
   show_info("sigwaitinfo_kill_dead_sender", sigwaitinfo(&usr1, &si), &si);
 
   // 6. sigqueue, tkill, tgkill, and rt_sigqueueinfo with a made-up si_pid, from child 7.
-  if (pipe(gate) < 0) die("pipe");
-  fflush(stdout);
-  p = fork();
-  if (p < 0) die("fork");
+  p = fork_gated(gate);
   if (p == 0) {
-    close(gate[1]);
     union sigval v = {.sival_int = 42};
     sigqueue(1, SIGUSR1, v);
     await_eof(gate[0]);
     _exit(0);
   }
-  close(gate[0]);
   show_info("sigwaitinfo_sigqueue", sigwaitinfo(&usr1, &si), &si);
   close(gate[1]);
   reap(p);
   show_info("sigchld_7", wait_signal(&chld, &si), &si);
 
-  if (pipe(gate) < 0) die("pipe");
-  fflush(stdout);
-  p = fork();  // 8
-  if (p < 0) die("fork");
+  p = fork_gated(gate);  // 8
   if (p == 0) {
-    close(gate[1]);
     syscall(SYS_tkill, 1, SIGUSR1);
     await_eof(gate[0]);
     _exit(0);
   }
-  close(gate[0]);
   show_info("sigwaitinfo_tkill", sigwaitinfo(&usr1, &si), &si);
   close(gate[1]);
   reap(p);
   show_info("sigchld_8", wait_signal(&chld, &si), &si);
 
-  if (pipe(gate) < 0) die("pipe");
-  fflush(stdout);
-  p = fork();  // 9
-  if (p < 0) die("fork");
+  p = fork_gated(gate);  // 9
   if (p == 0) {
-    close(gate[1]);
     syscall(SYS_tgkill, 1, 1, SIGUSR1);
     await_eof(gate[0]);
     _exit(0);
   }
-  close(gate[0]);
   show_info("sigwaitinfo_tgkill", sigwaitinfo(&usr1, &si), &si);
   close(gate[1]);
   reap(p);
   show_info("sigchld_9", wait_signal(&chld, &si), &si);
 
   if (pipe(gate) < 0) die("pipe");
-  fflush(stdout);
-  p = fork();  // 10
-  if (p < 0) die("fork");
+  p = fork_flushed();  // 10
   if (p == 0) {
     close(gate[0]);  // the child holds the write end until it has printed
     siginfo_t q;
@@ -281,9 +226,7 @@ int main(void) {
   // child, which acknowledges each one after printing it.
   int ready[2], ack[2];
   if (pipe(ready) < 0 || pipe(ack) < 0) die("pipe");
-  fflush(stdout);
-  p = fork();
-  if (p < 0) die("fork");
+  p = fork_flushed();
   if (p == 0) {
     close(ready[0]);
     close(ack[0]);
@@ -315,9 +258,7 @@ int main(void) {
 
   // 8. Sibling to sibling, through a handler: 13 signals 12.
   if (pipe(ready) < 0) die("pipe");
-  fflush(stdout);
-  pid_t receiver = fork();  // 12
-  if (receiver < 0) die("fork");
+  pid_t receiver = fork_flushed();  // 12
   if (receiver == 0) {
     close(ready[0]);
     handler_sig = 0;
@@ -330,9 +271,7 @@ int main(void) {
   close(ready[1]);
   await_eof(ready[0]);
   close(ready[0]);
-  fflush(stdout);
-  p = fork();  // 13
-  if (p < 0) die("fork");
+  p = fork_flushed();  // 13
   if (p == 0) {
     kill(receiver, SIGUSR2);
     _exit(0);

@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
+
 enum { kMaxEvents = 16 };
 
 static volatile sig_atomic_t event_count;
@@ -33,18 +35,6 @@ static void on_signal(int sig, siginfo_t* si, void* context) {
     event_code[i] = si->si_code;
   }
   event_count = i + 1;
-}
-
-static void die(const char* what) {
-  fprintf(stderr, "signal_init: %s: %s\n", what, strerror(errno));
-  exit(99);
-}
-
-static void show(const char* key, long r) {
-  if (r < 0)
-    printf("%s=%s\n", key, strerrorname_np(errno));
-  else
-    printf("%s=%ld\n", key, r);
 }
 
 static void handle(int sig) {
@@ -74,8 +64,7 @@ static const char* code_name(int code) {
 // Waits up to 2 s for `n` handled signals in all, then prints the events from `from` on.
 static void report_events(const char* key, int from, int n) {
   for (int i = 0; i < 200 && event_count < n; ++i) {
-    struct timespec ts = {0, 10 * 1000 * 1000};
-    nanosleep(&ts, NULL);
+    sleep_ms(10);
   }
   for (int i = from; i < event_count && i < kMaxEvents; ++i)
     printf("%s_event%d=%s si_pid %d %s\n", key, i - from, sigabbrev_np(event_sig[i]), event_pid[i],
@@ -107,9 +96,7 @@ int main(void) {
 
   // 2. A child (2) sends everything to init; every call succeeds, only SIGUSR1 arrives.
   int base = event_count;
-  fflush(stdout);
-  pid_t p = fork();
-  if (p < 0) die("fork");
+  pid_t p = fork_flushed();
   if (p == 0) {
     union sigval v = {.sival_int = 7};
     show("child_kill_0", kill(1, 0));
@@ -137,9 +124,7 @@ int main(void) {
   // 3. A handler for SIGTERM: now a SIGTERM from a child (3) is delivered, with its pid.
   handle(SIGTERM);
   base = event_count;
-  fflush(stdout);
-  p = fork();
-  if (p < 0) die("fork");
+  p = fork_flushed();
   if (p == 0) {
     show("child3_kill_term", kill(1, SIGTERM));
     _exit(0);
@@ -156,9 +141,7 @@ int main(void) {
   sigaddset(&block, SIGTERM);
   sigprocmask(SIG_BLOCK, &block, NULL);
   base = event_count;
-  fflush(stdout);
-  p = fork();
-  if (p < 0) die("fork");
+  p = fork_flushed();
   if (p == 0) {
     show("child4_kill_usr2", kill(1, SIGUSR2));
     show("child4_kill_term", kill(1, SIGTERM));
@@ -169,8 +152,7 @@ int main(void) {
   for (int i = 0; i < 200; ++i) {
     sigpending(&pending);
     if (sigismember(&pending, SIGUSR2) && sigismember(&pending, SIGTERM)) break;
-    struct timespec ts = {0, 10 * 1000 * 1000};
-    nanosleep(&ts, NULL);
+    sleep_ms(10);
   }
   show("blocked_usr2_pending", sigismember(&pending, SIGUSR2));
   show("blocked_term_pending", sigismember(&pending, SIGTERM));
@@ -180,13 +162,9 @@ int main(void) {
   show("alive_after_blocked", 1);
 
   // 5. From a grandchild in a session of its own (6, child of 5): still discarded, still 0.
-  fflush(stdout);
-  p = fork();
-  if (p < 0) die("fork");
+  p = fork_flushed();
   if (p == 0) {
-    fflush(stdout);
-    pid_t g = fork();
-    if (g < 0) die("fork");
+    pid_t g = fork_flushed();
     if (g == 0) {
       show("other_session_setsid", setsid());
       show("other_session_kill_kill", kill(1, SIGKILL));
@@ -200,9 +178,7 @@ int main(void) {
   show("alive_after_other_session", 1);
 
   // 6. SIGKILL by the thread-directed and queued calls (from 7), last: the same as kill().
-  fflush(stdout);
-  p = fork();
-  if (p < 0) die("fork");
+  p = fork_flushed();
   if (p == 0) {
     union sigval v = {.sival_int = 7};
     show("child7_tkill_kill", syscall(SYS_tkill, 1, SIGKILL));
@@ -211,8 +187,7 @@ int main(void) {
     _exit(0);
   }
   reap("sender 7");
-  struct timespec settle = {0, 100 * 1000 * 1000};
-  nanosleep(&settle, NULL);
+  sleep_ms(100);
   show("alive_at_end", 1);
   show("events_total", event_count);
   return 0;

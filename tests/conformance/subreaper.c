@@ -17,24 +17,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void die(const char* what) {
-  fprintf(stderr, "subreaper: %s: %s\n", what, strerror(errno));
-  exit(99);
-}
-
-static void show(const char* key, long r) {
-  if (r < 0)
-    printf("%s=%s\n", key, strerrorname_np(errno));
-  else
-    printf("%s=%ld\n", key, r);
-}
+#include "common.h"
 
 // fork() for children that exit at once. A fork() that returned 0 in init itself (not in a new
 // process) is a failure, not a reason for init to exit.
 static pid_t fork_and_exit(void) {
-  fflush(stdout);
-  pid_t c = fork();
-  if (c < 0) die("fork");
+  pid_t c = fork_flushed();
   if (c == 0) {
     if (getpid() == 1) {
       fprintf(stderr, "subreaper: fork() returned 0 in init\n");
@@ -51,15 +39,6 @@ static int subreaper_flag(void) {
   return flag;
 }
 
-static void await_eof(int fd) {
-  char c;
-  ssize_t n;
-  do {
-    n = read(fd, &c, 1);
-  } while (n < 0 && errno == EINTR);
-  if (n != 0) die("await_eof");
-}
-
 static void reap_all(const char* key) {
   int n = 0, status;
   while (wait(&status) > 0) ++n;
@@ -73,13 +52,9 @@ static int after_exec(void) {
   show("s_after_exec_subreaper", subreaper_flag());
   int gate[2];
   if (pipe(gate) < 0) die("pipe");
-  fflush(stdout);
-  pid_t m = fork();  // 4
-  if (m < 0) die("fork");
+  pid_t m = fork_flushed();  // 4
   if (m == 0) {
-    fflush(stdout);
-    pid_t l = fork();  // 5
-    if (l < 0) die("fork");
+    pid_t l = fork_flushed();  // 5
     if (l == 0) {
       close(gate[1]);
       await_eof(gate[0]);  // m has exited and been reaped
@@ -103,15 +78,11 @@ int main(int argc, char** argv) {
 
   // 1. A subreaper child (2): its own child (3) does not inherit the flag; after execve it still
   // has it.
-  fflush(stdout);
-  pid_t s = fork();
-  if (s < 0) die("fork");
+  pid_t s = fork_flushed();
   if (s == 0) {
     show("s_set_subreaper", prctl(PR_SET_CHILD_SUBREAPER, 1));
     show("s_subreaper", subreaper_flag());
-    fflush(stdout);
-    pid_t f = fork();  // 3
-    if (f < 0) die("fork");
+    pid_t f = fork_flushed();  // 3
     if (f == 0) {
       show("f_subreaper_inherited", subreaper_flag());
       _exit(0);
@@ -128,19 +99,13 @@ int main(int argc, char** argv) {
   // 2. A subreaper (6) that dies: its adopted orphan (8, child of 7) goes on to init.
   int adopted[2], gate[2];
   if (pipe(adopted) < 0 || pipe(gate) < 0) die("pipe");
-  fflush(stdout);
-  s = fork();  // 6
-  if (s < 0) die("fork");
+  s = fork_flushed();  // 6
   if (s == 0) {
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     close(adopted[0]);
-    fflush(stdout);
-    pid_t m = fork();  // 7
-    if (m < 0) die("fork");
+    pid_t m = fork_flushed();  // 7
     if (m == 0) {
-      fflush(stdout);
-      pid_t l = fork();  // 8
-      if (l < 0) die("fork");
+      pid_t l = fork_flushed();  // 8
       if (l == 0) {
         close(adopted[1]);
         close(gate[1]);
@@ -167,12 +132,9 @@ int main(int argc, char** argv) {
   // kernel; wait() returns ECHILD once they are all gone.
   signal(SIGCHLD, SIG_IGN);
   for (int i = 0; i < 2; ++i) fork_and_exit();
-  fflush(stdout);
-  pid_t c = fork();  // 11
-  if (c < 0) die("fork");
+  pid_t c = fork_flushed();  // 11
   if (c == 0) {
-    fflush(stdout);
-    if (fork() == 0) _exit(0);  // 12
+    if (fork_flushed() == 0) _exit(0);  // 12
     _exit(0);
   }
   reap_all("sig_ign_wait");
@@ -189,9 +151,7 @@ int main(int argc, char** argv) {
 
   // 5. Back to the default: a child (15) is a zombie until init reaps it.
   signal(SIGCHLD, SIG_DFL);
-  fflush(stdout);
-  c = fork();
-  if (c < 0) die("fork");
+  c = fork_flushed();
   if (c == 0) _exit(4);
   show("default_waitpid", waitpid(c, &status, 0));
   show("default_status", WEXITSTATUS(status));

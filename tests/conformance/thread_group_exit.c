@@ -17,17 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void die(const char* what) {
-  fprintf(stderr, "thread_group_exit: %s: %s\n", what, strerror(errno));
-  exit(99);
-}
-
-static void show(const char* key, long r) {
-  if (r < 0)
-    printf("%s=%s\n", key, strerrorname_np(errno));
-  else
-    printf("%s=%ld\n", key, r);
-}
+#include "common.h"
 
 static int gate[2], ready[2];
 static pthread_t main_thread;
@@ -49,9 +39,7 @@ static void* survivor(void* arg) {
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (pipe(gate) < 0 || pipe(ready) < 0) die("pipe");
-  fflush(stdout);
-  pid_t p = fork();  // 2, with a thread 3
-  if (p < 0) die("fork");
+  pid_t p = fork_flushed();  // 2, with a thread 3
   if (p == 0) {
     close(gate[1]);
     close(ready[0]);

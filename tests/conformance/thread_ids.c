@@ -15,26 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void die(const char* what) {
-  fprintf(stderr, "thread_ids: %s: %s\n", what, strerror(errno));
-  exit(99);
-}
-
-static void show(const char* key, long r) {
-  if (r < 0)
-    printf("%s=%s\n", key, strerrorname_np(errno));
-  else
-    printf("%s=%ld\n", key, r);
-}
-
-static void wait_one(void) {
-  int status;
-  if (wait(&status) < 0) die("wait");
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    fprintf(stderr, "thread_ids: child failed (status 0x%x)\n", status);
-    exit(98);
-  }
-}
+#include "common.h"
 
 enum { kThreads = 3 };
 static long seen_tid[kThreads], seen_pid[kThreads], seen_ppid[kThreads];
@@ -69,13 +50,12 @@ int main(int argc, char** argv) {
     show("after_exec_getpgid_0", getpgid(0));
     show("after_exec_getsid_0", getsid(0));
     show("after_exec_getpgid_6", getpgid(6));  // the exec'ing thread's old tid is gone
-    fflush(stdout);
-    if (fork() == 0) {
+    if (fork_flushed() == 0) {
       show("child_after_exec_getpid", getpid());
       show("child_after_exec_getppid", getppid());
       _exit(0);
     }
-    wait_one();
+    wait_one("child after exec");
     return 0;
   }
 
@@ -93,13 +73,12 @@ int main(int argc, char** argv) {
   }
 
   // A child after the threads: pid 5.
-  fflush(stdout);
-  if (fork() == 0) {
+  if (fork_flushed() == 0) {
     show("child_getpid", getpid());
     show("child_getppid", getppid());
     _exit(0);
   }
-  wait_one();
+  wait_one("child");
 
   // Thread 6 execs while the leader waits for it; the exec'd program is still pid 1.
   self_argv0 = argv[0];

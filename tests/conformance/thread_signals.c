@@ -19,19 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
+
 enum { kThreads = 3 };
-
-static void die(const char* what) {
-  fprintf(stderr, "thread_signals: %s: %s\n", what, strerror(errno));
-  exit(99);
-}
-
-static void show(const char* key, long r) {
-  if (r < 0)
-    printf("%s=%s\n", key, strerrorname_np(errno));
-  else
-    printf("%s=%ld\n", key, r);
-}
 
 // The last signal handled: in which thread, from whom, how.
 static volatile long got_tid;
@@ -67,8 +57,7 @@ static long tids[kThreads + 1];  // [0]: main thread
 
 static void report(const char* key, int before) {
   for (int i = 0; i < 500 && __atomic_load_n(&got_count, __ATOMIC_SEQ_CST) == before; ++i) {
-    struct timespec ts = {0, 10 * 1000 * 1000};
-    nanosleep(&ts, NULL);
+    sleep_ms(10);
   }
   if (got_count == before) {
     printf("%s=nothing\n", key);
@@ -158,17 +147,12 @@ int main(void) {
 
   // A child process (5): tgkill(child, one of init's tids) is ESRCH, and so is tgkill(1, child).
   int gate[2];
-  if (pipe(gate) < 0) die("pipe");
-  fflush(stdout);
-  pid_t p = fork();
-  if (p < 0) die("fork");
+  pid_t p = fork_gated(gate);
   if (p == 0) {
-    close(gate[1]);
     char c;
     if (read(gate[0], &c, 1) < 0) _exit(1);
     _exit(0);
   }
-  close(gate[0]);
   show("child_pid", p);
   show("tgkill_child_with_init_tid", syscall(SYS_tgkill, p, tids[1], 0));
   show("tgkill_init_with_child_tid", syscall(SYS_tgkill, 1, p, 0));

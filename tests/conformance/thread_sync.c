@@ -25,19 +25,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
+
 enum { kThreads = 3 };
-
-static void die(const char* what) {
-  fprintf(stderr, "thread_sync: %s: %s\n", what, strerror(errno));
-  exit(99);
-}
-
-static void show(const char* key, long r) {
-  if (r < 0)
-    printf("%s=%s\n", key, strerrorname_np(errno));
-  else
-    printf("%s=%ld\n", key, r);
-}
 
 // pthread_* calls return the error number.
 static void show_err(const char* key, int err) {
@@ -45,11 +35,6 @@ static void show_err(const char* key, int err) {
     printf("%s=%s\n", key, strerrorname_np(err));
   else
     printf("%s=0\n", key);
-}
-
-static void sleep_ms(int ms) {
-  struct timespec ts = {ms / 1000, (ms % 1000) * 1000L * 1000L};
-  nanosleep(&ts, NULL);
 }
 
 // ---- setuid in a multithreaded process ----
@@ -239,9 +224,7 @@ static void mutexes(void) {
   pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
   pthread_mutex_init(shared, &a);
   pthread_mutexattr_destroy(&a);
-  fflush(stdout);
-  pid_t p = fork();
-  if (p < 0) die("fork");
+  pid_t p = fork_flushed();
   if (p == 0) {
     if (pthread_mutex_lock(shared) != 0) _exit(1);
     _exit(0);  // dies holding it
@@ -309,9 +292,7 @@ int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
 
   // setuid in a child process with threads (the child is 2; its threads 3, 4, 5).
-  fflush(stdout);
-  pid_t p = fork();
-  if (p < 0) die("fork");
+  pid_t p = fork_flushed();
   if (p == 0) {
     setuid_in_threads();
     fflush(stdout);

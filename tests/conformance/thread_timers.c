@@ -19,17 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static void die(const char* what) {
-  fprintf(stderr, "thread_timers: %s: %s\n", what, strerror(errno));
-  exit(99);
-}
-
-static void show(const char* key, long r) {
-  if (r < 0)
-    printf("%s=%s\n", key, strerrorname_np(errno));
-  else
-    printf("%s=%ld\n", key, r);
-}
+#include "common.h"
 
 static volatile long handled_in_tid;
 static volatile int handled_code;
@@ -61,8 +51,7 @@ static void arm(timer_t timer) {
 // Waits up to 2 s for the handler; prints where it ran.
 static void report(const char* key, long main_tid, long other_tid) {
   for (int i = 0; i < 200 && __atomic_load_n(&handled_in_tid, __ATOMIC_SEQ_CST) == 0; ++i) {
-    struct timespec ts = {0, 10 * 1000 * 1000};
-    nanosleep(&ts, NULL);
+    sleep_ms(10);
   }
   const long tid = handled_in_tid;
   printf("%s=%s%s\n", key,
@@ -123,9 +112,7 @@ int main(void) {
     timer_delete(timer);
   }
   // A tid that is not a thread of this process, and one that names nothing.
-  fflush(stdout);
-  pid_t child = fork();
-  if (child < 0) die("fork");
+  pid_t child = fork_flushed();
   if (child == 0) {
     char c;
     close(gate[1]);
@@ -170,8 +157,7 @@ int main(void) {
   if (r == 0) {
     arm(timer);
     for (int i = 0; i < 200 && __atomic_load_n(&thread_notified, __ATOMIC_SEQ_CST) == 0; ++i) {
-      struct timespec ts = {0, 10 * 1000 * 1000};
-      nanosleep(&ts, NULL);
+      sleep_ms(10);
     }
     show("sigev_thread_notified", thread_notified);
     timer_delete(timer);

@@ -22,26 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static void die(const char* what) {
-  fprintf(stderr, "tty_jobctrl: %s: %s\n", what, strerror(errno));
-  exit(99);
-}
-
-static void show(const char* key, long r) {
-  if (r < 0)
-    printf("%s=%s\n", key, strerrorname_np(errno));
-  else
-    printf("%s=%ld\n", key, r);
-}
-
-static void await_eof(int fd) {
-  char c;
-  ssize_t n;
-  do {
-    n = read(fd, &c, 1);
-  } while (n < 0 && errno == EINTR);
-  if (n != 0) die("await_eof");
-}
+#include "common.h"
 
 static const char* code_name(int code) {
   switch (code) {
@@ -105,9 +86,7 @@ int main(void) {
   if (pipe(done) < 0 || pipe(other_ready) < 0 || pipe(other_gate) < 0 || pipe(reported) < 0)
     die("pipe");
   // A process in a session of its own (2): its group is in another session than the pty's.
-  fflush(stdout);
-  pid_t other = fork();
-  if (other < 0) die("fork");
+  pid_t other = fork_flushed();
   if (other == 0) {
     close(other_ready[0]);
     close(other_gate[1]);
@@ -123,9 +102,7 @@ int main(void) {
   await_eof(other_ready[0]);
   close(other_ready[0]);
 
-  fflush(stdout);
-  pid_t leader = fork();  // 3
-  if (leader < 0) die("fork");
+  pid_t leader = fork_flushed();  // 3
   if (leader == 0) {
     close(done[0]);
     close(other_gate[1]);
@@ -141,9 +118,7 @@ int main(void) {
     signal(SIGTTOU, SIG_IGN);  // it will be in the background after tcsetpgrp
     int ready[2];
     if (pipe(ready) < 0) die("pipe");
-    fflush(stdout);
-    pid_t job = fork();  // 4
-    if (job < 0) die("fork");
+    pid_t job = fork_flushed();  // 4
     if (job == 0) {
       close(ready[0]);
       setpgid(0, 0);

@@ -14,10 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void die(const char* what) {
-  fprintf(stderr, "visibility_scan: %s: %s\n", what, strerror(errno));
-  exit(99);
-}
+#include "common.h"
 
 static int thread_gate[2];
 
@@ -53,8 +50,7 @@ int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   int gate[2];
   if (pipe(gate) < 0 || pipe(thread_gate) < 0) die("pipe");
-  fflush(stdout);
-  if (fork() == 0) {
+  if (fork_flushed() == 0) {
     close(gate[1]);
     char c;
     if (read(gate[0], &c, 1) < 0) die("child read");

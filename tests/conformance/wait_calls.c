@@ -19,35 +19,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void die(const char* what) {
-  fprintf(stderr, "wait_calls: %s: %s\n", what, strerror(errno));
-  exit(99);
-}
-
-static void show(const char* key, long r) {
-  if (r < 0)
-    printf("%s=%s\n", key, strerrorname_np(errno));
-  else
-    printf("%s=%ld\n", key, r);
-}
-
-// Blocks until every write end of the pipe is closed.
-static void await_eof(int fd) {
-  char c;
-  ssize_t n;
-  do {
-    n = read(fd, &c, 1);
-  } while (n < 0 && errno == EINTR);
-  if (n != 0) die("await_eof");
-}
+#include "common.h"
 
 // Forks a child that waits for EOF on gate_read (if >= 0) and exits with `code`. If `pgid` is
 // not -1, the child is moved to that group (0: a group of its own) by both sides before fork()
 // returns in the parent, so there is no race.
 static pid_t spawn(int gate_read, int gate_write, int code, pid_t pgid) {
-  fflush(stdout);
-  pid_t p = fork();
-  if (p < 0) die("fork");
+  pid_t p = fork_flushed();
   if (p == 0) {
     if (pgid != -1 && setpgid(0, pgid) < 0) die("setpgid in child");
     if (gate_write >= 0) close(gate_write);
@@ -177,17 +155,12 @@ int main(void) {
 
   // 9. Stop and continue reports: child 11 stops itself; once continued, it waits for a gate
   // (an exit would wipe the "continued" state before the parent could see it).
-  if (pipe(gate) < 0) die("pipe");
-  fflush(stdout);
-  p = fork();
-  if (p < 0) die("fork");
+  p = fork_gated(gate);
   if (p == 0) {
-    close(gate[1]);
     raise(SIGSTOP);
     await_eof(gate[0]);
     _exit(6);
   }
-  close(gate[0]);
   show("waitpid_stopped", waitpid(11, &status, WUNTRACED));
   show_status("waitpid_stopped_status", status);
   show("kill_11_cont", kill(11, SIGCONT));
@@ -198,17 +171,12 @@ int main(void) {
   show_status("waitpid_11_exit_status", status);
 
   // 10. A stop seen by waitid(WSTOPPED), a continue by waitpid(WCONTINUED): child 12.
-  if (pipe(gate) < 0) die("pipe");
-  fflush(stdout);
-  p = fork();
-  if (p < 0) die("fork");
+  p = fork_gated(gate);
   if (p == 0) {
-    close(gate[1]);
     raise(SIGSTOP);
     await_eof(gate[0]);
     _exit(7);
   }
-  close(gate[0]);
   memset(&si, 0, sizeof(si));
   show_siginfo("waitid_stopped", waitid(P_ALL, 0, &si, WSTOPPED), &si);
   show("kill_12_cont", kill(12, SIGCONT));
@@ -221,14 +189,10 @@ int main(void) {
   // 11. Not children: a grandchild (14, child of 13), init itself, numbers that name nothing.
   int ready[2];
   if (pipe(gate) < 0 || pipe(ready) < 0) die("pipe");
-  fflush(stdout);
-  p = fork();  // 13
-  if (p < 0) die("fork");
+  p = fork_flushed();  // 13
   if (p == 0) {
     close(ready[0]);
-    fflush(stdout);
-    pid_t g = fork();  // 14
-    if (g < 0) die("fork");
+    pid_t g = fork_flushed();  // 14
     if (g == 0) {
       close(ready[1]);
       close(gate[1]);

@@ -17,25 +17,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
+
 static volatile sig_atomic_t usr1_count;
 
 static void on_usr1(int sig) {
   (void)sig;
   usr1_count = usr1_count + 1;
-}
-
-static void die(const char* what) {
-  fprintf(stderr, "wait_restart: %s: %s\n", what, strerror(errno));
-  exit(99);
-}
-
-static void await_eof(int fd) {
-  char c;
-  ssize_t n;
-  do {
-    n = read(fd, &c, 1);
-  } while (n < 0 && errno == EINTR);
-  if (n != 0) die("await_eof");
 }
 
 // Forks the interrupter (exits 0.1 s from now with status 5, after sending init SIGUSR1 if
@@ -44,19 +32,14 @@ static void await_eof(int fd) {
 static pid_t start_pair(int send_usr1, int own_group) {
   int gate[2];
   if (pipe(gate) < 0) die("pipe");
-  fflush(stdout);
-  pid_t interrupter = fork();
-  if (interrupter < 0) die("fork");
+  pid_t interrupter = fork_flushed();
   if (interrupter == 0) {
     close(gate[0]);
-    struct timespec ts = {0, 100 * 1000 * 1000};
-    nanosleep(&ts, NULL);
+    sleep_ms(100);
     if (send_usr1) kill(1, SIGUSR1);
     _exit(5);  // closes gate[1]
   }
-  fflush(stdout);
-  pid_t awaited = fork();
-  if (awaited < 0) die("fork");
+  pid_t awaited = fork_flushed();
   if (awaited == 0) {
     if (own_group) setpgid(0, 0);
     close(gate[1]);
