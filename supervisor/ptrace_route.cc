@@ -2,6 +2,8 @@
 // arguments, results to rewrite at syscall exit, and the siginfo a signal is delivered with.
 #include <fcntl.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "procfs-fuse/proc_tree.h"
 #include "supervisor/box_session.h"
 #include "supervisor/kernel_abi.h"
 #include "supervisor/proc_open.h"
@@ -94,6 +97,36 @@ void BoxSession::on_exec_event(pid_t tid) {
   resume(tid);
 }
 
+// A /proc/<n> directory fd works as a pidfd (psmisc's killall signals through one), but the box's
+// are FUSE directories, which pidfd_send_signal() refuses with EBADF. The call becomes the kill()
+// it stands for (rt_sigqueueinfo() with a siginfo), decided and translated as one from here on.
+void BoxSession::proc_dir_as_pidfd(pid_t tid, Call& call, user_regs_struct& regs) {
+  const auto fd = static_cast<int>(call.args[0]);
+  if (fd < 0 || call.args[3] != 0) return;  // flags: the kernel's to refuse
+  const std::string link = "/proc/" + std::to_string(tid) + "/fd/" + std::to_string(fd);
+  // DONT_SYNC: the attributes of the box's /proc come from this very thread.
+  struct statx sx {};
+  if (::statx(AT_FDCWD, link.c_str(), AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) != 0 ||
+      !(sx.stx_mask & STATX_MNT_ID) || sx.stx_mnt_id != proc_mount_id_)
+    return;
+  char text[64];
+  const ssize_t n = ::readlink(link.c_str(), text, sizeof(text));
+  const std::string_view path(text, n > 0 ? static_cast<std::size_t>(n) : 0);
+  if (!path.starts_with("/proc/")) return;
+  const std::optional<Pid> vnr = procfs::parse_pid_name(path.substr(6));
+  if (!vnr) return;
+  const long nr = call.args[2] ? SYS_rt_sigqueueinfo : SYS_kill;
+  const std::array<std::uint64_t, 6> args{
+      static_cast<std::uint64_t>(*vnr), call.args[1], call.args[2], 0, 0, 0};
+  const SyscallRow* row = find_syscall(static_cast<int>(nr), args);
+  if (!row) return;
+  call.row = row;
+  call.args = args;
+  regs.orig_rax = static_cast<unsigned long long>(nr);
+  tracee::set_syscall_args(regs, args);
+  tracee::set_regs(tid, regs);
+}
+
 void BoxSession::on_seccomp_stop(pid_t tid) {
   user_regs_struct regs;
   if (!tracee::get_regs(tid, regs)) return;
@@ -106,6 +139,7 @@ void BoxSession::on_seccomp_stop(pid_t tid) {
   call.args = tracee::syscall_args(regs);
   call.row = find_syscall(static_cast<int>(regs.orig_rax), call.args);
   VPIDBOX_INVARIANT(call.row != nullptr, "SECCOMP_RET_TRACE for a syscall outside the table");
+  if (proc_fs_ && call.row->name == "pidfd_send_signal") proc_dir_as_pidfd(tid, call, regs);
   EntryDecision decision = decide_entry(call, table_, kernel_);
   if (decision.end_box_as_signal)
     decision.outcome = end_box_by_reboot(tid, decision.end_box_as_signal);

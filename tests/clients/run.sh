@@ -264,6 +264,20 @@ t_setpriv_reuid() {
     --clear-groups sh -c 'echo "$(id -u) $(id -g) $$"'
 }
 
+# killall (psmisc) signals through a pidfd made by opening /proc/<pid>: the box's /proc
+# directories must work as pidfds too, and -w must see the process go.
+t_killall() {
+  command -v killall >/dev/null || return 0
+  EXPECT_OUT="killall=0
+st=143
+w=0
+st2=138
+none=1" EXPECT_STATUS=0 differential bash -c '
+    sleep 30 & killall sleep; echo killall=$?; wait $!; echo st=$?
+    sleep 31 & killall -s USR1 -w sleep; echo w=$?; wait $! 2>/dev/null; echo st2=$?
+    killall -q nosuch; echo none=$?'
+}
+
 # Arguments, environment, stdin and stdout pass through untouched.
 t_passthrough() {
   local out
