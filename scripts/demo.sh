@@ -7,5 +7,9 @@ scripts/build.sh >/dev/null
 example='echo "I am pid $$, my parent is $PPID"; sleep 1 & echo "started a child: pid $!"; wait'
 echo "\$ vpidbox run -- sh -c '$example'"
 build/supervisor/vpidbox run -- sh -c "$example"
+# The box's /proc: ps sees the box only, numbered the box's way; bash process substitution works.
+example2='sleep 5 & s=$!; ps -o pid,ppid,comm; diff <(echo same) <(echo same) && echo "<(...) works"; kill $s'
+echo "\$ vpidbox run -- bash -c '$example2'"
+build/supervisor/vpidbox run -- bash -c "$example2"
 echo '$ vpidbox check'
 build/supervisor/vpidbox check
