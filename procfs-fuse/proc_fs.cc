@@ -65,7 +65,7 @@ bool all_digits(std::string_view s) {
 struct ProcFs::State {
   const ProcessTable& table;
   const std::uint64_t mount_id;
-  const std::function<bool(Pid)> set_last_pid;
+  const std::function<int(Pid, Pid)> write_last_pid;
   int host = -1;  // the supervisor's /proc
   fuse_session* session = nullptr;
   fuse_buf buffer{};
@@ -73,8 +73,8 @@ struct ProcFs::State {
   std::unordered_map<std::string, fuse_ino_t> by_key;
   fuse_ino_t next_ino = FUSE_ROOT_ID + 1;
 
-  State(const ProcessTable& t, std::uint64_t mnt, std::function<bool(Pid)> set_last)
-      : table(t), mount_id(mnt), set_last_pid(std::move(set_last)) {
+  State(const ProcessTable& t, std::uint64_t mnt, std::function<int(Pid, Pid)> write_last)
+      : table(t), mount_id(mnt), write_last_pid(std::move(write_last)) {
     inodes[FUSE_ROOT_ID] = Inode{root_node(), 1};
   }
   ~State() {
@@ -448,7 +448,7 @@ struct ProcFs::State {
   static void write(fuse_req_t req, fuse_ino_t, const char* data, std::size_t size, off_t off,
                     fuse_file_info* fi) {
     const auto* handle = reinterpret_cast<const FileHandle*>(fi->fh);
-    if (handle->spec.rewrite == Rewrite::kLastPid) return write_last_pid(req, data, size);
+    if (handle->spec.rewrite == Rewrite::kLastPid) return write_last_pid_file(req, data, size);
     if (handle->fd < 0) return (void)fuse_reply_err(req, EBADF);
     ssize_t n;
     do {
@@ -459,32 +459,14 @@ struct ProcFs::State {
     fuse_reply_write(req, static_cast<std::size_t>(n));
   }
 
-  // As pid_ns_ctl_handler: CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE, a number in [0, pid_max).
-  static void write_last_pid(fuse_req_t req, const char* data, std::size_t size) {
-    State& s = of(req);
-    if (!may_checkpoint_restore(fuse_req_ctx(req)->pid)) return (void)fuse_reply_err(req, EPERM);
+  static void write_last_pid_file(fuse_req_t req, const char* data, std::size_t size) {
     std::string_view text(data, size);
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
     std::optional<Pid> nr = text == "0" ? std::optional<Pid>(0) : parse_pid_name(text);
-    if (!nr || !s.set_last_pid(*nr)) return (void)fuse_reply_err(req, EINVAL);
+    if (!nr) return (void)fuse_reply_err(req, EINVAL);
+    if (int err = of(req).write_last_pid(fuse_req_ctx(req)->pid, *nr))
+      return (void)fuse_reply_err(req, err);
     fuse_reply_write(req, size);
-  }
-
-  static bool may_checkpoint_restore(Pid tid) {
-    constexpr int kCapSysAdmin = 21;
-    constexpr int kCapCheckpointRestore = 40;
-    const std::string path = "/proc/" + std::to_string(tid) + "/status";
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
-    char buf[8192];
-    const ssize_t n = ::read(fd, buf, sizeof(buf) - 1);
-    ::close(fd);
-    if (n <= 0) return false;
-    buf[n] = '\0';
-    const char* eff = std::strstr(buf, "CapEff:");
-    if (!eff) return false;
-    const unsigned long long caps = std::strtoull(eff + 7, nullptr, 16);
-    return (caps >> kCapSysAdmin & 1) || (caps >> kCapCheckpointRestore & 1);
   }
 
   static void release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
@@ -505,8 +487,8 @@ struct ProcFs::State {
 };
 
 ProcFs::ProcFs(const ProcessTable& table, std::uint64_t mount_id,
-               std::function<bool(Pid)> set_last_pid)
-    : state_(std::make_unique<State>(table, mount_id, std::move(set_last_pid))) {}
+               std::function<int(Pid, Pid)> write_last_pid)
+    : state_(std::make_unique<State>(table, mount_id, std::move(write_last_pid))) {}
 
 ProcFs::~ProcFs() = default;
 

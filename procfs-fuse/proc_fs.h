@@ -21,7 +21,13 @@ class ProcFs {
   // filesystem (supervisor/proc_open.h), on either engine: the objects fd links name (a pipe, a
   // socket) are looked up here for stat(2), and an open that reached such a FIFO node would make
   // a new pipe of it and block.
-  ProcFs(const ProcessTable& table, std::uint64_t mount_id, std::function<bool(Pid)> set_last_pid);
+  //
+  // `mount_id`: the mount id of the box's /proc (statx STATX_MNT_ID), which tells its files from
+  // the host procfs files the supervisor hands to box tasks. `write_last_pid(caller, nr)`: a write
+  // of /proc/sys/kernel/ns_last_pid by task `caller`, the one change to the table this filesystem
+  // asks for; 0, or the errno the write fails with.
+  ProcFs(const ProcessTable& table, std::uint64_t mount_id,
+         std::function<int(Pid caller, Pid nr)> write_last_pid);
   ~ProcFs();
   ProcFs(const ProcFs&) = delete;
   ProcFs& operator=(const ProcFs&) = delete;

@@ -674,7 +674,8 @@ TEST_CASE("sysvipc: creator and last pids, right-aligned as the kernel prints th
   const NumberView same{[](int real) { return real; }, 0};
   CHECK(render_sysvipc(header + row, same) == header + row);
   CHECK(render_sysvipc(
-            header + "         0         36   600                  4096 300360     0      0\n", view) ==
+            header + "         0         36   600                  4096 300360     0      0\n",
+            view) ==
         header + "         0         36   600                  4096     0     0      0\n");
   CHECK(render_sysvipc("", view).empty());
   CHECK(render_sysvipc("garbage\nno header", view) == "garbage\nno header");

@@ -42,6 +42,20 @@ std::optional<Pid> pidfd_fdinfo_pid(Pid owner, int fd) {
   return static_cast<Pid>(std::strtol(pid, nullptr, 10));
 }
 
+TaskCreds read_task_creds(Pid tid) {
+  char path[64];
+  std::snprintf(path, sizeof(path), "/proc/%d/status", tid);
+  const std::optional<std::string> text = read_proc_file(path);
+  const char* uid = text ? proc_field(*text, "Uid") : nullptr;
+  const char* cap = text ? proc_field(*text, "CapEff") : nullptr;
+  if (!uid || !cap) return {};
+  TaskCreds c;
+  if (std::sscanf(uid, "%u %u %u", &c.ruid, &c.euid, &c.suid) != 3) return {};
+  c.caps = std::strtoull(cap, nullptr, 16);
+  c.ok = true;
+  return c;
+}
+
 ProcStatusIds read_status_ids(Pid real_tid) {
   char path[64];
   std::snprintf(path, sizeof(path), "/proc/%d/status", real_tid);

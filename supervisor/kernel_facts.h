@@ -2,6 +2,8 @@
 // so it can ask about any box task by its real number.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -37,6 +39,15 @@ const char* proc_field(const std::string& text, const char* key);
 // The "Pid:" line of a pidfd's fdinfo (`owner` 0 for the supervisor's own fds): the real pid, -1
 // once reaped; nullopt when unreadable or not a pidfd.
 std::optional<Pid> pidfd_fdinfo_pid(Pid owner, int fd);
+
+// A task's ids and effective capabilities, from /proc/<tid>/status (ok false once it is gone).
+struct TaskCreds {
+  uid_t ruid = 0, euid = 0, suid = 0;
+  std::uint64_t caps = 0;  // CapEff
+  bool ok = false;
+  bool has(int capability) const { return (caps >> capability) & 1; }
+};
+TaskCreds read_task_creds(Pid tid);
 
 // The real tgid and ppid of a task read from /proc/<tid>/status (the slow path).
 struct ProcStatusIds {

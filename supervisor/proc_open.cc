@@ -153,16 +153,6 @@ std::optional<Pid> owner_of(const procfs::FdPath& path, Pid caller, const Proces
   return *thread;
 }
 
-std::optional<uid_t> effective_uid(Pid pid) {
-  const std::string path = "/proc/" + std::to_string(pid) + "/status";
-  std::optional<std::string> text = read_proc_file(path.c_str());
-  if (!text) return std::nullopt;
-  const char* uid = proc_field(*text, "Uid");
-  unsigned real = 0, effective = 0;
-  if (!uid || std::sscanf(uid, "%u %u", &real, &effective) != 2) return std::nullopt;
-  return effective;
-}
-
 }  // namespace
 
 bool is_fd_open_syscall(int nr) {
@@ -196,8 +186,8 @@ void reopen_fd_link(UnotifyChannel& channel, const seccomp_notif& req, const Ope
   // procfs lets a task reopen another's fds only if it may ptrace it; within one user, as the
   // box's tasks are, that is the same user or root.
   if (Pid my_tgid = table.task(caller)->real_tgid; table.task(*owner)->real_tgid != my_tgid) {
-    std::optional<uid_t> mine = effective_uid(caller), theirs = effective_uid(*owner);
-    if (!mine || !theirs || (*mine != 0 && *mine != *theirs)) {
+    const TaskCreds mine = read_task_creds(caller), theirs = read_task_creds(*owner);
+    if (!mine.ok || !theirs.ok || (mine.euid != 0 && mine.euid != theirs.euid)) {
       channel.answer_errno(req.id, EACCES);
       return;
     }

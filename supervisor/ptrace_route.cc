@@ -26,32 +26,9 @@ constexpr int kCapKill = 5;
 
 constexpr int kCapSysBoot = 22;
 
-struct Creds {
-  uid_t ruid = 0, euid = 0, suid = 0;
-  bool cap_kill = false;
-  bool cap_sys_boot = false;
-  bool ok = false;
-};
-
-Creds read_creds(Pid tid) {
-  char path[64];
-  std::snprintf(path, sizeof(path), "/proc/%d/status", tid);
-  const std::optional<std::string> text = read_proc_file(path);
-  const char* uid = text ? proc_field(*text, "Uid") : nullptr;
-  const char* cap = text ? proc_field(*text, "CapEff") : nullptr;
-  if (!uid || !cap) return {};
-  Creds c;
-  if (std::sscanf(uid, "%u %u %u", &c.ruid, &c.euid, &c.suid) != 3) return {};
-  const unsigned long long caps = std::strtoull(cap, nullptr, 16);
-  c.cap_kill = (caps >> kCapKill) & 1;
-  c.cap_sys_boot = (caps >> kCapSysBoot) & 1;
-  c.ok = true;
-  return c;
-}
-
 // kernel/signal.c kill_ok_by_cred(), for one user namespace.
-bool may_signal(const Creds& sender, const Creds& target) {
-  return sender.cap_kill || sender.euid == target.suid || sender.euid == target.ruid ||
+bool may_signal(const TaskCreds& sender, const TaskCreds& target) {
+  return sender.has(kCapKill) || sender.euid == target.suid || sender.euid == target.ruid ||
          sender.ruid == target.suid || sender.ruid == target.ruid;
 }
 
@@ -139,7 +116,7 @@ void BoxSession::on_seccomp_stop(pid_t tid) {
   call.args = tracee::syscall_args(regs);
   call.row = find_syscall(static_cast<int>(regs.orig_rax), call.args);
   VPIDBOX_INVARIANT(call.row != nullptr, "SECCOMP_RET_TRACE for a syscall outside the table");
-  if (proc_fs_ && call.row->name == "pidfd_send_signal") proc_dir_as_pidfd(tid, call, regs);
+  if (proc_fs_ && call.row->args[0] == ArgKind::kPidfdSignal) proc_dir_as_pidfd(tid, call, regs);
   EntryDecision decision = decide_entry(call, table_, kernel_);
   if (decision.end_box_as_signal)
     decision.outcome = end_box_by_reboot(tid, decision.end_box_as_signal);
@@ -325,7 +302,7 @@ std::int64_t BoxSession::signal_whole_box(pid_t caller, int signo) {
   // must not be touched, so the supervisor sends the signals itself, and the receivers' si_pid is
   // set to the caller at their delivery stops.
   const Task* me = table_.task(caller);
-  const Creds sender = read_creds(caller);
+  const TaskCreds sender = read_task_creds(caller);
   if (!me || !sender.ok) return -ESRCH;
   const Pid me_vpid = table_.virtual_tgid(caller).value_or(0);
   int count = 0;
@@ -334,7 +311,7 @@ std::int64_t BoxSession::signal_whole_box(pid_t caller, int signo) {
     const Task* task = table_.task(tid);
     if (!task || task->real_tgid != tid || tid == init_pid_ || tid == me->real_tgid) continue;
     ++count;
-    const Creds target = read_creds(tid);
+    const TaskCreds target = read_task_creds(tid);
     if (target.ok && !may_signal(sender, target)) continue;  // EPERM does not count, as in kill()
     result = send_as({me_vpid, sender.ruid}, traced, tid, signo) ? 0 : -errno;
   }
@@ -342,8 +319,8 @@ std::int64_t BoxSession::signal_whole_box(pid_t caller, int signo) {
 }
 
 Outcome BoxSession::end_box_by_reboot(pid_t caller, int as_signal) {
-  const Creds creds = read_creds(caller);
-  if (!creds.ok || !creds.cap_sys_boot) return ReturnErrno{EPERM};
+  const TaskCreds creds = read_task_creds(caller);
+  if (!creds.ok || !creds.has(kCapSysBoot)) return ReturnErrno{EPERM};
   // Like reboot_pid_ns(): the namespace ends, its init "killed" by the reboot's signal, and the
   // caller exits.
   init_death_override_ = as_signal;
@@ -364,7 +341,7 @@ std::int64_t BoxSession::signal_group(pid_t caller, Pid real_pgid, int signo) {
   // kernel/signal.c __kill_pgrp_info: 0 if any member got it, else the last error; ESRCH for an
   // empty group. Only the box's members are reached: a group made outside the box (the one
   // vpidbox was started in) may hold the host's processes, which the box must not signal.
-  const Creds sender = read_creds(caller);
+  const TaskCreds sender = read_task_creds(caller);
   if (!sender.ok) return -ESRCH;
   const EmulatedSender as{table_.virtual_tgid(caller).value_or(0), sender.ruid};
   bool success = false;
@@ -376,7 +353,7 @@ std::int64_t BoxSession::signal_group(pid_t caller, Pid real_pgid, int signo) {
       success = true;  // init ignores them from inside, and the call still succeeds
       continue;
     }
-    const Creds target = read_creds(tid);
+    const TaskCreds target = read_task_creds(tid);
     if (target.ok && !may_signal(sender, target)) {
       result = -EPERM;
       continue;

@@ -168,8 +168,14 @@ bool BoxSession::start_proc(int channel, std::string& error) {
   if (!proc) return false;
   if (proc->mode != ProcMode::kFuse) return true;
   proc_mount_id_ = proc->mount_id;
-  proc_fs_ = std::make_unique<procfs::ProcFs>(
-      table_, proc_mount_id_, [this](Pid nr) { return table_.set_last_allocated(nr); });
+  // As pid_ns_ctl_handler: CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE, a number in [0, pid_max].
+  proc_fs_ = std::make_unique<procfs::ProcFs>(table_, proc_mount_id_, [this](Pid caller, Pid nr) {
+    constexpr int kCapSysAdmin = 21;
+    constexpr int kCapCheckpointRestore = 40;
+    const TaskCreds creds = read_task_creds(caller);
+    if (!creds.has(kCapSysAdmin) && !creds.has(kCapCheckpointRestore)) return EPERM;
+    return table_.set_last_allocated(nr) ? 0 : EINVAL;
+  });
   proc_open_.emplace(table_, proc_mount_id_);
   if (!proc_fs_->start(proc->fuse.release(), error)) {
     proc_fs_.reset();

@@ -265,17 +265,19 @@ t_setpriv_reuid() {
 }
 
 # killall (psmisc) signals through a pidfd made by opening /proc/<pid>: the box's /proc
-# directories must work as pidfds too, and -w must see the process go.
+# directories must work as pidfds too, and -w must see the process go. The sleeper has a name of
+# its own (a link to sleep), so that killall can only match what this test started.
 t_killall() {
   command -v killall >/dev/null || return 0
+  ln -sf "$(command -v sleep)" "$work/vpbx_sleeper" || return
   EXPECT_OUT="killall=0
 st=143
 w=0
 st2=138
 none=1" EXPECT_STATUS=0 differential bash -c '
-    sleep 30 & killall sleep; echo killall=$?; wait $!; echo st=$?
-    sleep 31 & killall -s USR1 -w sleep; echo w=$?; wait $! 2>/dev/null; echo st2=$?
-    killall -q nosuch; echo none=$?'
+    "$1" 30 & killall vpbx_sleeper; echo killall=$?; wait $!; echo st=$?
+    "$1" 31 & killall -s USR1 -w vpbx_sleeper; echo w=$?; wait $! 2>/dev/null; echo st2=$?
+    killall -q vpbx_nosuch; echo none=$?' bash "$work/vpbx_sleeper"
 }
 
 # Arguments, environment, stdin and stdout pass through untouched.
