@@ -31,7 +31,7 @@ std::uint32_t action_for(const SyscallRow& row, bool with_listener) {
     case Route::kTrace:
       break;
   }
-  return SCMP_ACT_TRACE(row_index(row));
+  return SCMP_ACT_TRACE(kBoxTraceData);
 }
 
 }  // namespace
@@ -70,7 +70,7 @@ FilterResult install_box_filter(bool with_listener, bool route_fd_opens) {
     if (rc) return failure(row.name.data(), rc);
   }
   if (route_fd_opens) {
-    const std::uint32_t action = with_listener ? SCMP_ACT_NOTIFY : SCMP_ACT_TRACE(kFdOpenTraceData);
+    const std::uint32_t action = with_listener ? SCMP_ACT_NOTIFY : SCMP_ACT_TRACE(kBoxTraceData);
     for (int nr : {SCMP_SYS(open), SCMP_SYS(openat), SCMP_SYS(openat2), SCMP_SYS(creat)})
       if (int rc = seccomp_rule_add_exact(ctx.get(), action, nr, 0)) return failure("open", rc);
   }

@@ -16,12 +16,15 @@ struct FilterResult {
 // syscall of the table on the unotify route notifies the listener; refused syscalls fail with
 // their errno; the i386 and x32 ABIs fail with ENOSYS as a whole. Does not set no_new_privs:
 // the launcher decides that.
-// With `with_listener` false, the unotify rows go to the ptrace route too (SECCOMP_RET_TRACE
-// with the row's index as data) and no listener is created.
+// With `with_listener` false, the unotify rows go to the ptrace route too and no listener is
+// created.
 // With `route_fd_opens`, open, openat, openat2 and creat notify the listener too (or, without
-// one, stop for the ptrace route with kFdOpenTraceData): the supervisor serves the ones that name
-// a procfs fd link (supervisor/fd_reopen.h).
-constexpr unsigned kFdOpenTraceData = 0xffff;
+// one, stop for the ptrace route): the supervisor serves the ones that name a procfs fd link
+// (supervisor/proc_open.h).
+// Every SECCOMP_RET_TRACE of this filter carries kBoxTraceData: a seccomp stop with other data
+// comes from a filter the program installed itself, which, having no tracer of its own, must
+// see ENOSYS as the kernel gives it without one.
+constexpr unsigned kBoxTraceData = 0xb0c5;
 FilterResult install_box_filter(bool with_listener, bool route_fd_opens = false);
 
 }  // namespace vpidbox

@@ -44,6 +44,11 @@ struct PendingExit {
   // memory (at restore_memory_at) gets its own value back at exit.
   std::optional<std::int32_t> restore_memory_arg;
   std::uint64_t restore_memory_at = 0;
+  // clone3(): the caller's flags word, where the supervisor changed it for the kernel (at
+  // clone_args_at), and whether the child was attached (its fork event came).
+  std::optional<std::uint64_t> restore_clone_flags;
+  std::uint64_t clone_args_at = 0;
+  bool child_attached = false;
 };
 
 struct TracedTask {
@@ -89,6 +94,7 @@ class BoxSession {
   std::set<Pid> group_ids_in_use() const;
   void kill_box();
   void begin_teardown();
+  void kill_untraced_children();
   int leader_pidfd(Pid tgid) const;
   std::uint64_t waited_signals(Pid tgid) const;
   void watch(int fd);
@@ -102,6 +108,12 @@ class BoxSession {
   void on_seccomp_stop(pid_t tid);
   void proc_dir_as_pidfd(pid_t tid, Call& call, user_regs_struct& regs);
   void on_syscall_exit(pid_t tid);
+  void on_foreign_seccomp_stop(pid_t tid, user_regs_struct& regs);
+  void apply_clone3_rule(pid_t tid, const Call& call, EntryDecision& decision,
+                         PendingExit& pending);
+  void on_new_child(pid_t tid, const PendingExit& pending, std::int64_t result);
+  void contain_escaped_child(pid_t parent, Pid child);
+  void restart_interrupted_wait(pid_t tid);
   void on_signal_delivery(pid_t tid, int signo);
   void rewrite_siginfo_at(pid_t tid, std::uint64_t address);
   std::optional<std::int32_t> translate_memory_arg(pid_t tid, const Call& call,

@@ -25,39 +25,6 @@
 namespace vpidbox {
 namespace {
 
-struct OpenCall {
-  int dirfd = AT_FDCWD;
-  std::uint64_t path = 0;  // address in the caller
-  int flags = 0;
-  mode_t mode = 0;
-};
-
-std::optional<OpenCall> decode(pid_t pid, long nr, const std::uint64_t* a) {
-  switch (nr) {
-    case SYS_open:
-      return OpenCall{AT_FDCWD, a[0], static_cast<int>(a[1]), static_cast<mode_t>(a[2])};
-    case SYS_creat:
-      return OpenCall{AT_FDCWD, a[0], O_CREAT | O_WRONLY | O_TRUNC, static_cast<mode_t>(a[1])};
-    case SYS_openat:
-      return OpenCall{static_cast<int>(a[0]), a[1], static_cast<int>(a[2]),
-                      static_cast<mode_t>(a[3])};
-    case SYS_openat2: {
-      open_how how{};
-      if (a[3] < sizeof(how)) return std::nullopt;
-      iovec local{&how, sizeof(how)};
-      iovec remote{reinterpret_cast<void*>(a[2]), sizeof(how)};
-      if (::process_vm_readv(pid, &local, 1, &remote, 1, 0) != static_cast<ssize_t>(sizeof(how)))
-        return std::nullopt;
-      // RESOLVE_* restrictions are the kernel's to apply to the link as it sees it.
-      if (how.resolve != 0) return std::nullopt;
-      return OpenCall{static_cast<int>(a[0]), a[1], static_cast<int>(how.flags),
-                      static_cast<mode_t>(how.mode)};
-    }
-    default:
-      return std::nullopt;
-  }
-}
-
 // Up to `size` bytes of the path string in the caller's memory, without crossing into an
 // unmapped page; nullopt when nothing can be read.
 std::optional<std::string> read_string(pid_t pid, std::uint64_t address, std::size_t size) {
@@ -154,6 +121,32 @@ std::optional<Pid> owner_of(const procfs::FdPath& path, Pid caller, const Proces
 }
 
 }  // namespace
+
+std::optional<OpenCall> decode_open_call(pid_t pid, long nr, const std::uint64_t* a) {
+  switch (nr) {
+    case SYS_open:
+      return OpenCall{AT_FDCWD, a[0], static_cast<int>(a[1]), static_cast<mode_t>(a[2])};
+    case SYS_creat:
+      return OpenCall{AT_FDCWD, a[0], O_CREAT | O_WRONLY | O_TRUNC, static_cast<mode_t>(a[1])};
+    case SYS_openat:
+      return OpenCall{static_cast<int>(a[0]), a[1], static_cast<int>(a[2]),
+                      static_cast<mode_t>(a[3])};
+    case SYS_openat2: {
+      open_how how{};
+      if (a[3] < sizeof(how)) return std::nullopt;
+      iovec local{&how, sizeof(how)};
+      iovec remote{reinterpret_cast<void*>(a[2]), sizeof(how)};
+      if (::process_vm_readv(pid, &local, 1, &remote, 1, 0) != static_cast<ssize_t>(sizeof(how)))
+        return std::nullopt;
+      // RESOLVE_* restrictions are the kernel's to apply to the link as it sees it.
+      if (how.resolve != 0) return std::nullopt;
+      return OpenCall{static_cast<int>(a[0]), a[1], static_cast<int>(how.flags),
+                      static_cast<mode_t>(how.mode)};
+    }
+    default:
+      return std::nullopt;
+  }
+}
 
 bool is_fd_open_syscall(int nr) {
   return nr == SYS_open || nr == SYS_openat || nr == SYS_openat2 || nr == SYS_creat;
@@ -310,7 +303,7 @@ void ProcOpenRoute::serve(UnotifyChannel& channel, const seccomp_notif& req) {
   const pid_t caller = static_cast<pid_t>(req.pid);
   std::uint64_t args[6];
   for (int i = 0; i < 6; ++i) args[i] = req.data.args[i];
-  std::optional<OpenCall> call = decode(caller, req.data.nr, args);
+  std::optional<OpenCall> call = decode_open_call(caller, req.data.nr, args);
   std::optional<std::string> path = call ? read_path(caller, call->path) : std::nullopt;
   if (path) path = anchored(caller, call->dirfd, std::move(*path), proc_mount_id_);
   if (!path) {
@@ -331,7 +324,7 @@ void ProcOpenRoute::serve(UnotifyChannel& channel, const seccomp_notif& req) {
 bool rewrite_fd_open(pid_t tid, user_regs_struct& regs, const ProcessTable& table,
                      std::uint64_t proc_mount_id) {
   const std::uint64_t args[6] = {regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9};
-  std::optional<OpenCall> call = decode(tid, static_cast<long>(regs.orig_rax), args);
+  std::optional<OpenCall> call = decode_open_call(tid, static_cast<long>(regs.orig_rax), args);
   std::optional<std::string> path = call ? read_path(tid, call->path) : std::nullopt;
   if (path) path = anchored(tid, call->dirfd, std::move(*path), proc_mount_id);
   std::optional<procfs::FdPath> link = path ? procfs::parse_fd_path(*path) : std::nullopt;

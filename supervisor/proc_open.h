@@ -9,8 +9,12 @@
 //  - anything else continues in the kernel untouched (directories and the rest go to FUSE).
 #pragma once
 
+#include <fcntl.h>
 #include <linux/seccomp.h>
 #include <sys/user.h>
+
+#include <cstdint>
+#include <optional>
 
 #include "supervisor/unique_fd.h"
 #include "supervisor/unotify_channel.h"
@@ -20,6 +24,16 @@ namespace vpidbox {
 
 // True for the syscalls this route serves.
 bool is_fd_open_syscall(int nr);
+
+// One of those calls, as its arguments say.
+struct OpenCall {
+  int dirfd = AT_FDCWD;
+  std::uint64_t path = 0;  // address in the caller
+  int flags = 0;
+  mode_t mode = 0;
+};
+// nullopt for another syscall, an unreadable open_how, or openat2 with RESOLVE_* restrictions.
+std::optional<OpenCall> decode_open_call(pid_t pid, long nr, const std::uint64_t* args);
 
 class ProcOpenRoute {
  public:

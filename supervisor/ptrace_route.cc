@@ -1,6 +1,7 @@
 // The ptrace route: calls the kernel must run in the caller's context with translated
 // arguments, results to rewrite at syscall exit, and the siginfo a signal is delivered with.
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -12,8 +13,10 @@
 #include <cstdio>
 #include <cstring>
 
+#include "filters/filter_builder.h"
 #include "procfs-fuse/proc_tree.h"
 #include "supervisor/box_session.h"
+#include "supervisor/interrupted_call.h"
 #include "supervisor/kernel_abi.h"
 #include "supervisor/proc_open.h"
 #include "supervisor/tracee.h"
@@ -59,8 +62,13 @@ void BoxSession::on_fork_event(pid_t tid) {
       created && created->real_tgid != static_cast<Pid>(child))
     trace_exec_of_threads(tid);
   // The parent's fork returns the child's real number: stop it once more at syscall exit (no
-  // trap at syscall entry is needed for that) and hand it the virtual one.
-  traced_[tid].exit = PendingExit{};
+  // trap at syscall entry is needed for that) and hand it the virtual one. clone3's entry stop
+  // has asked for that exit stop already.
+  TracedTask& parent = traced_[tid];
+  if (parent.exit && parent.exit->row && parent.exit->row->result == ResultKind::kNewChild)
+    parent.exit->child_attached = true;
+  else
+    parent.exit = PendingExit{};
   ::ptrace(PTRACE_SYSCALL, tid, 0, 0);
 }
 
@@ -107,6 +115,9 @@ void BoxSession::proc_dir_as_pidfd(pid_t tid, Call& call, user_regs_struct& regs
 void BoxSession::on_seccomp_stop(pid_t tid) {
   user_regs_struct regs;
   if (!tracee::get_regs(tid, regs)) return;
+  unsigned long data = 0;
+  if (::ptrace(PTRACE_GETEVENTMSG, tid, 0, &data) != 0) return;  // killed meanwhile
+  if (data != kBoxTraceData) return on_foreign_seccomp_stop(tid, regs);
   if (is_fd_open_syscall(static_cast<int>(regs.orig_rax))) {
     if (proc_fs_ && rewrite_fd_open(tid, regs, table_, proc_mount_id_)) tracee::set_regs(tid, regs);
     return resume(tid);
@@ -127,10 +138,14 @@ void BoxSession::on_seccomp_stop(pid_t tid) {
         ReturnValue{signal_group(tid, *decision.signal_group, static_cast<int>(call.args[1]))};
   if (auto* v = std::get_if<ReturnValue>(&decision.outcome); v && v->value < 0)
     decision.outcome = ReturnErrno{static_cast<int>(-v->value)};
-  PendingExit pending{call.row, call.args, std::nullopt};
+  PendingExit pending;
+  pending.row = call.row;
+  pending.args = call.args;
   if (std::holds_alternative<Continue>(decision.outcome))
     pending.restore_memory_arg =
         translate_memory_arg(tid, call, decision, pending.restore_memory_at);
+  if (std::holds_alternative<Continue>(decision.outcome))
+    apply_clone3_rule(tid, call, decision, pending);
 
   if (trace_.enabled() &&
       (!decision.stop_at_exit || !std::holds_alternative<Continue>(decision.outcome))) {
@@ -165,14 +180,8 @@ void BoxSession::on_syscall_exit(pid_t tid) {
   std::int64_t result = 0;
   if (!tracee::get_result(tid, result)) return;
 
-  if (!pending.row) {
-    // fork, vfork or clone: the child was registered at the event.
-    if (result > 0) {
-      // The child may already be gone: auto-reaped (SIGCHLD ignored) before this exit stop.
-      const auto real = static_cast<Pid>(result);
-      const Pid vnr = table_.to_virtual(real).value_or(table_.recently_released(real).value_or(0));
-      tracee::set_result(tid, vnr);
-    }
+  if (!pending.row || pending.row->result == ResultKind::kNewChild) {
+    on_new_child(tid, pending, result);
     return resume(tid);
   }
   // A call interrupted by a signal is restarted by the kernel with the registers as they are:
@@ -218,6 +227,94 @@ void BoxSession::on_syscall_exit(pid_t tid) {
   if (pending.row->result == ResultKind::kReapedPid && result > 0)
     forget_if_reaped(static_cast<pid_t>(result));
   resume(tid);
+}
+
+// A SECCOMP_RET_TRACE of a filter the program installed itself: having no tracer of its own, the
+// call fails with ENOSYS, as the kernel fails it when nobody traces the caller.
+void BoxSession::on_foreign_seccomp_stop(pid_t tid, user_regs_struct& regs) {
+  regs.orig_rax = static_cast<unsigned long long>(-1);
+  regs.rax = static_cast<unsigned long long>(-ENOSYS);
+  tracee::set_regs(tid, regs);
+  resume(tid);
+}
+
+// clone3() passes its flags in memory: the clone rule is applied there, and the caller's own word
+// is put back at exit. Another thread of the caller could change the word again before the kernel
+// reads it; the exit stop then finds the child unattached (on_new_child).
+void BoxSession::apply_clone3_rule(pid_t tid, const Call& call, EntryDecision& decision,
+                                   PendingExit& pending) {
+  for (int i = 0; i < call.row->arg_count(); ++i) {
+    if (call.row->args[i] != ArgKind::kCloneArgsStruct) continue;
+    const std::uint64_t at = call.args[i];
+    std::uint64_t flags = 0;
+    // A struct it cannot read is the kernel's to refuse (EFAULT).
+    if (!at || !tracee::read_memory(tid, at, &flags, sizeof(flags))) return;
+    const Task* caller = table_.task(tid);
+    const CloneFlagsRule rule =
+        rule_for_clone_flags(flags, caller && caller->real_tgid == init_pid_);
+    if (rule.error) {
+      decision.outcome = ReturnErrno{rule.error};
+    } else if (rule.flags != flags) {
+      // A struct in read-only memory is written as a debugger writes it; a call whose flags
+      // cannot be changed cannot run.
+      if (!tracee::poke_word(tid, at, rule.flags)) {
+        decision.outcome = ReturnErrno{EPERM};
+        return;
+      }
+      pending.restore_clone_flags = flags;
+      pending.clone_args_at = at;
+    }
+    return;
+  }
+}
+
+// The exit of fork, vfork, clone or clone3 in the parent: the child's box number replaces its
+// real one.
+void BoxSession::on_new_child(pid_t tid, const PendingExit& pending, std::int64_t result) {
+  if (pending.restore_clone_flags)
+    tracee::poke_word(tid, pending.clone_args_at, *pending.restore_clone_flags);
+  if (result <= 0) return;
+  const auto real = static_cast<Pid>(result);
+  if (pending.row && !pending.child_attached) return contain_escaped_child(tid, real);
+  // The child may already be gone: auto-reaped (SIGCHLD ignored) before this exit stop.
+  const Pid vnr = table_.to_virtual(real).value_or(table_.recently_released(real).value_or(0));
+  tracee::set_result(tid, vnr);
+}
+
+// A clone3() child that no fork event attached: the kernel read other flags than the supervisor
+// left (CLONE_UNTRACED written back by another thread in between). Nobody serves it and nothing
+// would kill it with the supervisor: fail closed, killing it and the box.
+void BoxSession::contain_escaped_child(pid_t parent, Pid child) {
+  std::fprintf(stderr,
+               "vpidbox: a task escaped the supervisor (its clone3 flags changed while "
+               "they were checked); killing the box\n");
+  // Its number stays its own while it is unreaped, and its parent, stopped here, cannot reap it;
+  // with its children reaped automatically (SIGCHLD ignored) the number could be reused already,
+  // so kill it only while its parent is still the caller (or, for CLONE_PARENT, the caller's).
+  UniqueFd pidfd(abi::pidfd_open(child, 0));
+  abi::PidfdInfo info{};
+  info.mask = abi::kPidfdInfoPid;
+  const Task* caller = table_.task(parent);
+  const Pid caller_tgid = caller ? caller->real_tgid : parent;
+  const RealOrErrno grandparent = kernel_.parent_of(caller_tgid);
+  if (pidfd.valid() && ::ioctl(pidfd.get(), abi::kPidfdGetInfo, &info) == 0 &&
+      (static_cast<Pid>(info.ppid) == caller_tgid ||
+       (grandparent.ok() && static_cast<Pid>(info.ppid) == grandparent.value)))
+    abi::pidfd_send_signal(pidfd.get(), SIGKILL, nullptr, 0);
+  kill_box();
+}
+
+// See interrupted_call.h.
+void BoxSession::restart_interrupted_wait(pid_t tid) {
+  user_regs_struct regs;
+  if (!tracee::get_regs(tid, regs) || static_cast<std::int64_t>(regs.rax) != kErrRestartSys) return;
+  const int nr = static_cast<int>(regs.orig_rax);
+  const SyscallRow* row = find_syscall(nr, tracee::syscall_args(regs));
+  const bool query = row && row->route == Route::kUnotify;
+  const bool open = proc_open_ && is_fd_open_syscall(nr) && !open_may_block_natively(tid, regs);
+  if (!query && !open) return;
+  regs.rax = static_cast<unsigned long long>(kErrRestartNoIntr);
+  tracee::set_regs(tid, regs);
 }
 
 // Pids the kernel reads from the caller's memory: TIOCSPGRP's pgid (argument 2) and the pid of
@@ -292,6 +389,7 @@ void BoxSession::on_signal_delivery(pid_t tid, int signo) {
   }
   if (is_init && !init_receives({signo, info.si_code, sender_in_box}, has_handler(tid, signo)))
     return resume(tid);
+  if (unotify_) restart_interrupted_wait(tid);
   if (changed) ::ptrace(PTRACE_SETSIGINFO, tid, 0, &info);
   resume(tid, signo);
 }

@@ -1,6 +1,7 @@
 // The box's lifecycle: set-up, the event loop, signals sent to vpidbox, exits and teardown.
 #include "supervisor/session.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
@@ -352,6 +353,8 @@ void BoxSession::on_exit(pid_t tid, int status) {
   if (tid == init_pid_) {
     init_status_ = status;
     begin_teardown();
+  } else if (tearing_down_) {
+    kill_untraced_children();  // the orphans of this one are the supervisor's now
   }
   auto it = traced_.find(tid);
   if (it == traced_.end()) return;
@@ -408,6 +411,27 @@ void BoxSession::begin_teardown() {
   tearing_down_ = true;
   for (const auto& [tid, task] : traced_)
     if (task.pidfd.valid()) abi::pidfd_send_signal(task.pidfd.get(), SIGKILL, nullptr, 0);
+  kill_untraced_children();
+}
+
+void BoxSession::kill_untraced_children() {
+  // Once init is gone, the box's orphans become the supervisor's children (it is a subreaper),
+  // so every child it has is of the box. One it does not trace has escaped it (see
+  // contain_escaped_child) and has neither EXITKILL nor a pidfd here: it is killed by number,
+  // which stays its own until the supervisor reaps it.
+  DIR* tasks = ::opendir("/proc/self/task");
+  if (!tasks) return;
+  while (const dirent* task = ::readdir(tasks)) {
+    if (task->d_name[0] == '.') continue;
+    const std::string path = std::string("/proc/self/task/") + task->d_name + "/children";
+    std::FILE* f = std::fopen(path.c_str(), "re");
+    if (!f) continue;
+    int child = 0;
+    while (std::fscanf(f, "%d", &child) == 1)
+      if (!traced_.contains(child)) ::kill(child, SIGKILL);
+    std::fclose(f);
+  }
+  ::closedir(tasks);
 }
 
 void BoxSession::on_unotify() {

@@ -52,4 +52,8 @@ bool write_memory(pid_t tid, std::uint64_t address, const void* in, std::size_t 
   return ::process_vm_writev(tid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(size);
 }
 
+bool poke_word(pid_t tid, std::uint64_t address, std::uint64_t value) {
+  return ::ptrace(PTRACE_POKEDATA, tid, address, value) == 0;
+}
+
 }  // namespace vpidbox::tracee

@@ -1,5 +1,6 @@
 #include "translate/rules.h"
 
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 
@@ -145,7 +146,8 @@ int translate_arg(const Call& call, const ProcessTable& table, int index, EntryD
     case ArgKind::kCapHeader:
     case ArgKind::kSignal:
     case ArgKind::kRebootCmd:
-    case ArgKind::kInitRefusesFlag:
+    case ArgKind::kCloneFlags:
+    case ArgKind::kCloneArgsStruct:
     case ArgKind::kPidfdSignal:
       return 0;  // in the caller's memory: the engine reads it (see pgid_in_box, visible_number)
   }
@@ -213,6 +215,7 @@ Outcome decide_query(const Call& call, const ProcessTable& table, KernelView& ke
       return group_query(call, table, kernel, true);
     case ResultKind::kPlain:
     case ResultKind::kReapedPid:
+    case ResultKind::kNewChild:
       break;
   }
   return Continue{};
@@ -253,14 +256,18 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
       out.outcome = ReturnErrno{EINVAL};
     return out;
   }
-  if (const std::optional<Pid> init = table.to_real(1)) {
-    const bool caller_is_init = table.task(call.real_tid)->real_tgid == *init;
-    for (int i = 0; i < call.row->arg_count(); ++i) {
-      // A namespace's init cannot make a sibling of itself: its parent is outside.
-      if (call.row->args[i] == ArgKind::kInitRefusesFlag && caller_is_init) {
-        out.outcome = ReturnErrno{EINVAL};
-        return out;
-      }
+  for (int i = 0; i < call.row->arg_count(); ++i) {
+    if (call.row->args[i] != ArgKind::kCloneFlags) continue;
+    const std::optional<Pid> init = table.to_real(1);
+    const bool caller_is_init = init && table.task(call.real_tid)->real_tgid == *init;
+    const CloneFlagsRule rule = rule_for_clone_flags(call.args[i], caller_is_init);
+    if (rule.error) {
+      out.outcome = ReturnErrno{rule.error};
+      return out;
+    }
+    if (rule.flags != out.args[i]) {
+      out.args[i] = rule.flags;
+      out.args_changed = true;
     }
   }
   // From inside, a namespace's init never receives SIGKILL or SIGSTOP, nor a signal it neither
@@ -306,11 +313,17 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
   return out;
 }
 
+CloneFlagsRule rule_for_clone_flags(std::uint64_t flags, bool caller_is_init) {
+  if ((flags & CLONE_PARENT) && caller_is_init) return {EINVAL, flags};
+  return {0, flags & ~static_cast<std::uint64_t>(CLONE_UNTRACED)};
+}
+
 std::int64_t translate_result(const SyscallRow& row, std::int64_t result,
                               const ProcessTable& table) {
   if (result <= 0) return result;  // errors, and WNOHANG's 0
   switch (row.result) {
     case ResultKind::kReapedPid:
+    case ResultKind::kNewChild:
       if (!table.to_virtual(static_cast<Pid>(result)))
         return table.recently_released(static_cast<Pid>(result)).value_or(0);
       return visible_or_zero(table, static_cast<Pid>(result));

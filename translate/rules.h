@@ -43,6 +43,16 @@ struct EntryDecision {
 
 EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelView& kernel);
 
+// What the box does with the flags of clone() (a register) and clone3() (in memory): init may not
+// make a sibling of itself (EINVAL, as a namespace's init), and CLONE_UNTRACED is removed, so that
+// the child is attached like any other: a task the supervisor does not trace would be served by
+// nobody and would survive the supervisor. `error` is 0 or the errno to fail the call with.
+struct CloneFlagsRule {
+  int error = 0;
+  std::uint64_t flags = 0;  // the flags to run the call with
+};
+CloneFlagsRule rule_for_clone_flags(std::uint64_t flags, bool caller_is_init);
+
 // The result to hand back at syscall exit (real -> virtual for pid results).
 std::int64_t translate_result(const SyscallRow& row, std::int64_t result,
                               const ProcessTable& table);

@@ -1,5 +1,7 @@
 #include "translate/syscall_table.h"
 
+#include <sched.h>
+
 #include <cerrno>
 
 namespace vpidbox {
@@ -104,10 +106,17 @@ constexpr SyscallRow kTable[] = {
     {"ioctl", 16, {kValue, kValue, kPidOut}, ResultKind::kPlain, kTrace, 0,
      SiginfoOut::kNoSiginfo, true, 1, 0xffffffff, 0x5429 /* TIOCGSID */},
 
-    // What a namespace's init may not do or suffer from inside: clone(CLONE_PARENT) (EINVAL),
-    // and signals through a pidfd that it would discard (see kill).
-    {"clone", 56, {kInitRefusesFlag, kValue, kValue, kValue, kValue}, ResultKind::kPlain, kTrace,
-     0, SiginfoOut::kNoSiginfo, true, 0, 0x8000 /* CLONE_PARENT */, 0x8000},
+    // clone(): a namespace's init may not make a sibling of itself (EINVAL), and CLONE_UNTRACED
+    // is dropped so that ptrace's automatic attach follows the child like any other (LeakSanitizer
+    // makes its helper task so). Only clones carrying either flag stop.
+    {"clone", 56, {kCloneFlags, kValue, kValue, kValue, kValue}, ResultKind::kPlain, kTrace,
+     0, SiginfoOut::kNoSiginfo, true, 0, CLONE_PARENT, CLONE_PARENT},
+    {"clone", 56, {kCloneFlags, kValue, kValue, kValue, kValue}, ResultKind::kPlain, kTrace,
+     0, SiginfoOut::kNoSiginfo, true, 0, CLONE_UNTRACED, CLONE_UNTRACED},
+    // clone3() keeps its flags in memory, where the filter cannot look: every call stops for the
+    // same rule, and stops again at exit, where the supervisor checks that the child was attached.
+    {"clone3", 435, {kCloneArgsStruct, kValue}, ResultKind::kNewChild, kTrace},
+    // A signal through a pidfd that init would discard is dropped, from inside (see kill).
     {"pidfd_send_signal", 424, {kPidfdSignal, kSignal, kValue, kValue}, ResultKind::kPlain,
      kTrace},
     // reboot() from a namespace never reboots the machine: it ends the namespace's init.
@@ -173,10 +182,6 @@ const SyscallRow* find_syscall(std::string_view name) {
   for (const SyscallRow& row : kTable)
     if (row.name == name) return &row;
   return nullptr;
-}
-
-std::uint16_t row_index(const SyscallRow& row) {
-  return static_cast<std::uint16_t>(&row - kTable);
 }
 
 }  // namespace vpidbox

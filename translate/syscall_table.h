@@ -29,7 +29,8 @@ enum class ArgKind : std::uint8_t {
   kPidOut,           // a pointer to a pid/pgid/sid the kernel writes (TIOCGPGRP, TIOCGSID)
   kCapHeader,        // capget()/capset()'s header {version, pid}: a thread (0 the caller) in memory
   kSignal,           // a signal number (SIGKILL/SIGSTOP aimed at init are ignored from inside)
-  kInitRefusesFlag,  // clone flags carrying CLONE_PARENT: EINVAL from init's thread group
+  kCloneFlags,       // clone()'s flags: see rule_for_clone_flags (translate/rules.h)
+  kCloneArgsStruct,  // clone3()'s struct clone_args in memory, its flags first: the same rule
   kPidfdSignal,      // a pidfd to signal: what init would discard is dropped, from inside
   kRebootCmd,        // reboot()'s command: in a pid namespace it ends the namespace instead
 };
@@ -42,6 +43,7 @@ enum class ResultKind : std::uint8_t {
   kGroup,       // a process-group id, 0 when its leader is outside
   kSession,     // a session id, 0 when its leader is outside
   kReapedPid,   // wait4(): the pid of a child that may just have been reaped; 0 (WNOHANG) stays
+  kNewChild,    // clone3(): the new child's pid (registered at the fork event before this exit)
 };
 
 // Where the kernel writes a siginfo whose si_pid must be translated at syscall exit.
@@ -96,7 +98,5 @@ std::span<const SyscallRow> syscall_table();
 // The row for a call: by number, and by its arguments for rows that filter on them.
 const SyscallRow* find_syscall(int nr_x86_64, const std::array<std::uint64_t, 6>& args = {});
 const SyscallRow* find_syscall(std::string_view name);
-// Index of a row in syscall_table(): the SECCOMP_RET_TRACE data that names it.
-std::uint16_t row_index(const SyscallRow& row);
 
 }  // namespace vpidbox

@@ -274,9 +274,10 @@ t_killall() {
 st=143
 w=0
 st2=138
-none=1" EXPECT_STATUS=0 differential bash -c '
-    "$1" 30 & killall vpbx_sleeper; echo killall=$?; wait $!; echo st=$?
-    "$1" 31 & killall -s USR1 -w vpbx_sleeper; echo w=$?; wait $! 2>/dev/null; echo st2=$?
+none=1" EXPECT_STATUS=0 differential bash -c "$waitcomm_fn"'
+    "$1" 30 & waitcomm $! vpbx_sleeper; killall vpbx_sleeper; echo killall=$?; wait $!; echo st=$?
+    "$1" 31 & waitcomm $! vpbx_sleeper
+    killall -s USR1 -w vpbx_sleeper; echo w=$?; wait $! 2>/dev/null; echo st2=$?
     killall -q vpbx_nosuch; echo none=$?' bash "$work/vpbx_sleeper"
 }
 
@@ -489,6 +490,52 @@ t_supervisor_kill9() {
   done
   expect_no_process 301.5 "3 s after kill -9 of vpidbox"
   expect_no_process 301.6 "3 s after kill -9 of vpidbox"
+}
+
+# The same with children made by clone() and clone3() with CLONE_UNTRACED (as LeakSanitizer makes
+# its helper): ptrace's automatic attach must still follow them, or they would outlive vpidbox.
+t_supervisor_kill9_untraced() {
+  local pid end found
+  "${RUN[@]}" -- "$PYTHON" -c '
+import ctypes, os, struct
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+CLONE_UNTRACED = 0x00800000
+def spawn(tag, use_clone3):
+    if use_clone3:
+        args = ctypes.create_string_buffer(struct.pack("8Q", CLONE_UNTRACED, 0, 0, 0, 17, 0, 0, 0), 64)
+        pid = libc.syscall(435, args, ctypes.c_size_t(64))
+    else:
+        pid = libc.syscall(56, ctypes.c_ulong(CLONE_UNTRACED | 17), 0, 0, 0, 0)
+    if pid == 0:
+        if os.fork() == 0:
+            os.execv("/bin/sleep", ["sleep", tag + "1"])
+        os.execv("/bin/sleep", ["sleep", tag])
+    print(tag, pid, flush=True)
+spawn("302.5", False)
+spawn("302.6", True)
+os.wait()' >"$work/k9u.out" 2>"$work/k9u.err" </dev/null &
+  pid=$!
+  end=$(($(now_ms) + 5000))
+  until [ "$(procs_matching 'sleep 302.[56]*' | wc -w)" = 4 ]; do
+    if [ "$(now_ms)" -ge "$end" ]; then
+      fail_because "the four sleeps did not start within 5 s ($(head -c 300 "$work/k9u.err"))"
+      break
+    fi
+    sleep 0.02
+  done
+  # The box numbers them: init is 1, its untraced children 2 and then 3 or 4 (the first one
+  # forks one more meanwhile).
+  [[ "$(cat "$work/k9u.out")" == $'302.5 2\n302.6 '[34] ]] ||
+    fail_because "clone results '$(cat "$work/k9u.out")', expected '302.5 2' and '302.6 3' or 4"
+  kill -KILL "$pid"
+  reap "$pid" >/dev/null
+  end=$(($(now_ms) + 3000))
+  while found=$(procs_matching 'sleep 302.[56]*'); [ -n "$found" ] && [ "$(now_ms)" -lt "$end" ]; do
+    sleep 0.05
+  done
+  expect_no_process "sleep 302.5" "3 s after kill -9 of vpidbox"
+  expect_no_process "sleep 302.6" "3 s after kill -9 of vpidbox"
 }
 
 # SIGKILL to the box's init from outside (an ancestor may always kill a namespace init) ends the

@@ -78,8 +78,9 @@ TEST_CASE("every pid argument of the ptrace route: box numbers become real, othe
       const ArgKind kind = row.args[i];
       // Pids passed in memory or through a pidfd, and flags, are tested below.
       if (kind == ArgKind::kValue || kind == ArgKind::kPgidIn || kind == ArgKind::kPidOut ||
-          kind == ArgKind::kCapHeader || kind == ArgKind::kInitRefusesFlag ||
-          kind == ArgKind::kPidfdSignal || kind == ArgKind::kSignal || kind == ArgKind::kRebootCmd)
+          kind == ArgKind::kCapHeader || kind == ArgKind::kCloneFlags ||
+          kind == ArgKind::kCloneArgsStruct || kind == ArgKind::kPidfdSignal ||
+          kind == ArgKind::kSignal || kind == ArgKind::kRebootCmd)
         continue;
       INFO(std::string(row.name) << " argument " << i);
       Box box;
@@ -258,6 +259,26 @@ TEST_CASE("init cannot clone(CLONE_PARENT), nor be killed through a pidfd from i
   CHECK(std::get<ReturnErrno>(decide_entry(call, box.table, box.kernel).outcome).error == EINVAL);
   call.real_tid = 510;  // any other process may
   CHECK(std::holds_alternative<Continue>(decide_entry(call, box.table, box.kernel).outcome));
+
+  // CLONE_UNTRACED is dropped, for init and everyone else: the child must be attached.
+  const std::array<std::uint64_t, 6> clone_untraced{0x00800000 | SIGCHLD};
+  const SyscallRow* untraced = find_syscall(56, clone_untraced);
+  REQUIRE(untraced != nullptr);
+  for (Pid caller : {500, 510}) {
+    call = Call{caller, untraced, clone_untraced};
+    EntryDecision d = decide_entry(call, box.table, box.kernel);
+    REQUIRE(std::holds_alternative<Continue>(d.outcome));
+    CHECK(d.args_changed);
+    CHECK(d.args[0] == SIGCHLD);
+  }
+  call = Call{500, untraced, {0x00800000 | 0x8000 | SIGCHLD}};  // both: init's EINVAL first
+  CHECK(std::get<ReturnErrno>(decide_entry(call, box.table, box.kernel).outcome).error == EINVAL);
+  // clone3's flags are read from memory by the engine; the rule is the same.
+  CHECK(rule_for_clone_flags(0x00800000 | 0x100, false).flags == 0x100);
+  CHECK(rule_for_clone_flags(0x00800000 | 0x100, false).error == 0);
+  CHECK(rule_for_clone_flags(0x8000, true).error == EINVAL);
+  CHECK(rule_for_clone_flags(0x8000, false).flags == 0x8000);
+  CHECK(find_syscall(435)->result == ResultKind::kNewChild);
 
   const SyscallRow* pidfd_signal = find_syscall(424, {7, SIGKILL});
   REQUIRE(pidfd_signal != nullptr);
