@@ -129,8 +129,7 @@ void BoxSession::on_seccomp_stop(pid_t tid) {
     decision.outcome = ReturnErrno{static_cast<int>(-v->value)};
   PendingExit pending{call.row, call.args, std::nullopt};
   if (std::holds_alternative<Continue>(decision.outcome))
-    pending.restore_memory_arg =
-        translate_memory_arg(tid, call, decision, pending.restore_memory_at);
+    pending.restore_memory_arg = translate_memory_arg(tid, call, pending.restore_memory_at);
 
   if (trace_.enabled() &&
       (!decision.stop_at_exit || !std::holds_alternative<Continue>(decision.outcome))) {
@@ -196,13 +195,7 @@ void BoxSession::on_syscall_exit(pid_t tid) {
   if (pending.restore_memory_arg)
     tracee::write_memory(tid, pending.restore_memory_at, &*pending.restore_memory_arg,
                          sizeof(std::int32_t));
-  if (pending.row->args[2] == ArgKind::kPidOut && result == 0 && pending.args[2]) {
-    std::int32_t real = 0;
-    if (tracee::read_memory(tid, pending.args[2], &real, sizeof(real))) {
-      const std::int32_t shown_id = visible_number(table_, real);
-      tracee::write_memory(tid, pending.args[2], &shown_id, sizeof(shown_id));
-    }
-  }
+  if (result == 0) translate_memory_result(tid, pending);
   if (pending.row->siginfo_out != SiginfoOut::kNoSiginfo && result >= 0) {
     const std::uint64_t address =
         pending.args[pending.row->siginfo_out == SiginfoOut::kArg1 ? 1 : 2];
@@ -220,35 +213,43 @@ void BoxSession::on_syscall_exit(pid_t tid) {
   resume(tid);
 }
 
-// Pids the kernel reads from the caller's memory: TIOCSPGRP's pgid (argument 2) and the pid of
-// capget()/capset()'s header (argument 0, after the 32-bit version). The real number is written
-// for the kernel; the caller's own value is returned, to be put back at exit.
+// Pids the kernel reads from the caller's memory (is_memory_pid_in): TIOCSPGRP's pgid, the pid
+// of capget()/capset()'s header, a socket's owner, struct f_owner_ex's pid. The real number (or
+// kNoSuchPid) is written for the kernel; the caller's own value is returned, to be put back at
+// exit. A pointer that cannot be read is the kernel's to refuse (EFAULT).
 std::optional<std::int32_t> BoxSession::translate_memory_arg(pid_t tid, const Call& call,
-                                                             EntryDecision& decision,
                                                              std::uint64_t& address) {
-  const bool pgid = call.row->args[2] == ArgKind::kPgidIn && call.args[2];
-  const bool cap_header = call.row->args[0] == ArgKind::kCapHeader && call.args[0];
-  if (!pgid && !cap_header) return std::nullopt;
-  address = pgid ? call.args[2] : call.args[0] + sizeof(std::uint32_t);
-  std::int32_t vnr = 0;
-  if (!tracee::read_memory(tid, address, &vnr, sizeof(vnr))) return std::nullopt;  // EFAULT
-  std::optional<Pid> real;
-  if (pgid) {
-    real = pgid_in_box(table_, vnr);
-  } else {
-    if (vnr == 0) return std::nullopt;  // the caller itself
-    real = resolve_tid(table_, tid, vnr);
-    // capset() acts on the caller only and says EPERM for anyone else, in or out of the box: an
-    // unknown number may go to the kernel as it is.
-    if (!real && call.row->name == "capset") return std::nullopt;
+  for (int i = 0; i < call.row->arg_count(); ++i) {
+    const ArgKind kind = call.row->args[i];
+    if (!is_memory_pid_in(kind) || !call.args[i]) continue;
+    std::int32_t selector = 0;  // struct f_owner_ex's type, before its pid
+    if (kind == ArgKind::kOwnerExIn &&
+        !tracee::read_memory(tid, call.args[i], &selector, sizeof(selector)))
+      return std::nullopt;
+    address = call.args[i] + memory_pid_offset(kind);
+    std::int32_t number = 0;
+    if (!tracee::read_memory(tid, address, &number, sizeof(number))) return std::nullopt;
+    const std::optional<Pid> real = memory_pid_for_kernel(kind, table_, tid, number, selector);
+    if (!real || *real == number) return std::nullopt;
+    const std::int32_t value = *real;
+    if (!tracee::write_memory(tid, address, &value, sizeof(value))) return std::nullopt;
+    return number;
   }
-  if (!real) {
-    decision.outcome = ReturnErrno{ESRCH};
-    return std::nullopt;
+  return std::nullopt;
+}
+
+// Pids the kernel wrote in the caller's memory (is_memory_pid_out): TIOCGPGRP's, TIOCGSID's, a
+// socket's owner, struct f_owner_ex's pid. They become the box's numbers.
+void BoxSession::translate_memory_result(pid_t tid, const PendingExit& pending) {
+  for (int i = 0; i < pending.row->arg_count(); ++i) {
+    const ArgKind kind = pending.row->args[i];
+    if (!is_memory_pid_out(kind) || !pending.args[i]) continue;
+    const std::uint64_t address = pending.args[i] + memory_pid_offset(kind);
+    std::int32_t real = 0;
+    if (!tracee::read_memory(tid, address, &real, sizeof(real))) return;
+    const std::int32_t shown = memory_pid_for_caller(kind, table_, real);
+    if (shown != real) tracee::write_memory(tid, address, &shown, sizeof(shown));
   }
-  const std::int32_t value = *real;
-  if (!tracee::write_memory(tid, address, &value, sizeof(value))) return std::nullopt;
-  return vnr;
 }
 
 void BoxSession::rewrite_siginfo_at(pid_t tid, std::uint64_t address) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <climits>
 #include <cstdint>
 
 #include "translate/kernel_view.h"
@@ -47,9 +48,22 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
 std::int64_t translate_result(const SyscallRow& row, std::int64_t result,
                               const ProcessTable& table);
 
-// A pgid the caller passes in memory (TIOCSPGRP): its real number, nullopt outside (ESRCH).
-std::optional<Pid> pgid_in_box(const ProcessTable& table, Pid vnr);
-// A pid, pgid or sid the kernel wrote for the caller: its virtual number, 0 when outside.
+// The number handed to the kernel for a pid argument that names nothing in the box. It is above
+// PID_MAX_LIMIT (4194304), so the kernel finds nothing, as a namespace's member finds nothing
+// for an outside number, and fails the call in its own order: EBADF, EINVAL, EFAULT, ENOTTY
+// before ESRCH, ECHILD or EPERM. Negated, it is a group that cannot exist (not INT_MIN, not -1).
+constexpr Pid kNoSuchPid = INT_MAX;
+
+// A pid the caller passes in memory (is_memory_pid_in(kind)): the number to write there for the
+// kernel, or nullopt to leave it. `selector` is struct f_owner_ex's type for kOwnerExIn.
+std::optional<Pid> memory_pid_for_kernel(ArgKind kind, const ProcessTable& table,
+                                         Pid caller_real_tid, Pid number, int selector = 0);
+// A pid, pgid or sid the kernel wrote in the caller's memory (is_memory_pid_out(kind)): the
+// box's number for it, 0 when it is outside.
+Pid memory_pid_for_caller(ArgKind kind, const ProcessTable& table, Pid real);
+// An owner as F_GETOWN reports it (a group negative): the box's number, 0 when outside.
+Pid owner_for_caller(const ProcessTable& table, Pid real);
+// A pid, pgid or sid as the box sees it: its virtual number, 0 when outside.
 Pid visible_number(const ProcessTable& table, Pid real);
 
 // The real tid a thread-directed argument names (DESIGN hard fact 4): a real tid of the caller's
