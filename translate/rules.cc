@@ -287,7 +287,13 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
   // From inside, a namespace's init never receives SIGKILL or SIGSTOP, nor a signal it neither
   // handles nor blocks: the kernel discards them when they are sent (sig_task_ignored), so they
   // cannot even interrupt a sigtimedwait(), and the sending call returns 0.
-  if (!out.signal_whole_box && !out.signal_group) {
+  // A number that names nothing makes the kernel fail the call (ESRCH): tgkill(1, n) of an
+  // outside n is not a signal to init.
+  bool names_nothing = false;
+  for (int i = 0; i < call.row->arg_count(); ++i)
+    names_nothing |= call.row->args[i] != ArgKind::kValue &&
+                     (out.args[i] == as_arg(kNoSuchPid) || out.args[i] == as_arg(-kNoSuchPid));
+  if (!out.signal_whole_box && !out.signal_group && !names_nothing) {
     const std::optional<Pid> init = table.to_real(1);
     int signo = -1;
     Pid target = 0;

@@ -411,6 +411,10 @@ TEST_CASE("SIGKILL and SIGSTOP aimed at init from inside are ignored, by every s
   CHECK(std::get<ReturnValue>(d.outcome).value == 0);  // neither handled nor blocked
   d = decide_entry(make_call("tgkill", 500, {2, 3, SIGKILL}), box.table, box.kernel);
   CHECK(std::holds_alternative<Continue>(d.outcome));
+  // A thread that is not init's, named with init's number: the kernel says ESRCH.
+  d = decide_entry(make_call("tgkill", 510, {1, 77, SIGTERM}), box.table, box.kernel);
+  CHECK(std::holds_alternative<Continue>(d.outcome));
+  CHECK(static_cast<Pid>(d.args[1]) == kNoSuchPid);
 }
 
 TEST_CASE("reboot() ends the box instead of the machine") {
