@@ -214,17 +214,17 @@ void BoxSession::on_syscall_exit(pid_t tid) {
 }
 
 // Pids the kernel reads from the caller's memory (is_memory_pid_in): TIOCSPGRP's pgid, the pid
-// of capget()/capset()'s header, a socket's owner, struct f_owner_ex's pid. The real number (or
-// kNoSuchPid) is written for the kernel; the caller's own value is returned, to be put back at
-// exit. A pointer that cannot be read is the kernel's to refuse (EFAULT).
+// of capget()/capset()'s header, a socket's owner, struct f_owner_ex's pid, a timer's thread. The
+// real number (or kNoSuchPid) is written for the kernel; the caller's own value is returned, to be
+// put back at exit. A pointer that cannot be read is the kernel's to refuse (EFAULT).
 std::optional<std::int32_t> BoxSession::translate_memory_arg(pid_t tid, const Call& call,
                                                              std::uint64_t& address) {
   for (int i = 0; i < call.row->arg_count(); ++i) {
     const ArgKind kind = call.row->args[i];
     if (!is_memory_pid_in(kind) || !call.args[i]) continue;
-    std::int32_t selector = 0;  // struct f_owner_ex's type, before its pid
-    if (kind == ArgKind::kOwnerExIn &&
-        !tracee::read_memory(tid, call.args[i], &selector, sizeof(selector)))
+    std::int32_t selector = 0;  // what the pid means: struct f_owner_ex's type, sigev_notify
+    if (const std::optional<std::uint64_t> at = memory_selector_offset(kind);
+        at && !tracee::read_memory(tid, call.args[i] + *at, &selector, sizeof(selector)))
       return std::nullopt;
     address = call.args[i] + memory_pid_offset(kind);
     std::int32_t number = 0;

@@ -141,6 +141,7 @@ void translate_arg(const Call& call, const ProcessTable& table, int index, Entry
     case ArgKind::kOwnerOut:
     case ArgKind::kOwnerExIn:
     case ArgKind::kOwnerExOut:
+    case ArgKind::kSigeventIn:
     case ArgKind::kSignal:
     case ArgKind::kRebootCmd:
     case ArgKind::kInitRefusesFlag:
@@ -172,6 +173,11 @@ std::optional<Pid> memory_pid_for_kernel(ArgKind kind, const ProcessTable& table
       if (number <= 0 || selector < 0 || selector > 2) return std::nullopt;
       if (selector == 2) return group_real(table, number).value_or(kNoSuchPid);
       return owner_for_kernel(table, caller_real_tid, number);
+    case ArgKind::kSigeventIn:
+      // Only SIGEV_SIGNAL | SIGEV_THREAD_ID (4) names a thread; the kernel refuses (EINVAL) one
+      // outside the caller's thread group, so an unknown number goes as one that cannot exist.
+      if (selector != 4 || number <= 0) return std::nullopt;
+      return resolve_tid(table, caller_real_tid, number).value_or(kNoSuchPid);
     default:
       return std::nullopt;
   }

@@ -55,7 +55,7 @@ std::int64_t translate_result(const SyscallRow& row, std::int64_t result,
 constexpr Pid kNoSuchPid = INT_MAX;
 
 // A pid the caller passes in memory (is_memory_pid_in(kind)): the number to write there for the
-// kernel, or nullopt to leave it. `selector` is struct f_owner_ex's type for kOwnerExIn.
+// kernel, or nullopt to leave it. `selector` is the number at memory_selector_offset(kind).
 std::optional<Pid> memory_pid_for_kernel(ArgKind kind, const ProcessTable& table,
                                          Pid caller_real_tid, Pid number, int selector = 0);
 // A pid, pgid or sid the kernel wrote in the caller's memory (is_memory_pid_out(kind)): the

@@ -141,6 +141,9 @@ constexpr SyscallRow kTable[] = {
      kTrace},
     // reboot() from a namespace never reboots the machine: it ends the namespace's init.
     {"reboot", 169, {kValue, kValue, kRebootCmd, kValue}, ResultKind::kPlain, kTrace},
+    // A timer that signals one thread (SIGEV_THREAD_ID): the thread is named by its tid, which
+    // gettid() gives as the box's number.
+    {"timer_create", 222, {kValue, kSigeventIn, kValue}, ResultKind::kPlain, kTrace},
     // clang-format on
 
     // io_uring runs its operations without a seccomp check on each one (IORING_OP_WAITID and

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -33,6 +34,7 @@ enum class ArgKind : std::uint8_t {
   kOwnerOut,         // a pointer to an owner as F_GETOWN returns it (FIOGETOWN, SIOCGPGRP)
   kOwnerExIn,        // a pointer to struct f_owner_ex {type, pid} the kernel reads (F_SETOWN_EX)
   kOwnerExOut,       // a pointer to struct f_owner_ex the kernel writes (F_GETOWN_EX)
+  kSigeventIn,       // a pointer to struct sigevent: its thread, with SIGEV_THREAD_ID
   kSignal,           // a signal number (SIGKILL/SIGSTOP aimed at init are ignored from inside)
   kInitRefusesFlag,  // clone flags carrying CLONE_PARENT: EINVAL from init's thread group
   kPidfdSignal,      // a pidfd to signal: what init would discard is dropped, from inside
@@ -54,16 +56,24 @@ enum class ResultKind : std::uint8_t {
 // from the pointer argument of the kind.
 inline bool is_memory_pid_in(ArgKind kind) {
   return kind == ArgKind::kPgidIn || kind == ArgKind::kCapHeader || kind == ArgKind::kOwnerIn ||
-         kind == ArgKind::kOwnerExIn;
+         kind == ArgKind::kOwnerExIn || kind == ArgKind::kSigeventIn;
 }
 inline bool is_memory_pid_out(ArgKind kind) {
   return kind == ArgKind::kPidOut || kind == ArgKind::kOwnerOut || kind == ArgKind::kOwnerExOut;
 }
 inline std::uint64_t memory_pid_offset(ArgKind kind) {
-  // The pid follows a 32-bit version (capget's header) or type (struct f_owner_ex).
+  // The pid follows a 32-bit version (capget's header) or type (struct f_owner_ex); struct
+  // sigevent's sigev_notify_thread_id follows an 8-byte value, the signal and sigev_notify.
+  if (kind == ArgKind::kSigeventIn) return 16;
   return kind == ArgKind::kCapHeader || kind == ArgKind::kOwnerExIn || kind == ArgKind::kOwnerExOut
              ? 4
              : 0;
+}
+// Where the number that says what the pid means is: struct f_owner_ex's type, sigev_notify.
+inline std::optional<std::uint64_t> memory_selector_offset(ArgKind kind) {
+  if (kind == ArgKind::kOwnerExIn) return 0;
+  if (kind == ArgKind::kSigeventIn) return 12;
+  return std::nullopt;
 }
 
 // Where the kernel writes a siginfo whose si_pid must be translated at syscall exit.

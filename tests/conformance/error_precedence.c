@@ -27,6 +27,7 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -187,6 +188,17 @@ static void probe(const char* p, pid_t pid) {
   show_prefixed(p, "pr_set_ptracer", prctl(PR_SET_PTRACER, (unsigned long)pid, 0, 0, 0));
   prctl(PR_SET_PTRACER, 0, 0, 0, 0);
   show_prefixed(p, "pr_sched_core_bad_cmd", prctl(kPrSchedCore, 99, pid, 0, 0));
+  // A timer signalling a thread: a bad clock, a bad sigevent pointer.
+  struct sigevent ev;
+  memset(&ev, 0, sizeof(ev));
+  ev.sigev_notify = SIGEV_THREAD_ID;
+  ev.sigev_signo = SIGUSR1;
+  ev._sigev_un._tid = pid;
+  timer_t timer;
+  show_prefixed(p, "timer_create_bad_clock", syscall(SYS_timer_create, 99, &ev, &timer));
+  show_prefixed(p, "timer_create_bad_sigevent",
+                syscall(SYS_timer_create, CLOCK_MONOTONIC, BAD_POINTER, &timer));
+  printf("%stimer_sigevent_tid_kept=%d\n", p, ev._sigev_un._tid == pid);
   show_prefixed(p, "pidfd_send_signal_bad_fd",
                 syscall(SYS_pidfd_send_signal, kBadFd, SIGUSR1, NULL, 0));
 

@@ -316,6 +316,21 @@ TEST_CASE("owners (F_SETOWN, F_SETOWN_EX, FIOSETOWN) take box numbers, groups ne
   CHECK(memory_pid_for_caller(ArgKind::kOwnerOut, box.table, -40000) == 0);
 }
 
+TEST_CASE("timer_create: SIGEV_THREAD_ID names a thread of the caller by either number") {
+  Box box;
+  const SyscallRow* timer = find_syscall("timer_create");
+  REQUIRE(timer != nullptr);
+  CHECK(timer->needs_exit_stop());
+  CHECK(memory_selector_offset(ArgKind::kSigeventIn) == 12);  // sigev_notify
+  CHECK(memory_pid_offset(ArgKind::kSigeventIn) == 16);       // sigev_notify_thread_id
+  const ArgKind ev = ArgKind::kSigeventIn;
+  CHECK(memory_pid_for_kernel(ev, box.table, 510, 3, 4) == 511);    // gettid() in the box
+  CHECK(memory_pid_for_kernel(ev, box.table, 510, 511, 4) == 511);  // glibc's cached tid
+  CHECK(memory_pid_for_kernel(ev, box.table, 510, 77, 4) == kNoSuchPid);
+  CHECK_FALSE(memory_pid_for_kernel(ev, box.table, 510, 3, 0).has_value());  // SIGEV_SIGNAL
+  CHECK_FALSE(memory_pid_for_kernel(ev, box.table, 510, 3, 2).has_value());  // SIGEV_THREAD
+}
+
 TEST_CASE("prctl: only the options that keep a pid are trapped") {
   Box box;
   const SyscallRow* ptracer = find_syscall(SYS_prctl, {0x59616d61});
