@@ -255,6 +255,24 @@ void BoxSession::translate_memory_result(pid_t tid, const PendingExit& pending) 
 void BoxSession::rewrite_siginfo_at(pid_t tid, std::uint64_t address) {
   siginfo_t info;
   if (!tracee::read_memory(tid, address, &info, sizeof(info))) return;  // EFAULT: a value
+  if (info.si_code == SI_USER && info.si_pid == supervisor_pid_) {
+    // Sent by the supervisor for an emulated kill(-1), kill(0) or kill(-pgid), and taken by
+    // sigtimedwait() without a delivery stop: the caller it was sent for, or 0 (from outside).
+    const Task* task = table_.task(tid);
+    auto sender =
+        task ? emulated_senders_.find({task->real_tgid, info.si_signo}) : emulated_senders_.end();
+    info.si_pid = 0;
+    if (sender != emulated_senders_.end()) {
+      info.si_pid = sender->second.vpid;
+      info.si_uid = sender->second.uid;
+      emulated_senders_.erase(sender);
+    }
+    tracee::write_memory(tid, address + offsetof(siginfo_t, si_pid), &info.si_pid,
+                         sizeof(info.si_pid));
+    tracee::write_memory(tid, address + offsetof(siginfo_t, si_uid), &info.si_uid,
+                         sizeof(info.si_uid));
+    return;
+  }
   const Pid real = info.si_pid;
   std::optional<Pid> shown = virtual_si_pid(info.si_signo, info.si_code, real, table_);
   if (!shown || *shown == real) return;

@@ -13,6 +13,8 @@ namespace {
 constexpr int kIoprioWhoProcess = 1;
 constexpr int kIoprioWhoPgrp = 2;
 constexpr unsigned kPidfdThread = 0200;  // O_EXCL
+constexpr std::uint64_t kPidfdSignalProcessGroup = 1 << 2;
+constexpr int kMaxSignal = 64;  // _NSIG: above, the kernel says EINVAL
 
 Pid as_pid(std::uint64_t arg) {
   return static_cast<Pid>(static_cast<std::int32_t>(arg));
@@ -290,11 +292,24 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
       }
     }
   }
+  // pidfd_send_signal(PIDFD_SIGNAL_PROCESS_GROUP) signals the group numbered as the pidfd's
+  // process: emulated over the box's members, as kill(-pgid) is, so that init discards what it
+  // would discard and the other members still get the signal. (A siginfo, which the emulation
+  // cannot pass on, and a pidfd of an outside process, a capability received from outside, are
+  // the kernel's.)
+  for (int i = 0; i < call.row->arg_count(); ++i) {
+    if (call.row->args[i] != ArgKind::kPidfdSignal || call.args[i + 2] != 0 ||
+        call.args[i + 3] != kPidfdSignalProcessGroup)  // (pidfd, sig, info, flags)
+      continue;
+    const RealOrErrno named = kernel.pidfd_target(call.real_tid, static_cast<int>(call.args[i]));
+    if (named.ok() && table.task(named.value)) out.signal_group = named.value;
+  }
   // From inside, a namespace's init never receives SIGKILL or SIGSTOP, nor a signal it neither
   // handles nor blocks: the kernel discards them when they are sent (sig_task_ignored), so they
-  // cannot even interrupt a sigtimedwait(), and the sending call returns 0.
-  // A number that names nothing makes the kernel fail the call (ESRCH): tgkill(1, n) of an
-  // outside n is not a signal to init.
+  // cannot even interrupt a sigtimedwait(), and the sending call returns 0. The kernel still
+  // checks everything else first (permission, the siginfo, flags): the call runs with signal 0,
+  // which checks and sends nothing. A number that names nothing makes the kernel fail the call
+  // (ESRCH): tgkill(1, n) of an outside n is no signal to init.
   bool names_nothing = false;
   for (int i = 0; i < call.row->arg_count(); ++i)
     names_nothing |= call.row->args[i] != ArgKind::kValue &&
@@ -302,22 +317,32 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
   if (!out.signal_whole_box && !out.signal_group && !names_nothing) {
     const std::optional<Pid> init = table.to_real(1);
     int signo = -1;
+    int signal_index = -1;
+    bool pidfd_with_siginfo = false;
     Pid target = 0;
     for (int i = 0; i < call.row->arg_count(); ++i) {
       const ArgKind kind = call.row->args[i];
       if (kind == ArgKind::kSignal) {
         signo = static_cast<int>(call.args[i]);
+        signal_index = i;
       } else if (kind == ArgKind::kPidfdSignal) {
         RealOrErrno named = kernel.pidfd_target(call.real_tid, static_cast<int>(call.args[i]));
         if (named.ok()) target = named.value;
+        pidfd_with_siginfo = call.args[i + 2] != 0;  // (pidfd, sig, info, flags)
       } else if (kind != ArgKind::kValue && target == 0) {
         target = as_pid(out.args[i]);  // the first pid argument, translated
       }
     }
     const Task* named = target > 0 ? table.task(target) : nullptr;
-    if (init && named && named->real_tgid == *init && signo > 0 &&
+    if (init && named && named->real_tgid == *init && signo > 0 && signo <= kMaxSignal &&
         (is_unstoppable(signo) || !kernel.catches_or_blocks(*init, signo))) {
-      out.outcome = ReturnValue{0};
+      // pidfd_send_signal() insists that the siginfo's signal is the call's: no signal 0 there.
+      if (pidfd_with_siginfo) {
+        out.outcome = ReturnValue{0};
+        return out;
+      }
+      out.args[signal_index] = 0;
+      out.args_changed = true;
       return out;
     }
   }

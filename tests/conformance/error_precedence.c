@@ -208,6 +208,33 @@ static void probe(const char* p, pid_t pid) {
   close(sv[1]);
 }
 
+// Signals a namespace's init discards (SIGKILL, SIGSTOP, or one it neither handles nor blocks)
+// still go through the kernel's other checks first: the siginfo, flags, the signal's range and
+// the sender's permission. Run in a child (init would be signalling itself).
+static void signals_to_init(void) {
+  show("init_kill_bad_signal", kill(1, 999));
+  show("init_tgkill_bad_signal", syscall(SYS_tgkill, 1, 1, 999));
+  show("init_rt_sigqueueinfo_bad_info", syscall(SYS_rt_sigqueueinfo, 1, SIGKILL, BAD_POINTER));
+  siginfo_t forged;
+  memset(&forged, 0, sizeof(forged));
+  forged.si_code = SI_USER;
+  show("init_rt_sigqueueinfo_si_user", syscall(SYS_rt_sigqueueinfo, 1, SIGTERM, &forged));
+  show("init_rt_tgsigqueueinfo_bad_info",
+       syscall(SYS_rt_tgsigqueueinfo, 1, 1, SIGKILL, BAD_POINTER));
+  const long pidfd = syscall(SYS_pidfd_open, 1, 0);
+  if (pidfd < 0) die("pidfd_open");
+  show("init_pidfd_send_signal_bad_flags",
+       syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0x1));
+  show("init_kill_sigkill", kill(1, SIGKILL));
+  // Another user may not signal init at all: EPERM, whatever init would do with the signal.
+  show("setresuid_nobody", setresuid(65534, 65534, 65534));
+  show("init_kill_sigkill_other_user", kill(1, SIGKILL));
+  show("init_kill_sigterm_other_user", kill(1, SIGTERM));
+  show("init_kill_0_other_user", kill(1, 0));
+  show("init_pidfd_send_signal_other_user",
+       syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0));
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   alarm(10);
@@ -221,5 +248,10 @@ int main(void) {
   show("waitid_pid_zero", waitid(P_PID, 0, NULL, WEXITED));
   show("sched_getscheduler_negative", sched_getscheduler(-1));
   show("tkill_zero_bad_signal", syscall(SYS_tkill, 0, 999));
+  if (fork_flushed() == 0) {
+    signals_to_init();
+    _exit(0);
+  }
+  wait_one("signals_to_init");
   return 0;
 }

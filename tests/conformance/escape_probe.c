@@ -307,6 +307,40 @@ static void owners_inside(void) {
   disarm(&s);
 }
 
+// pidfd_send_signal(PIDFD_SIGNAL_PROCESS_GROUP) signals the group numbered as the pidfd's
+// process: init's (init leads it since owners_inside), whose other member gets SIGTERM while init,
+// which neither handles nor blocks it, discards it; a process that leads no group has none.
+static void pidfd_group_signal(void) {
+  sigset_t term;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  sigprocmask(SIG_BLOCK, &term, NULL);  // the member inherits it blocked
+  int gate[2];
+  const pid_t member = fork_gated(gate);
+  if (member == 0) {
+    await_eof(gate[0]);
+    siginfo_t si;
+    memset(&si, 0, sizeof(si));
+    struct timespec ts = {5, 0};
+    const int r = sigtimedwait(&term, &si, &ts);
+    if (r < 0)
+      printf("group_member_got=%s\n", strerrorname_np(errno));
+    else
+      printf("group_member_got=%s from %d\n", sigabbrev_np(r), si.si_pid);
+    _exit(0);
+  }
+  sigprocmask(SIG_UNBLOCK, &term, NULL);
+  const long own = syscall(SYS_pidfd_open, getpid(), 0);
+  const long theirs = syscall(SYS_pidfd_open, member, 0);
+  if (own < 0 || theirs < 0) die("pidfd_open");
+  show("pidfd_group_not_leader", syscall(SYS_pidfd_send_signal, theirs, SIGTERM, NULL, 4));
+  show("pidfd_group_init", syscall(SYS_pidfd_send_signal, own, SIGTERM, NULL, 4));
+  close(gate[1]);
+  wait_exited(member);
+  close((int)own);
+  close((int)theirs);
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   alarm(15);
@@ -316,5 +350,6 @@ int main(void) {
   owners_outside(witness);
   calls_outside(witness);
   owners_inside();
+  pidfd_group_signal();
   return 0;
 }

@@ -7,6 +7,7 @@
 #include <climits>
 #include <csignal>
 #include <string>
+#include <tuple>
 
 #include "translate/rules.h"
 #include "translate/signal_rules.h"
@@ -59,6 +60,12 @@ std::array<std::uint64_t, 6> selecting_a_process(const SyscallRow& row) {
     if (row.args[i] == ArgKind::kIoprioWho) args[0] = 1;  // IOPRIO_WHO_PROCESS
   }
   return args;
+}
+
+// Whether a signal to init is discarded as the kernel discards it: the call runs with signal 0,
+// so that the kernel still checks permission, the siginfo and flags, and sends nothing.
+bool sent_as_signal_zero(const EntryDecision& d, int signal_index) {
+  return std::holds_alternative<Continue>(d.outcome) && d.args_changed && d.args[signal_index] == 0;
 }
 
 bool is_group_kind(ArgKind kind) {
@@ -166,9 +173,12 @@ TEST_CASE("kill: own group, every process, process groups and init") {
   CHECK(static_cast<Pid>(d.args[0]) == -kNoSuchPid);
   // init cannot be killed or stopped from inside, and kill() still succeeds.
   d = decide_entry(make_call("kill", 510, {arg(1), SIGKILL}), box.table, box.kernel);
-  CHECK(std::get<ReturnValue>(d.outcome).value == 0);
+  CHECK(sent_as_signal_zero(d, 1));
   d = decide_entry(make_call("kill", 510, {arg(1), SIGTERM}), box.table, box.kernel);
   CHECK(static_cast<Pid>(d.args[0]) == 500);
+  // An invalid signal is the kernel's to refuse (EINVAL), to init too.
+  d = decide_entry(make_call("kill", 510, {arg(1), 999}), box.table, box.kernel);
+  CHECK(d.args[1] == 999);
 }
 
 TEST_CASE("wait4 and setsid stop at exit; their results read as virtual numbers") {
@@ -388,13 +398,35 @@ TEST_CASE("init cannot clone(CLONE_PARENT), nor be killed through a pidfd from i
   const SyscallRow* pidfd_signal = find_syscall(424, {7, SIGKILL});
   REQUIRE(pidfd_signal != nullptr);
   call = Call{510, pidfd_signal, {7, SIGKILL}};  // fd 7 is init's pidfd in NoKernel
-  CHECK(std::get<ReturnValue>(decide_entry(call, box.table, box.kernel).outcome).value == 0);
+  CHECK(sent_as_signal_zero(decide_entry(call, box.table, box.kernel), 1));
   call.args[1] = SIGTERM;  // init neither handles nor blocks it: discarded when sent
+  CHECK(sent_as_signal_zero(decide_entry(call, box.table, box.kernel), 1));
+  // With a siginfo, whose si_signo must be the call's signal: answered without the kernel.
+  call.args[2] = 0x1000;
   CHECK(std::get<ReturnValue>(decide_entry(call, box.table, box.kernel).outcome).value == 0);
+  call.args[2] = 0;
   call.args[1] = SIGUSR1;  // init handles or blocks it: the kernel sends it
   CHECK(std::holds_alternative<Continue>(decide_entry(call, box.table, box.kernel).outcome));
   call.args = {8, SIGKILL};  // another process: the kernel delivers it
   CHECK(std::holds_alternative<Continue>(decide_entry(call, box.table, box.kernel).outcome));
+}
+
+TEST_CASE("pidfd_send_signal to a process group is emulated over the box's members") {
+  Box box;
+  const SyscallRow* row = find_syscall("pidfd_send_signal");
+  // fd 7 is init's pidfd, fd 8 another's in NoKernel: the group numbered as its process.
+  EntryDecision d = decide_entry(Call{510, row, {7, SIGTERM, 0, 4}}, box.table, box.kernel);
+  CHECK(d.signal_group == 500);
+  d = decide_entry(Call{500, row, {8, SIGKILL, 0, 4}}, box.table, box.kernel);
+  CHECK(d.signal_group == 510);
+  // The kernel's: other flags, and a siginfo the emulation could not pass on.
+  for (std::array<std::uint64_t, 6> args : {std::array<std::uint64_t, 6>{8, SIGTERM, 0, 1},
+                                            {8, SIGTERM, 0, 6},
+                                            {8, SIGTERM, 0x1000, 4}}) {
+    d = decide_entry(Call{500, row, args}, box.table, box.kernel);
+    CHECK_FALSE(d.signal_group.has_value());
+    CHECK(std::holds_alternative<Continue>(d.outcome));
+  }
 }
 
 TEST_CASE("a queued SIGCHLD keeps its child's number after the child is reaped") {
@@ -407,23 +439,22 @@ TEST_CASE("a queued SIGCHLD keeps its child's number after the child is reaped")
 
 TEST_CASE("SIGKILL and SIGSTOP aimed at init from inside are ignored, by every sender") {
   Box box;
-  for (auto [name, args] :
-       std::initializer_list<std::pair<const char*, std::array<std::uint64_t, 6>>>{
-           {"kill", {1, SIGKILL}},
-           {"tkill", {1, SIGSTOP}},
-           {"tgkill", {1, 1, SIGKILL}},
-           {"rt_sigqueueinfo", {1, SIGKILL, 0}},
-           {"rt_tgsigqueueinfo", {1, 1, SIGKILL, 0}}}) {
+  for (auto [name, args, signal_index] :
+       std::initializer_list<std::tuple<const char*, std::array<std::uint64_t, 6>, int>>{
+           {"kill", {1, SIGKILL}, 1},
+           {"tkill", {1, SIGSTOP}, 1},
+           {"tgkill", {1, 1, SIGKILL}, 2},
+           {"rt_sigqueueinfo", {1, SIGKILL, 0}, 1},
+           {"rt_tgsigqueueinfo", {1, 1, SIGKILL, 0}, 2}}) {
     INFO(name);
     EntryDecision d = decide_entry(make_call(name, 510, args), box.table, box.kernel);
-    REQUIRE(std::holds_alternative<ReturnValue>(d.outcome));
-    CHECK(std::get<ReturnValue>(d.outcome).value == 0);
+    CHECK(sent_as_signal_zero(d, signal_index));
   }
   // A signal init handles or blocks is sent, and another process gets SIGKILL.
   EntryDecision d = decide_entry(make_call("tgkill", 510, {1, 1, SIGUSR1}), box.table, box.kernel);
   CHECK(std::holds_alternative<Continue>(d.outcome));
   d = decide_entry(make_call("kill", 510, {1, SIGTERM}), box.table, box.kernel);
-  CHECK(std::get<ReturnValue>(d.outcome).value == 0);  // neither handled nor blocked
+  CHECK(sent_as_signal_zero(d, 1));  // neither handled nor blocked
   d = decide_entry(make_call("tgkill", 500, {2, 3, SIGKILL}), box.table, box.kernel);
   CHECK(std::holds_alternative<Continue>(d.outcome));
   // A thread that is not init's, named with init's number: the kernel says ESRCH.
