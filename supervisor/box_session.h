@@ -105,7 +105,7 @@ class BoxSession {
   void on_signal_delivery(pid_t tid, int signo);
   void rewrite_siginfo_at(pid_t tid, std::uint64_t address);
   std::optional<std::int32_t> translate_memory_arg(pid_t tid, const Call& call,
-                                                   std::uint64_t& address);
+                                                   EntryDecision& decision, std::uint64_t& address);
   void translate_memory_result(pid_t tid, const PendingExit& pending);
   std::int64_t signal_whole_box(pid_t caller, int signo);
   std::int64_t signal_group(pid_t caller, Pid real_pgid, int signo);

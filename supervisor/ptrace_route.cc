@@ -129,7 +129,8 @@ void BoxSession::on_seccomp_stop(pid_t tid) {
     decision.outcome = ReturnErrno{static_cast<int>(-v->value)};
   PendingExit pending{call.row, call.args, std::nullopt};
   if (std::holds_alternative<Continue>(decision.outcome))
-    pending.restore_memory_arg = translate_memory_arg(tid, call, pending.restore_memory_at);
+    pending.restore_memory_arg =
+        translate_memory_arg(tid, call, decision, pending.restore_memory_at);
 
   if (trace_.enabled() &&
       (!decision.stop_at_exit || !std::holds_alternative<Continue>(decision.outcome))) {
@@ -178,8 +179,8 @@ void BoxSession::on_syscall_exit(pid_t tid) {
   // give back the caller's own (virtual) arguments, which the restart's stop translates anew.
   if (is_restart_code(result)) {
     if (pending.restore_memory_arg)
-      tracee::write_memory(tid, pending.restore_memory_at, &*pending.restore_memory_arg,
-                           sizeof(std::int32_t));
+      tracee::write_memory_forced(tid, pending.restore_memory_at, &*pending.restore_memory_arg,
+                                  sizeof(std::int32_t));
     user_regs_struct regs;
     if (tracee::get_regs(tid, regs)) {
       tracee::set_syscall_args(regs, pending.args);
@@ -193,8 +194,8 @@ void BoxSession::on_syscall_exit(pid_t tid) {
     if (shown != result) tracee::set_result(tid, shown);
   }
   if (pending.restore_memory_arg)
-    tracee::write_memory(tid, pending.restore_memory_at, &*pending.restore_memory_arg,
-                         sizeof(std::int32_t));
+    tracee::write_memory_forced(tid, pending.restore_memory_at, &*pending.restore_memory_arg,
+                                sizeof(std::int32_t));
   if (result == 0) translate_memory_result(tid, pending);
   if (pending.row->siginfo_out != SiginfoOut::kNoSiginfo && result >= 0) {
     const std::uint64_t address =
@@ -216,8 +217,10 @@ void BoxSession::on_syscall_exit(pid_t tid) {
 // Pids the kernel reads from the caller's memory (is_memory_pid_in): TIOCSPGRP's pgid, the pid
 // of capget()/capset()'s header, a socket's owner, struct f_owner_ex's pid, a timer's thread. The
 // real number (or kNoSuchPid) is written for the kernel; the caller's own value is returned, to be
-// put back at exit. A pointer that cannot be read is the kernel's to refuse (EFAULT).
+// put back at exit, also into memory the caller cannot write. A pointer that cannot be read is
+// the kernel's to refuse (EFAULT).
 std::optional<std::int32_t> BoxSession::translate_memory_arg(pid_t tid, const Call& call,
+                                                             EntryDecision& decision,
                                                              std::uint64_t& address) {
   for (int i = 0; i < call.row->arg_count(); ++i) {
     const ArgKind kind = call.row->args[i];
@@ -232,7 +235,11 @@ std::optional<std::int32_t> BoxSession::translate_memory_arg(pid_t tid, const Ca
     const std::optional<Pid> real = memory_pid_for_kernel(kind, table_, tid, number, selector);
     if (!real || *real == number) return std::nullopt;
     const std::int32_t value = *real;
-    if (!tracee::write_memory(tid, address, &value, sizeof(value))) return std::nullopt;
+    if (!tracee::write_memory_forced(tid, address, &value, sizeof(value))) {
+      // The caller's number must not reach the kernel as it is: it would name a host process.
+      decision.outcome = ReturnErrno{EFAULT};
+      return std::nullopt;
+    }
     return number;
   }
   return std::nullopt;

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
@@ -341,6 +342,35 @@ static void pidfd_group_signal(void) {
   close((int)theirs);
 }
 
+// The same numbers from memory the caller cannot write (the box must still give the kernel its
+// translation, and put the caller's own number back).
+static void owners_read_only(pid_t outside) {
+  int* page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (page == MAP_FAILED) die("mmap");
+  page[0] = outside;
+  page[1] = -outside;
+  page[2] = F_OWNER_PID;
+  page[3] = outside;
+  page[4] = getpid();
+  if (mprotect(page, 4096, PROT_READ) < 0) die("mprotect");
+  struct armed s = arm(1, SIGUSR1);
+  show("read_only_fiosetown", ioctl(s.fds[0], FIOSETOWN, &page[0]));
+  fire(&s);
+  show("read_only_siocspgrp_group", ioctl(s.fds[0], SIOCSPGRP, &page[1]));
+  fire(&s);
+  show("read_only_f_setown_ex", fcntl(s.fds[0], F_SETOWN_EX, &page[2]));
+  fire(&s);
+  show("read_only_own_fiosetown", ioctl(s.fds[0], FIOSETOWN, &page[4]));
+  int owner = -1;
+  show("read_only_own_fiogetown", ioctl(s.fds[0], FIOGETOWN, &owner));
+  printf("read_only_own_fiogetown_value=%d\n", owner);
+  printf("read_only_values_kept=%d\n", page[0] == outside && page[1] == -outside &&
+                                           page[2] == F_OWNER_PID && page[3] == outside &&
+                                           page[4] == getpid());
+  disarm(&s);
+  munmap(page, 4096);
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   alarm(15);
@@ -348,6 +378,7 @@ int main(void) {
   const pid_t witness = outside_witness();
   printf("witness_is_not_ours=%d\n", witness > 1);
   owners_outside(witness);
+  owners_read_only(witness);
   calls_outside(witness);
   owners_inside();
   pidfd_group_signal();
