@@ -101,6 +101,7 @@ class BoxSession {
   void on_exec_event(pid_t tid);
   void on_seccomp_stop(pid_t tid);
   void proc_dir_as_pidfd(pid_t tid, Call& call, user_regs_struct& regs);
+  void owner_in_register(pid_t tid, Call& call, user_regs_struct& regs);
   void on_syscall_exit(pid_t tid);
   void on_signal_delivery(pid_t tid, int signo);
   void rewrite_siginfo_at(pid_t tid, std::uint64_t address);

@@ -104,6 +104,42 @@ void BoxSession::proc_dir_as_pidfd(pid_t tid, Call& call, user_regs_struct& regs
   tracee::set_regs(tid, regs);
 }
 
+// Owners given in memory become the F_SETOWN they mean where one does (FIOSETOWN and SIOCSPGRP
+// on a socket are f_setown() itself; F_SETOWN_EX of a process or a group): a number in a register
+// cannot be changed by another thread of the caller between its translation and the kernel's
+// read, as one in memory can. What cannot be read is left to the kernel to refuse (EFAULT), and
+// an ioctl on anything but a socket to answer ENOTTY.
+void BoxSession::owner_in_register(pid_t tid, Call& call, user_regs_struct& regs) {
+  const ArgKind kind = call.row->args[2];
+  if ((kind != ArgKind::kOwnerIn && kind != ArgKind::kOwnerExIn) || !call.args[2]) return;
+  std::optional<Pid> owner;
+  if (kind == ArgKind::kOwnerIn) {
+    const std::string link =
+        "/proc/" + std::to_string(tid) + "/fd/" + std::to_string(static_cast<int>(call.args[0]));
+    char text[16];
+    const ssize_t n = ::readlink(link.c_str(), text, sizeof(text));
+    std::int32_t value = 0;
+    if (n < 7 || std::string_view(text, 7) != "socket:" ||
+        !tracee::read_memory(tid, call.args[2], &value, sizeof(value)))
+      return;
+    owner = value;
+  } else {
+    std::int32_t owner_ex[2];  // struct f_owner_ex {type, pid}
+    if (!tracee::read_memory(tid, call.args[2], owner_ex, sizeof(owner_ex))) return;
+    owner = owner_ex_as_setown(owner_ex[0], owner_ex[1]);
+  }
+  if (!owner) return;
+  const std::array<std::uint64_t, 6> args{call.args[0], F_SETOWN,
+                                          static_cast<std::uint64_t>(std::int64_t{*owner})};
+  const SyscallRow* row = find_syscall(SYS_fcntl, args);
+  VPIDBOX_INVARIANT(row != nullptr, "F_SETOWN has a row");
+  call.row = row;
+  call.args = args;
+  regs.orig_rax = SYS_fcntl;
+  tracee::set_syscall_args(regs, args);
+  tracee::set_regs(tid, regs);
+}
+
 void BoxSession::on_seccomp_stop(pid_t tid) {
   user_regs_struct regs;
   if (!tracee::get_regs(tid, regs)) return;
@@ -117,6 +153,7 @@ void BoxSession::on_seccomp_stop(pid_t tid) {
   call.row = find_syscall(static_cast<int>(regs.orig_rax), call.args);
   VPIDBOX_INVARIANT(call.row != nullptr, "SECCOMP_RET_TRACE for a syscall outside the table");
   if (proc_fs_ && call.row->args[0] == ArgKind::kPidfdSignal) proc_dir_as_pidfd(tid, call, regs);
+  owner_in_register(tid, call, regs);
   EntryDecision decision = decide_entry(call, table_, kernel_);
   if (decision.end_box_as_signal)
     decision.outcome = end_box_by_reboot(tid, decision.end_box_as_signal);

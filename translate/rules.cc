@@ -185,6 +185,14 @@ std::optional<Pid> memory_pid_for_kernel(ArgKind kind, const ProcessTable& table
   }
 }
 
+std::optional<Pid> owner_ex_as_setown(int type, Pid pid) {
+  constexpr int kOwnerTid = 0, kOwnerPid = 1, kOwnerPgrp = 2;
+  if (type != kOwnerTid && type != kOwnerPid && type != kOwnerPgrp) return INT_MIN;
+  if (type == kOwnerTid || (type == kOwnerPgrp && pid == 0)) return std::nullopt;
+  if (pid < 0) return INT_MAX;  // kNoSuchPid as the caller's number: it stays one
+  return type == kOwnerPgrp ? -pid : pid;
+}
+
 Pid memory_pid_for_caller(ArgKind kind, const ProcessTable& table, Pid real) {
   if (kind == ArgKind::kOwnerOut) return owner_for_caller(table, real);
   return visible_or_zero(table, real);

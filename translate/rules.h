@@ -58,6 +58,10 @@ constexpr Pid kNoSuchPid = INT_MAX;
 // kernel, or nullopt to leave it. `selector` is the number at memory_selector_offset(kind).
 std::optional<Pid> memory_pid_for_kernel(ArgKind kind, const ProcessTable& table,
                                          Pid caller_real_tid, Pid number, int selector = 0);
+// struct f_owner_ex {type, pid} as the F_SETOWN owner that means the same for the kernel: a
+// process, a group (negative), INT_MIN for a bad type (EINVAL), a number that names nothing for a
+// negative pid (ESRCH). nullopt where none does: a thread (F_OWNER_TID), or no group.
+std::optional<Pid> owner_ex_as_setown(int type, Pid pid);
 // A pid, pgid or sid the kernel wrote in the caller's memory (is_memory_pid_out(kind)): the
 // box's number for it, 0 when it is outside.
 Pid memory_pid_for_caller(ArgKind kind, const ProcessTable& table, Pid real);

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <mqueue.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -371,6 +372,47 @@ static void owners_read_only(pid_t outside) {
   munmap(page, 4096);
 }
 
+// Another thread keeps writing the outside number where the owner is read, while the box's own
+// number is being set: whatever the timing, the kernel must never take the outside one. Only
+// the witness's state (checked by the runner) says how it went; the calls' results race.
+static volatile int race_value;
+static struct f_owner_ex race_owner = {F_OWNER_PID, 0};
+static volatile int race_over;
+static int race_outside;
+
+static void* race_writer(void* unused) {
+  (void)unused;
+  volatile int* owner_pid = &race_owner.pid;
+  while (!race_over) {
+    race_value = race_outside;
+    *owner_pid = race_outside;
+    race_value = getpid();
+    *owner_pid = getpid();
+  }
+  return NULL;
+}
+
+static void owners_raced(pid_t outside) {
+  race_outside = outside;
+  race_value = race_owner.pid = getpid();
+  pthread_t writer;
+  if (pthread_create(&writer, NULL, race_writer, NULL) != 0) die("pthread_create");
+  // SIGWINCH: were the box's own number read untranslated, it would name a process of the
+  // runner, which ignores this signal; the witness, blocking it, keeps it pending.
+  struct armed s = arm(1, SIGWINCH);
+  for (int i = 0; i < 300; ++i) {
+    ioctl(s.fds[0], FIOSETOWN, &race_value);
+    fire(&s);
+    fcntl(s.fds[0], F_SETOWN_EX, &race_owner);
+    fire(&s);
+  }
+  race_over = 1;
+  pthread_join(writer, NULL);
+  fcntl(s.fds[0], F_SETOWN, 0);
+  disarm(&s);
+  printf("owners_raced=done\n");
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   alarm(15);
@@ -379,6 +421,7 @@ int main(void) {
   printf("witness_is_not_ours=%d\n", witness > 1);
   owners_outside(witness);
   owners_read_only(witness);
+  owners_raced(witness);
   calls_outside(witness);
   owners_inside();
   pidfd_group_signal();

@@ -314,6 +314,15 @@ TEST_CASE("owners (F_SETOWN, F_SETOWN_EX, FIOSETOWN) take box numbers, groups ne
   CHECK_FALSE(memory_pid_for_kernel(ex, box.table, 500, 0, 1).has_value());   // none
   CHECK(memory_pid_for_caller(ArgKind::kOwnerExOut, box.table, 511) == 3);
   CHECK(memory_pid_for_caller(ArgKind::kOwnerExOut, box.table, 400) == 0);
+  // F_SETOWN_EX as the F_SETOWN that means the same, where one does.
+  CHECK(owner_ex_as_setown(1, 2) == 2);
+  CHECK(owner_ex_as_setown(2, 4) == -4);
+  CHECK(owner_ex_as_setown(1, 0) == 0);
+  CHECK(owner_ex_as_setown(1, -3) == INT_MAX);        // ESRCH
+  CHECK(owner_ex_as_setown(7, 2) == INT_MIN);         // EINVAL
+  CHECK_FALSE(owner_ex_as_setown(0, 3).has_value());  // a thread: only F_SETOWN_EX says it
+  CHECK_FALSE(owner_ex_as_setown(2, 0).has_value());  // no owner, but of type group
+  CHECK(owner(INT_MAX) == kNoSuchPid);
   // A socket's owner through ioctl, as F_SETOWN and F_GETOWN take and give it.
   for (std::uint64_t request : {0x8901, 0x8902, 0x8903, 0x8904}) {
     const SyscallRow* row = find_syscall(SYS_ioctl, {3, request});
