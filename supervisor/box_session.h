@@ -107,6 +107,7 @@ class BoxSession {
   void on_exec_event(pid_t tid);
   void on_seccomp_stop(pid_t tid);
   void proc_dir_as_pidfd(pid_t tid, Call& call, user_regs_struct& regs);
+  void owner_in_register(pid_t tid, Call& call, user_regs_struct& regs);
   void on_syscall_exit(pid_t tid);
   void on_foreign_seccomp_stop(pid_t tid, user_regs_struct& regs);
   void apply_clone3_rule(pid_t tid, const Call& call, EntryDecision& decision,
@@ -118,6 +119,7 @@ class BoxSession {
   void rewrite_siginfo_at(pid_t tid, std::uint64_t address);
   std::optional<std::int32_t> translate_memory_arg(pid_t tid, const Call& call,
                                                    EntryDecision& decision, std::uint64_t& address);
+  void translate_memory_result(pid_t tid, const PendingExit& pending);
   std::int64_t signal_whole_box(pid_t caller, int signo);
   std::int64_t signal_group(pid_t caller, Pid real_pgid, int signo);
   Outcome end_box_by_reboot(pid_t caller, int as_signal);

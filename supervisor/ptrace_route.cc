@@ -112,6 +112,42 @@ void BoxSession::proc_dir_as_pidfd(pid_t tid, Call& call, user_regs_struct& regs
   tracee::set_regs(tid, regs);
 }
 
+// Owners given in memory become the F_SETOWN they mean where one does (FIOSETOWN and SIOCSPGRP
+// on a socket are f_setown() itself; F_SETOWN_EX of a process or a group): a number in a register
+// cannot be changed by another thread of the caller between its translation and the kernel's
+// read, as one in memory can. What cannot be read is left to the kernel to refuse (EFAULT), and
+// an ioctl on anything but a socket to answer ENOTTY.
+void BoxSession::owner_in_register(pid_t tid, Call& call, user_regs_struct& regs) {
+  const ArgKind kind = call.row->args[2];
+  if ((kind != ArgKind::kOwnerIn && kind != ArgKind::kOwnerExIn) || !call.args[2]) return;
+  std::optional<Pid> owner;
+  if (kind == ArgKind::kOwnerIn) {
+    const std::string link =
+        "/proc/" + std::to_string(tid) + "/fd/" + std::to_string(static_cast<int>(call.args[0]));
+    char text[16];
+    const ssize_t n = ::readlink(link.c_str(), text, sizeof(text));
+    std::int32_t value = 0;
+    if (n < 7 || std::string_view(text, 7) != "socket:" ||
+        !tracee::read_memory(tid, call.args[2], &value, sizeof(value)))
+      return;
+    owner = value;
+  } else {
+    std::int32_t owner_ex[2];  // struct f_owner_ex {type, pid}
+    if (!tracee::read_memory(tid, call.args[2], owner_ex, sizeof(owner_ex))) return;
+    owner = owner_ex_as_setown(owner_ex[0], owner_ex[1]);
+  }
+  if (!owner) return;
+  const std::array<std::uint64_t, 6> args{call.args[0], F_SETOWN,
+                                          static_cast<std::uint64_t>(std::int64_t{*owner})};
+  const SyscallRow* row = find_syscall(SYS_fcntl, args);
+  VPIDBOX_INVARIANT(row != nullptr, "F_SETOWN has a row");
+  call.row = row;
+  call.args = args;
+  regs.orig_rax = SYS_fcntl;
+  tracee::set_syscall_args(regs, args);
+  tracee::set_regs(tid, regs);
+}
+
 void BoxSession::on_seccomp_stop(pid_t tid) {
   user_regs_struct regs;
   if (!tracee::get_regs(tid, regs)) return;
@@ -128,6 +164,7 @@ void BoxSession::on_seccomp_stop(pid_t tid) {
   call.row = find_syscall(static_cast<int>(regs.orig_rax), call.args);
   VPIDBOX_INVARIANT(call.row != nullptr, "SECCOMP_RET_TRACE for a syscall outside the table");
   if (proc_fs_ && call.row->args[0] == ArgKind::kPidfdSignal) proc_dir_as_pidfd(tid, call, regs);
+  owner_in_register(tid, call, regs);
   EntryDecision decision = decide_entry(call, table_, kernel_);
   if (decision.end_box_as_signal)
     decision.outcome = end_box_by_reboot(tid, decision.end_box_as_signal);
@@ -188,8 +225,8 @@ void BoxSession::on_syscall_exit(pid_t tid) {
   // give back the caller's own (virtual) arguments, which the restart's stop translates anew.
   if (is_restart_code(result)) {
     if (pending.restore_memory_arg)
-      tracee::write_memory(tid, pending.restore_memory_at, &*pending.restore_memory_arg,
-                           sizeof(std::int32_t));
+      tracee::write_memory_forced(tid, pending.restore_memory_at, &*pending.restore_memory_arg,
+                                  sizeof(std::int32_t));
     user_regs_struct regs;
     if (tracee::get_regs(tid, regs)) {
       tracee::set_syscall_args(regs, pending.args);
@@ -203,15 +240,9 @@ void BoxSession::on_syscall_exit(pid_t tid) {
     if (shown != result) tracee::set_result(tid, shown);
   }
   if (pending.restore_memory_arg)
-    tracee::write_memory(tid, pending.restore_memory_at, &*pending.restore_memory_arg,
-                         sizeof(std::int32_t));
-  if (pending.row->args[2] == ArgKind::kPidOut && result == 0 && pending.args[2]) {
-    std::int32_t real = 0;
-    if (tracee::read_memory(tid, pending.args[2], &real, sizeof(real))) {
-      const std::int32_t shown_id = visible_number(table_, real);
-      tracee::write_memory(tid, pending.args[2], &shown_id, sizeof(shown_id));
-    }
-  }
+    tracee::write_memory_forced(tid, pending.restore_memory_at, &*pending.restore_memory_arg,
+                                sizeof(std::int32_t));
+  if (result == 0) translate_memory_result(tid, pending);
   if (pending.row->siginfo_out != SiginfoOut::kNoSiginfo && result >= 0) {
     const std::uint64_t address =
         pending.args[pending.row->siginfo_out == SiginfoOut::kArg1 ? 1 : 2];
@@ -257,7 +288,7 @@ void BoxSession::apply_clone3_rule(pid_t tid, const Call& call, EntryDecision& d
     } else if (rule.flags != flags) {
       // A struct in read-only memory is written as a debugger writes it; a call whose flags
       // cannot be changed cannot run.
-      if (!tracee::poke_word(tid, at, rule.flags)) {
+      if (!tracee::write_memory_forced(tid, at, &rule.flags, sizeof(rule.flags))) {
         decision.outcome = ReturnErrno{EPERM};
         return;
       }
@@ -272,7 +303,8 @@ void BoxSession::apply_clone3_rule(pid_t tid, const Call& call, EntryDecision& d
 // real one.
 void BoxSession::on_new_child(pid_t tid, const PendingExit& pending, std::int64_t result) {
   if (pending.restore_clone_flags)
-    tracee::poke_word(tid, pending.clone_args_at, *pending.restore_clone_flags);
+    tracee::write_memory_forced(tid, pending.clone_args_at, &*pending.restore_clone_flags,
+                                sizeof(std::uint64_t));
   if (result <= 0) return;
   const auto real = static_cast<Pid>(result);
   if (pending.row && !pending.child_attached) return contain_escaped_child(tid, real);
@@ -317,40 +349,72 @@ void BoxSession::restart_interrupted_wait(pid_t tid) {
   tracee::set_regs(tid, regs);
 }
 
-// Pids the kernel reads from the caller's memory: TIOCSPGRP's pgid (argument 2) and the pid of
-// capget()/capset()'s header (argument 0, after the 32-bit version). The real number is written
-// for the kernel; the caller's own value is returned, to be put back at exit.
+// Pids the kernel reads from the caller's memory (is_memory_pid_in): TIOCSPGRP's pgid, the pid
+// of capget()/capset()'s header, a socket's owner, struct f_owner_ex's pid, a timer's thread. The
+// real number (or kNoSuchPid) is written for the kernel; the caller's own value is returned, to be
+// put back at exit, also into memory the caller cannot write. A pointer that cannot be read is
+// the kernel's to refuse (EFAULT).
 std::optional<std::int32_t> BoxSession::translate_memory_arg(pid_t tid, const Call& call,
                                                              EntryDecision& decision,
                                                              std::uint64_t& address) {
-  const bool pgid = call.row->args[2] == ArgKind::kPgidIn && call.args[2];
-  const bool cap_header = call.row->args[0] == ArgKind::kCapHeader && call.args[0];
-  if (!pgid && !cap_header) return std::nullopt;
-  address = pgid ? call.args[2] : call.args[0] + sizeof(std::uint32_t);
-  std::int32_t vnr = 0;
-  if (!tracee::read_memory(tid, address, &vnr, sizeof(vnr))) return std::nullopt;  // EFAULT
-  std::optional<Pid> real;
-  if (pgid) {
-    real = pgid_in_box(table_, vnr);
-  } else {
-    if (vnr == 0) return std::nullopt;  // the caller itself
-    real = resolve_tid(table_, tid, vnr);
-    // capset() acts on the caller only and says EPERM for anyone else, in or out of the box: an
-    // unknown number may go to the kernel as it is.
-    if (!real && call.row->name == "capset") return std::nullopt;
+  for (int i = 0; i < call.row->arg_count(); ++i) {
+    const ArgKind kind = call.row->args[i];
+    if (!is_memory_pid_in(kind) || !call.args[i]) continue;
+    std::int32_t selector = 0;  // what the pid means: struct f_owner_ex's type, sigev_notify
+    if (const std::optional<std::uint64_t> at = memory_selector_offset(kind);
+        at && !tracee::read_memory(tid, call.args[i] + *at, &selector, sizeof(selector)))
+      return std::nullopt;
+    address = call.args[i] + memory_pid_offset(kind);
+    std::int32_t number = 0;
+    if (!tracee::read_memory(tid, address, &number, sizeof(number))) return std::nullopt;
+    const std::optional<Pid> real = memory_pid_for_kernel(kind, table_, tid, number, selector);
+    if (!real || *real == number) return std::nullopt;
+    const std::int32_t value = *real;
+    if (!tracee::write_memory_forced(tid, address, &value, sizeof(value))) {
+      // The caller's number must not reach the kernel as it is: it would name a host process.
+      decision.outcome = ReturnErrno{EFAULT};
+      return std::nullopt;
+    }
+    return number;
   }
-  if (!real) {
-    decision.outcome = ReturnErrno{ESRCH};
-    return std::nullopt;
+  return std::nullopt;
+}
+
+// Pids the kernel wrote in the caller's memory (is_memory_pid_out): TIOCGPGRP's, TIOCGSID's, a
+// socket's owner, struct f_owner_ex's pid. They become the box's numbers.
+void BoxSession::translate_memory_result(pid_t tid, const PendingExit& pending) {
+  for (int i = 0; i < pending.row->arg_count(); ++i) {
+    const ArgKind kind = pending.row->args[i];
+    if (!is_memory_pid_out(kind) || !pending.args[i]) continue;
+    const std::uint64_t address = pending.args[i] + memory_pid_offset(kind);
+    std::int32_t real = 0;
+    if (!tracee::read_memory(tid, address, &real, sizeof(real))) return;
+    const std::int32_t shown = memory_pid_for_caller(kind, table_, real);
+    if (shown != real) tracee::write_memory(tid, address, &shown, sizeof(shown));
   }
-  const std::int32_t value = *real;
-  if (!tracee::write_memory(tid, address, &value, sizeof(value))) return std::nullopt;
-  return vnr;
 }
 
 void BoxSession::rewrite_siginfo_at(pid_t tid, std::uint64_t address) {
   siginfo_t info;
   if (!tracee::read_memory(tid, address, &info, sizeof(info))) return;  // EFAULT: a value
+  if (info.si_code == SI_USER && info.si_pid == supervisor_pid_) {
+    // Sent by the supervisor for an emulated kill(-1), kill(0) or kill(-pgid), and taken by
+    // sigtimedwait() without a delivery stop: the caller it was sent for, or 0 (from outside).
+    const Task* task = table_.task(tid);
+    auto sender =
+        task ? emulated_senders_.find({task->real_tgid, info.si_signo}) : emulated_senders_.end();
+    info.si_pid = 0;
+    if (sender != emulated_senders_.end()) {
+      info.si_pid = sender->second.vpid;
+      info.si_uid = sender->second.uid;
+      emulated_senders_.erase(sender);
+    }
+    tracee::write_memory(tid, address + offsetof(siginfo_t, si_pid), &info.si_pid,
+                         sizeof(info.si_pid));
+    tracee::write_memory(tid, address + offsetof(siginfo_t, si_uid), &info.si_uid,
+                         sizeof(info.si_uid));
+    return;
+  }
   const Pid real = info.si_pid;
   std::optional<Pid> shown = virtual_si_pid(info.si_signo, info.si_code, real, table_);
   if (!shown || *shown == real) return;

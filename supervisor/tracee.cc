@@ -4,6 +4,7 @@
 #include <sys/uio.h>
 
 #include <cerrno>
+#include <cstring>
 
 namespace vpidbox::tracee {
 
@@ -52,8 +53,25 @@ bool write_memory(pid_t tid, std::uint64_t address, const void* in, std::size_t 
   return ::process_vm_writev(tid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(size);
 }
 
-bool poke_word(pid_t tid, std::uint64_t address, std::uint64_t value) {
-  return ::ptrace(PTRACE_POKEDATA, tid, address, value) == 0;
+bool write_memory_forced(pid_t tid, std::uint64_t address, const void* in, std::size_t size) {
+  if (write_memory(tid, address, in, size)) return true;
+  // PTRACE_POKEDATA writes through the page protection (FOLL_FORCE), one aligned word at a time.
+  // Only memory the tracee cannot write comes here, so no thread of it races the rewrite.
+  const auto* bytes = static_cast<const unsigned char*>(in);
+  for (std::uint64_t word_at = address & ~std::uint64_t{7}; word_at < address + size;
+       word_at += sizeof(long)) {
+    errno = 0;
+    long word = ::ptrace(PTRACE_PEEKDATA, tid, word_at, 0);
+    if (errno != 0) return false;
+    unsigned char image[sizeof(long)];
+    std::memcpy(image, &word, sizeof(word));
+    for (std::size_t i = 0; i < sizeof(long); ++i)
+      if (word_at + i >= address && word_at + i < address + size)
+        image[i] = bytes[word_at + i - address];
+    std::memcpy(&word, image, sizeof(word));
+    if (::ptrace(PTRACE_POKEDATA, tid, word_at, word) != 0) return false;
+  }
+  return true;
 }
 
 }  // namespace vpidbox::tracee

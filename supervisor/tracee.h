@@ -22,8 +22,9 @@ bool set_result(pid_t tid, std::int64_t value);
 
 bool read_memory(pid_t tid, std::uint64_t address, void* out, std::size_t size);
 bool write_memory(pid_t tid, std::uint64_t address, const void* in, std::size_t size);
-// One word written as a debugger writes it (PTRACE_POKEDATA): it reaches read-only private
-// mappings too, such as a constant struct in a program's data.
-bool poke_word(pid_t tid, std::uint64_t address, std::uint64_t value);
+// The same, also where the tracee itself may not write (a read-only private mapping), as a
+// debugger writes: for numbers the kernel reads in place of the caller's, which must never reach
+// the kernel untranslated.
+bool write_memory_forced(pid_t tid, std::uint64_t address, const void* in, std::size_t size);
 
 }  // namespace vpidbox::tracee

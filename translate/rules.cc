@@ -14,6 +14,8 @@ namespace {
 constexpr int kIoprioWhoProcess = 1;
 constexpr int kIoprioWhoPgrp = 2;
 constexpr unsigned kPidfdThread = 0200;  // O_EXCL
+constexpr std::uint64_t kPidfdSignalProcessGroup = 1 << 2;
+constexpr int kMaxSignal = 64;  // _NSIG: above, the kernel says EINVAL
 
 Pid as_pid(std::uint64_t arg) {
   return static_cast<Pid>(static_cast<std::int32_t>(arg));
@@ -53,9 +55,20 @@ Outcome group_query(const Call& call, const ProcessTable& table, KernelView& ker
   return ReturnValue{visible_or_zero(table, group.value)};
 }
 
-// Rewrites one argument; returns the errno to fail the call with when it names nothing of the
-// box, or 0.
-int translate_arg(const Call& call, const ProcessTable& table, int index, EntryDecision& out) {
+// The real number of an owner as F_SETOWN takes it (> 0 a task or any number the box holds, < 0
+// a group, 0 none): what the kernel must be given; kNoSuchPid (negated for a group) for a number
+// that names nothing in the box, so that the kernel answers ESRCH as it would in a namespace.
+Pid owner_for_kernel(const ProcessTable& table, Pid caller_real_tid, Pid number) {
+  if (number == 0 || number == INT_MIN) return number;  // none; EINVAL from the kernel
+  if (number < 0) return -group_real(table, -number).value_or(kNoSuchPid);
+  if (std::optional<Pid> real = resolve_tid(table, caller_real_tid, number)) return *real;
+  return table.to_real(number).value_or(kNoSuchPid);  // f_setown() takes any number in use
+}
+
+// Rewrites one argument. A number that names nothing of the box becomes kNoSuchPid, never an
+// errno of ours: the kernel checks descriptors, flags, signals and pointers before it looks a
+// pid up, and must be left to do so in its own order.
+void translate_arg(const Call& call, const ProcessTable& table, int index, EntryDecision& out) {
   const ArgKind kind = call.row->args[index];
   const Pid number = as_pid(call.args[index]);
   auto set = [&](Pid real) {
@@ -64,94 +77,81 @@ int translate_arg(const Call& call, const ProcessTable& table, int index, EntryD
       out.args_changed = true;
     }
   };
-  auto process = [&](int error) {
-    std::optional<Pid> real = task_real(table, number);
-    if (!real) return error;
-    set(*real);
-    return 0;
+  // Numbers <= 0 are left to the kernel unless the kind gives them a meaning to translate.
+  auto process = [&]() {
+    if (number > 0) set(task_real(table, number).value_or(kNoSuchPid));
   };
   auto thread = [&]() {
-    std::optional<Pid> real = resolve_tid(table, call.real_tid, number);
-    if (!real) return ESRCH;
-    set(*real);
-    return 0;
+    if (number > 0) set(resolve_tid(table, call.real_tid, number).value_or(kNoSuchPid));
   };
-  auto group = [&](Pid vnr, int error, bool negate) {
-    std::optional<Pid> real = group_real(table, vnr);
-    if (!real) return error;
-    set(negate ? -*real : *real);
-    return 0;
+  auto group = [&](Pid vnr, bool negate) {
+    const Pid real = group_real(table, vnr).value_or(kNoSuchPid);
+    set(negate ? -real : real);
   };
   switch (kind) {
     case ArgKind::kUnused:
     case ArgKind::kValue:
-      return 0;
+      return;
     case ArgKind::kPidOrZeroSelf:
-      return number == 0 || number < 0 ? 0 : process(ESRCH);
     case ArgKind::kTgid:
-      return number <= 0 ? 0 : process(ESRCH);
+      return process();
     case ArgKind::kTid:
-      return number <= 0 ? 0 : thread();
     case ArgKind::kTidOrZeroSelf:
-      return number <= 0 ? 0 : thread();
+    case ArgKind::kPerfTarget:
+      return thread();
     case ArgKind::kKillTarget:
-      if (number > 0) return process(ESRCH);
-      if (number == INT_MIN) return 0;
+      if (number > 0) return process();
+      if (number == INT_MIN) return;  // ESRCH from the kernel
       if (number == -1) {
         out.signal_whole_box = true;
-        return 0;
-      }
-      if (number == 0) {
+      } else if (number == 0) {
         out.signal_group = 0;  // the caller's group: the engine looks it up
-        return 0;
-      }
-      if (std::optional<Pid> real = group_real(table, -number)) {
+      } else if (std::optional<Pid> real = group_real(table, -number)) {
         out.signal_group = *real;
-        return 0;
+      } else {
+        set(-kNoSuchPid);  // no group of the box: the kernel finds none either
       }
-      return ESRCH;
+      return;
     case ArgKind::kWaitTarget:
-      if (number > 0) return process(ECHILD);
-      if (number == 0 || number == -1 || number == INT_MIN) return 0;
-      return group(-number, ECHILD, true);
+      if (number > 0) return process();
+      if (number < -1 && number != INT_MIN) group(-number, true);
+      return;
     case ArgKind::kWaitidId: {
       const auto idtype = static_cast<idtype_t>(call.args[0]);
-      if (idtype == P_PID) return process(ECHILD);
-      if (idtype == P_PGID && number > 0) return group(number, ECHILD, false);
-      return 0;
+      if (idtype == P_PID) return process();
+      if (idtype == P_PGID && number > 0) group(number, false);
+      return;
     }
     case ArgKind::kSetpgidGroup:
-      return number <= 0 ? 0 : group(number, EPERM, false);
-    case ArgKind::kPrioWho: {
-      const auto which = static_cast<int>(call.args[0]);
-      if (number == 0) return 0;
-      if (which == PRIO_PROCESS) return thread();
-      if (which == PRIO_PGRP) return group(number, ESRCH, false);
-      return 0;
-    }
+      if (number > 0) group(number, false);
+      return;
+    case ArgKind::kPrioWho:
     case ArgKind::kIoprioWho: {
       const auto which = static_cast<int>(call.args[0]);
-      if (number == 0) return 0;
-      if (which == kIoprioWhoProcess) return thread();
-      if (which == kIoprioWhoPgrp) return group(number, ESRCH, false);
-      return 0;
+      const bool prio = kind == ArgKind::kPrioWho;
+      if (which == (prio ? PRIO_PROCESS : kIoprioWhoProcess)) return thread();
+      if (which == (prio ? PRIO_PGRP : kIoprioWhoPgrp) && number > 0) group(number, false);
+      return;
     }
     case ArgKind::kPidfdTarget:
-      if (number <= 0) return 0;
-      return (call.args[1] & kPidfdThread) ? thread() : process(ESRCH);
-    case ArgKind::kPerfTarget:
-      return number <= 0 ? 0 : thread();
+      return (call.args[1] & kPidfdThread) ? thread() : process();
+    case ArgKind::kOwner:
+      return set(owner_for_kernel(table, call.real_tid, number));
     case ArgKind::kPgidIn:
     case ArgKind::kPidOut:
     case ArgKind::kCapHeader:
+    case ArgKind::kOwnerIn:
+    case ArgKind::kOwnerOut:
+    case ArgKind::kOwnerExIn:
+    case ArgKind::kOwnerExOut:
+    case ArgKind::kSigeventIn:
     case ArgKind::kSignal:
     case ArgKind::kRebootCmd:
     case ArgKind::kCloneFlags:
     case ArgKind::kCloneArgsStruct:
     case ArgKind::kPidfdSignal:
-      return 0;  // in the caller's memory: the engine reads it (see pgid_in_box, visible_number)
+      return;  // in the caller's memory: the engine reads it (see memory_pid_for_kernel)
   }
-  return 0;
 }
 
 bool is_unstoppable(int signo) {
@@ -160,11 +160,52 @@ bool is_unstoppable(int signo) {
 
 }  // namespace
 
-std::optional<Pid> pgid_in_box(const ProcessTable& table, Pid vnr) {
-  return group_real(table, vnr);
+std::optional<Pid> memory_pid_for_kernel(ArgKind kind, const ProcessTable& table,
+                                         Pid caller_real_tid, Pid number, int selector) {
+  switch (kind) {
+    case ArgKind::kPgidIn:  // tcsetpgrp(): < 0 is EINVAL, 0 finds nothing
+      if (number <= 0) return std::nullopt;
+      return group_real(table, number).value_or(kNoSuchPid);
+    case ArgKind::kCapHeader:  // 0 is the caller, < 0 EINVAL
+      if (number <= 0) return std::nullopt;
+      return resolve_tid(table, caller_real_tid, number).value_or(kNoSuchPid);
+    case ArgKind::kOwnerIn:
+      return owner_for_kernel(table, caller_real_tid, number);
+    case ArgKind::kOwnerExIn:
+      // F_OWNER_TID (0), F_OWNER_PID (1): a task; F_OWNER_PGRP (2): a group. Other types are
+      // EINVAL, and a number <= 0 is none or ESRCH: the kernel's to say.
+      if (number <= 0 || selector < 0 || selector > 2) return std::nullopt;
+      if (selector == 2) return group_real(table, number).value_or(kNoSuchPid);
+      return owner_for_kernel(table, caller_real_tid, number);
+    case ArgKind::kSigeventIn:
+      // Only SIGEV_SIGNAL | SIGEV_THREAD_ID (4) names a thread; the kernel refuses (EINVAL) one
+      // outside the caller's thread group, so an unknown number goes as one that cannot exist.
+      if (selector != 4 || number <= 0) return std::nullopt;
+      return resolve_tid(table, caller_real_tid, number).value_or(kNoSuchPid);
+    default:
+      return std::nullopt;
+  }
+}
+
+std::optional<Pid> owner_ex_as_setown(int type, Pid pid) {
+  constexpr int kOwnerTid = 0, kOwnerPid = 1, kOwnerPgrp = 2;
+  if (type != kOwnerTid && type != kOwnerPid && type != kOwnerPgrp) return INT_MIN;
+  if (type == kOwnerTid || (type == kOwnerPgrp && pid == 0)) return std::nullopt;
+  if (pid < 0) return INT_MAX;  // kNoSuchPid as the caller's number: it stays one
+  return type == kOwnerPgrp ? -pid : pid;
+}
+
+Pid memory_pid_for_caller(ArgKind kind, const ProcessTable& table, Pid real) {
+  if (kind == ArgKind::kOwnerOut) return owner_for_caller(table, real);
+  return visible_or_zero(table, real);
 }
 
 Pid visible_number(const ProcessTable& table, Pid real) {
+  return visible_or_zero(table, real);
+}
+
+Pid owner_for_caller(const ProcessTable& table, Pid real) {
+  if (real < 0) return -visible_or_zero(table, -real);
   return visible_or_zero(table, real);
 }
 
@@ -216,6 +257,7 @@ Outcome decide_query(const Call& call, const ProcessTable& table, KernelView& ke
     case ResultKind::kPlain:
     case ResultKind::kReapedPid:
     case ResultKind::kNewChild:
+    case ResultKind::kOwner:
       break;
   }
   return Continue{};
@@ -233,12 +275,7 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
     out.outcome = ReturnErrno{ENOSYS};
     return out;
   }
-  for (int i = 0; i < call.row->arg_count(); ++i) {
-    if (int error = translate_arg(call, table, i, out)) {
-      out.outcome = ReturnErrno{error};
-      return out;
-    }
-  }
+  for (int i = 0; i < call.row->arg_count(); ++i) translate_arg(call, table, i, out);
   for (int i = 0; i < call.row->arg_count(); ++i) {
     if (call.row->args[i] != ArgKind::kRebootCmd) continue;
     // kernel/reboot.c: the magic numbers first, then (in a pid namespace) reboot_pid_ns().
@@ -270,28 +307,57 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
       out.args_changed = true;
     }
   }
+  // pidfd_send_signal(PIDFD_SIGNAL_PROCESS_GROUP) signals the group numbered as the pidfd's
+  // process: emulated over the box's members, as kill(-pgid) is, so that init discards what it
+  // would discard and the other members still get the signal. (A siginfo, which the emulation
+  // cannot pass on, and a pidfd of an outside process, a capability received from outside, are
+  // the kernel's.)
+  for (int i = 0; i < call.row->arg_count(); ++i) {
+    if (call.row->args[i] != ArgKind::kPidfdSignal || call.args[i + 2] != 0 ||
+        call.args[i + 3] != kPidfdSignalProcessGroup)  // (pidfd, sig, info, flags)
+      continue;
+    const RealOrErrno named = kernel.pidfd_target(call.real_tid, static_cast<int>(call.args[i]));
+    if (named.ok() && table.task(named.value)) out.signal_group = named.value;
+  }
   // From inside, a namespace's init never receives SIGKILL or SIGSTOP, nor a signal it neither
   // handles nor blocks: the kernel discards them when they are sent (sig_task_ignored), so they
-  // cannot even interrupt a sigtimedwait(), and the sending call returns 0.
-  if (!out.signal_whole_box && !out.signal_group) {
+  // cannot even interrupt a sigtimedwait(), and the sending call returns 0. The kernel still
+  // checks everything else first (permission, the siginfo, flags): the call runs with signal 0,
+  // which checks and sends nothing. A number that names nothing makes the kernel fail the call
+  // (ESRCH): tgkill(1, n) of an outside n is no signal to init.
+  bool names_nothing = false;
+  for (int i = 0; i < call.row->arg_count(); ++i)
+    names_nothing |= call.row->args[i] != ArgKind::kValue &&
+                     (out.args[i] == as_arg(kNoSuchPid) || out.args[i] == as_arg(-kNoSuchPid));
+  if (!out.signal_whole_box && !out.signal_group && !names_nothing) {
     const std::optional<Pid> init = table.to_real(1);
     int signo = -1;
+    int signal_index = -1;
+    bool pidfd_with_siginfo = false;
     Pid target = 0;
     for (int i = 0; i < call.row->arg_count(); ++i) {
       const ArgKind kind = call.row->args[i];
       if (kind == ArgKind::kSignal) {
         signo = static_cast<int>(call.args[i]);
+        signal_index = i;
       } else if (kind == ArgKind::kPidfdSignal) {
         RealOrErrno named = kernel.pidfd_target(call.real_tid, static_cast<int>(call.args[i]));
         if (named.ok()) target = named.value;
+        pidfd_with_siginfo = call.args[i + 2] != 0;  // (pidfd, sig, info, flags)
       } else if (kind != ArgKind::kValue && target == 0) {
         target = as_pid(out.args[i]);  // the first pid argument, translated
       }
     }
     const Task* named = target > 0 ? table.task(target) : nullptr;
-    if (init && named && named->real_tgid == *init && signo > 0 &&
+    if (init && named && named->real_tgid == *init && signo > 0 && signo <= kMaxSignal &&
         (is_unstoppable(signo) || !kernel.catches_or_blocks(*init, signo))) {
-      out.outcome = ReturnValue{0};
+      // pidfd_send_signal() insists that the siginfo's signal is the call's: no signal 0 there.
+      if (pidfd_with_siginfo) {
+        out.outcome = ReturnValue{0};
+        return out;
+      }
+      out.args[signal_index] = 0;
+      out.args_changed = true;
       return out;
     }
   }
@@ -320,6 +386,13 @@ CloneFlagsRule rule_for_clone_flags(std::uint64_t flags, bool caller_is_init) {
 
 std::int64_t translate_result(const SyscallRow& row, std::int64_t result,
                               const ProcessTable& table) {
+  if (row.result == ResultKind::kOwner) {
+    // A group is negative, like an error: -4095..-1 is an errno unless it names a group of the
+    // box (the ambiguity is the kernel's own; glibc reads the owner with F_GETOWN_EX instead).
+    if (result >= -4095 && result < 0 && !table.to_virtual(static_cast<Pid>(-result)))
+      return result;
+    return owner_for_caller(table, static_cast<Pid>(result));
+  }
   if (result <= 0) return result;  // errors, and WNOHANG's 0
   switch (row.result) {
     case ResultKind::kReapedPid:
@@ -334,6 +407,7 @@ std::int64_t translate_result(const SyscallRow& row, std::int64_t result,
     case ResultKind::kParent:
       return visible_or_zero(table, static_cast<Pid>(result));
     case ResultKind::kPlain:
+    case ResultKind::kOwner:
       break;
   }
   return result;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <climits>
 #include <cstdint>
 
 #include "translate/kernel_view.h"
@@ -57,9 +58,26 @@ CloneFlagsRule rule_for_clone_flags(std::uint64_t flags, bool caller_is_init);
 std::int64_t translate_result(const SyscallRow& row, std::int64_t result,
                               const ProcessTable& table);
 
-// A pgid the caller passes in memory (TIOCSPGRP): its real number, nullopt outside (ESRCH).
-std::optional<Pid> pgid_in_box(const ProcessTable& table, Pid vnr);
-// A pid, pgid or sid the kernel wrote for the caller: its virtual number, 0 when outside.
+// The number handed to the kernel for a pid argument that names nothing in the box. It is above
+// PID_MAX_LIMIT (4194304), so the kernel finds nothing, as a namespace's member finds nothing
+// for an outside number, and fails the call in its own order: EBADF, EINVAL, EFAULT, ENOTTY
+// before ESRCH, ECHILD or EPERM. Negated, it is a group that cannot exist (not INT_MIN, not -1).
+constexpr Pid kNoSuchPid = INT_MAX;
+
+// A pid the caller passes in memory (is_memory_pid_in(kind)): the number to write there for the
+// kernel, or nullopt to leave it. `selector` is the number at memory_selector_offset(kind).
+std::optional<Pid> memory_pid_for_kernel(ArgKind kind, const ProcessTable& table,
+                                         Pid caller_real_tid, Pid number, int selector = 0);
+// struct f_owner_ex {type, pid} as the F_SETOWN owner that means the same for the kernel: a
+// process, a group (negative), INT_MIN for a bad type (EINVAL), a number that names nothing for a
+// negative pid (ESRCH). nullopt where none does: a thread (F_OWNER_TID), or no group.
+std::optional<Pid> owner_ex_as_setown(int type, Pid pid);
+// A pid, pgid or sid the kernel wrote in the caller's memory (is_memory_pid_out(kind)): the
+// box's number for it, 0 when it is outside.
+Pid memory_pid_for_caller(ArgKind kind, const ProcessTable& table, Pid real);
+// An owner as F_GETOWN reports it (a group negative): the box's number, 0 when outside.
+Pid owner_for_caller(const ProcessTable& table, Pid real);
+// A pid, pgid or sid as the box sees it: its virtual number, 0 when outside.
 Pid visible_number(const ProcessTable& table, Pid real);
 
 // The real tid a thread-directed argument names (DESIGN hard fact 4): a real tid of the caller's

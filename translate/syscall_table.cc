@@ -105,6 +105,35 @@ constexpr SyscallRow kTable[] = {
      SiginfoOut::kNoSiginfo, true, 1, 0xffffffff, 0x540F /* TIOCGPGRP */},
     {"ioctl", 16, {kValue, kValue, kPidOut}, ResultKind::kPlain, kTrace, 0,
      SiginfoOut::kNoSiginfo, true, 1, 0xffffffff, 0x5429 /* TIOCGSID */},
+    // A socket's owner, that SIGIO and SIGURG go to (as F_SETOWN and F_GETOWN: a negative number
+    // is a process group).
+    {"ioctl", 16, {kValue, kValue, kOwnerIn}, ResultKind::kPlain, kTrace, 0,
+     SiginfoOut::kNoSiginfo, true, 1, 0xffffffff, 0x8901 /* FIOSETOWN */},
+    {"ioctl", 16, {kValue, kValue, kOwnerIn}, ResultKind::kPlain, kTrace, 0,
+     SiginfoOut::kNoSiginfo, true, 1, 0xffffffff, 0x8902 /* SIOCSPGRP */},
+    {"ioctl", 16, {kValue, kValue, kOwnerOut}, ResultKind::kPlain, kTrace, 0,
+     SiginfoOut::kNoSiginfo, true, 1, 0xffffffff, 0x8903 /* FIOGETOWN */},
+    {"ioctl", 16, {kValue, kValue, kOwnerOut}, ResultKind::kPlain, kTrace, 0,
+     SiginfoOut::kNoSiginfo, true, 1, 0xffffffff, 0x8904 /* SIOCGPGRP */},
+
+    // A file's owner (O_ASYNC's SIGIO, SIGURG, leases, dnotify), kept by the kernel to signal
+    // later. Only these commands are trapped: fcntl is hot.
+    {"fcntl", 72, {kValue, kValue, kOwner}, ResultKind::kPlain, kTrace, 0,
+     SiginfoOut::kNoSiginfo, true, 1, 0xffffffff, 8 /* F_SETOWN */},
+    {"fcntl", 72, {kValue, kValue, kValue}, ResultKind::kOwner, kTrace, 0,
+     SiginfoOut::kNoSiginfo, true, 1, 0xffffffff, 9 /* F_GETOWN */},
+    {"fcntl", 72, {kValue, kValue, kOwnerExIn}, ResultKind::kPlain, kTrace, 0,
+     SiginfoOut::kNoSiginfo, true, 1, 0xffffffff, 15 /* F_SETOWN_EX */},
+    {"fcntl", 72, {kValue, kValue, kOwnerExOut}, ResultKind::kPlain, kTrace, 0,
+     SiginfoOut::kNoSiginfo, true, 1, 0xffffffff, 16 /* F_GETOWN_EX */},
+
+    // Pids prctl() keeps: Yama's allowed tracer (0 none, -1 anyone), and the task whose core
+    // scheduling cookie is shared (0 the caller). Where Yama or core scheduling are not built
+    // in, the kernel refuses both with EINVAL.
+    {"prctl", 157, {kValue, kPidOrZeroSelf}, ResultKind::kPlain, kTrace, 0,
+     SiginfoOut::kNoSiginfo, true, 0, 0xffffffff, 0x59616d61 /* PR_SET_PTRACER */},
+    {"prctl", 157, {kValue, kValue, kTidOrZeroSelf, kValue, kValue}, ResultKind::kPlain, kTrace,
+     0, SiginfoOut::kNoSiginfo, true, 0, 0xffffffff, 62 /* PR_SCHED_CORE */},
 
     // clone(): a namespace's init may not make a sibling of itself (EINVAL), and CLONE_UNTRACED
     // is dropped so that ptrace's automatic attach follows the child like any other (LeakSanitizer
@@ -121,6 +150,9 @@ constexpr SyscallRow kTable[] = {
      kTrace},
     // reboot() from a namespace never reboots the machine: it ends the namespace's init.
     {"reboot", 169, {kValue, kValue, kRebootCmd, kValue}, ResultKind::kPlain, kTrace},
+    // A timer that signals one thread (SIGEV_THREAD_ID): the thread is named by its tid, which
+    // gettid() gives as the box's number.
+    {"timer_create", 222, {kValue, kSigeventIn, kValue}, ResultKind::kPlain, kTrace},
     // clang-format on
 
     // io_uring runs its operations without a seccomp check on each one (IORING_OP_WAITID and

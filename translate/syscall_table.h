@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -28,6 +29,12 @@ enum class ArgKind : std::uint8_t {
   kPgidIn,           // a pointer to a pgid the kernel reads (TIOCSPGRP); ESRCH outside
   kPidOut,           // a pointer to a pid/pgid/sid the kernel writes (TIOCGPGRP, TIOCGSID)
   kCapHeader,        // capget()/capset()'s header {version, pid}: a thread (0 the caller) in memory
+  kOwner,            // F_SETOWN's owner: > 0 a task, < 0 a process group, 0 none
+  kOwnerIn,          // a pointer to an owner as F_SETOWN takes it (FIOSETOWN, SIOCSPGRP)
+  kOwnerOut,         // a pointer to an owner as F_GETOWN returns it (FIOGETOWN, SIOCGPGRP)
+  kOwnerExIn,        // a pointer to struct f_owner_ex {type, pid} the kernel reads (F_SETOWN_EX)
+  kOwnerExOut,       // a pointer to struct f_owner_ex the kernel writes (F_GETOWN_EX)
+  kSigeventIn,       // a pointer to struct sigevent: its thread, with SIGEV_THREAD_ID
   kSignal,           // a signal number (SIGKILL/SIGSTOP aimed at init are ignored from inside)
   kCloneFlags,       // clone()'s flags: see rule_for_clone_flags (translate/rules.h)
   kCloneArgsStruct,  // clone3()'s struct clone_args in memory, its flags first: the same rule
@@ -44,7 +51,32 @@ enum class ResultKind : std::uint8_t {
   kSession,     // a session id, 0 when its leader is outside
   kReapedPid,   // wait4(): the pid of a child that may just have been reaped; 0 (WNOHANG) stays
   kNewChild,    // clone3(): the new child's pid (registered at the fork event before this exit)
+  kOwner,       // F_GETOWN: a task, or a process group as a negative number; 0 when outside
 };
+
+// Pids in the caller's memory: the kernel reads them (in) or writes them (out), at this offset
+// from the pointer argument of the kind.
+inline bool is_memory_pid_in(ArgKind kind) {
+  return kind == ArgKind::kPgidIn || kind == ArgKind::kCapHeader || kind == ArgKind::kOwnerIn ||
+         kind == ArgKind::kOwnerExIn || kind == ArgKind::kSigeventIn;
+}
+inline bool is_memory_pid_out(ArgKind kind) {
+  return kind == ArgKind::kPidOut || kind == ArgKind::kOwnerOut || kind == ArgKind::kOwnerExOut;
+}
+inline std::uint64_t memory_pid_offset(ArgKind kind) {
+  // The pid follows a 32-bit version (capget's header) or type (struct f_owner_ex); struct
+  // sigevent's sigev_notify_thread_id follows an 8-byte value, the signal and sigev_notify.
+  if (kind == ArgKind::kSigeventIn) return 16;
+  return kind == ArgKind::kCapHeader || kind == ArgKind::kOwnerExIn || kind == ArgKind::kOwnerExOut
+             ? 4
+             : 0;
+}
+// Where the number that says what the pid means is: struct f_owner_ex's type, sigev_notify.
+inline std::optional<std::uint64_t> memory_selector_offset(ArgKind kind) {
+  if (kind == ArgKind::kOwnerExIn) return 0;
+  if (kind == ArgKind::kSigeventIn) return 12;
+  return std::nullopt;
+}
 
 // Where the kernel writes a siginfo whose si_pid must be translated at syscall exit.
 enum class SiginfoOut : std::uint8_t { kNoSiginfo, kArg1, kArg2 };
@@ -88,8 +120,7 @@ struct SyscallRow {
   bool needs_exit_stop() const {
     if (result != ResultKind::kPlain || siginfo_out != SiginfoOut::kNoSiginfo) return true;
     for (ArgKind kind : args)
-      if (kind == ArgKind::kPgidIn || kind == ArgKind::kPidOut || kind == ArgKind::kCapHeader)
-        return true;
+      if (is_memory_pid_in(kind) || is_memory_pid_out(kind)) return true;
     return false;
   }
 };

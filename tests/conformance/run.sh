@@ -7,8 +7,10 @@
 # given), runs CONFORMANCE_BIN_DIR/NAME twice:
 #   oracle: as init of a kernel pid namespace   unshare --pid --fork --mount-proc NAME
 #   box:    as init of a vpidbox box            VPIDBOX_BINARY run -- NAME
-# and compares stdout plus a final "exit=STATUS" line. After each run, no process executing a file
-# from CONFORMANCE_BIN_DIR may remain ("leftover=" lines are added to the output otherwise).
+# and compares stdout plus a final "exit=STATUS" line and an "outside_witness=" line (whether a
+# process outside both, whose pid the programs get, was left untouched: see start_witness).
+# After each run, no process executing a file from CONFORMANCE_BIN_DIR may remain ("leftover="
+# lines are added to the output otherwise).
 # A program that prints "send_signals=SIG1 SIG2 ..." gets those signals, in order, 0.3 s apart:
 # the oracle's namespace init receives them directly, the box's vpidbox process receives them
 # (vpidbox forwards them to its init).
@@ -116,6 +118,15 @@ run_one() {
   } 2>/dev/null
   status=$?
   echo "exit=$status" >>"$out"
+  # No run may reach the witness: a signal it got stays pending (or killed or stopped it). A
+  # witness that was reached is replaced, so that the next program starts clean.
+  local reached
+  reached=$(witness_state)
+  echo "outside_witness=$reached" >>"$out"
+  if [ "$reached" != untouched ]; then
+    kill -KILL "$witness" 2>/dev/null
+    start_witness
+  fi
   left=$(leftovers)
   if [ -n "$left" ]; then
     echo "leftover=$(echo "$left" | awk '{print $2}' | sort | tr '\n' ' ')" >>"$out"
@@ -129,12 +140,38 @@ run_one() {
 # call must fail as it fails in the oracle, where the number names nothing. It leads its own
 # session and group, so the number is also a pgid and a sid outside. Numbered high (ns_last_pid
 # of the runner's namespace), so that no program's own numbers reach it, and so that every real
-# pid of the box is above the range the programs scan.
-echo 29999 >/proc/sys/kernel/ns_last_pid 2>/dev/null
-setsid sleep 100000 </dev/null >/dev/null 2>&1 &
-witness=$!
-disown "$witness"  # no "Killed" report from bash when the trap ends it
-export VPIDBOX_TEST_OUTSIDE_PID=$witness
+# pid of the box is above the range the programs scan. It blocks every signal, so that whatever
+# reaches it stays pending, where witness_state sees it (SIGKILL and SIGSTOP, which cannot be
+# blocked, show as its death or its stop).
+start_witness() {
+  echo 29999 >/proc/sys/kernel/ns_last_pid 2>/dev/null
+  setsid env --block-signal sleep 100000 </dev/null >/dev/null 2>&1 &
+  witness=$!
+  disown "$witness"  # no "Killed" report from bash when the trap ends it
+  export VPIDBOX_TEST_OUTSIDE_PID=$witness
+}
+
+# Prints "untouched" while the witness lives, runs and has no signal pending; otherwise what
+# happened to it.
+witness_state() {
+  local line state key value pending=
+  { read -r line <"/proc/$witness/stat"; } 2>/dev/null || {
+    echo gone
+    return
+  }
+  line=${line##*) }
+  state=${line%% *}
+  case $state in
+    Z) echo killed && return ;;
+    T | t) echo stopped && return ;;
+  esac
+  while read -r key value; do
+    case $key in SigPnd: | ShdPnd:) [ "$value" = 0000000000000000 ] || pending+="$key$value " ;; esac
+  done <"/proc/$witness/status"
+  echo "${pending:-untouched}"
+}
+
+start_witness
 if [ -n "${VPIDBOX_TEST_KEEP:-}" ]; then
   trap 'kill -KILL "$witness" 2>/dev/null' EXIT
 else

@@ -1,10 +1,13 @@
 #include <doctest/doctest.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <cerrno>
+#include <climits>
 #include <csignal>
 #include <string>
+#include <tuple>
 
 #include "translate/rules.h"
 #include "translate/signal_rules.h"
@@ -59,10 +62,10 @@ std::array<std::uint64_t, 6> selecting_a_process(const SyscallRow& row) {
   return args;
 }
 
-int errno_outside(ArgKind kind) {
-  if (kind == ArgKind::kWaitTarget || kind == ArgKind::kWaitidId) return ECHILD;
-  if (kind == ArgKind::kSetpgidGroup) return EPERM;
-  return ESRCH;
+// Whether a signal to init is discarded as the kernel discards it: the call runs with signal 0,
+// so that the kernel still checks permission, the siginfo and flags, and sends nothing.
+bool sent_as_signal_zero(const EntryDecision& d, int signal_index) {
+  return std::holds_alternative<Continue>(d.outcome) && d.args_changed && d.args[signal_index] == 0;
 }
 
 bool is_group_kind(ArgKind kind) {
@@ -71,15 +74,15 @@ bool is_group_kind(ArgKind kind) {
 
 }  // namespace
 
-TEST_CASE("every pid argument of the ptrace route: box numbers become real, others fail") {
+TEST_CASE("every pid argument of the ptrace route: box numbers become real, others nothing") {
   for (const SyscallRow& row : syscall_table()) {
     if (row.route != Route::kTrace) continue;
     for (int i = 0; i < row.arg_count(); ++i) {
       const ArgKind kind = row.args[i];
       // Pids passed in memory or through a pidfd, and flags, are tested below.
-      if (kind == ArgKind::kValue || kind == ArgKind::kPgidIn || kind == ArgKind::kPidOut ||
-          kind == ArgKind::kCapHeader || kind == ArgKind::kCloneFlags ||
-          kind == ArgKind::kCloneArgsStruct || kind == ArgKind::kPidfdSignal ||
+      if (kind == ArgKind::kValue || is_memory_pid_in(kind) || is_memory_pid_out(kind) ||
+          kind == ArgKind::kCloneFlags || kind == ArgKind::kCloneArgsStruct ||
+          kind == ArgKind::kPidfdSignal ||
           kind == ArgKind::kSignal || kind == ArgKind::kRebootCmd)
         continue;
       INFO(std::string(row.name) << " argument " << i);
@@ -87,20 +90,48 @@ TEST_CASE("every pid argument of the ptrace route: box numbers become real, othe
       std::array<std::uint64_t, 6> args = selecting_a_process(row);
       // A box number, 2 (the child; for a group argument, 4: the held group)...
       args[i] = arg(is_group_kind(kind) ? 4 : 2);
-      Call call = make_call(std::string(row.name).c_str(), 510, args);
-      EntryDecision d = decide_entry(call, box.table, box.kernel);
+      EntryDecision d = decide_entry(Call{510, &row, args}, box.table, box.kernel);
       CHECK(std::holds_alternative<Continue>(d.outcome));
       CHECK(static_cast<Pid>(d.args[i]) == (is_group_kind(kind) ? 520 : 510));
-      // ...and numbers that name nothing in the box: unused, and a real pid of the host.
+      // ...and numbers that name nothing in the box, unused or a real pid of the host: the
+      // kernel gets a number that names nothing, and fails the call in its own order.
       for (Pid outside : {77, 500}) {
         args[i] = arg(outside);
-        call = make_call(std::string(row.name).c_str(), 510, args);
-        d = decide_entry(call, box.table, box.kernel);
-        REQUIRE(std::holds_alternative<ReturnErrno>(d.outcome));
-        CHECK(std::get<ReturnErrno>(d.outcome).error == errno_outside(kind));
+        d = decide_entry(Call{510, &row, args}, box.table, box.kernel);
+        REQUIRE(std::holds_alternative<Continue>(d.outcome));
+        CHECK(static_cast<Pid>(d.args[i]) == kNoSuchPid);
+        CHECK(d.args_changed);
       }
     }
   }
+}
+
+TEST_CASE("the kernel checks descriptors, flags and pointers before a pid: numbers it reads") {
+  Box box;
+  auto entry = [&](const char* name, std::array<std::uint64_t, 6> args) {
+    EntryDecision d = decide_entry(make_call(name, 510, args), box.table, box.kernel);
+    REQUIRE(std::holds_alternative<Continue>(d.outcome));
+    return d;
+  };
+  // Negative or zero numbers it refuses itself (EINVAL) pass as they are...
+  CHECK_FALSE(entry("waitid", {P_PID, 0, 0, WEXITED, 0}).args_changed);
+  CHECK_FALSE(entry("waitid", {P_PGID, arg(-3), 0, WEXITED, 0}).args_changed);
+  CHECK_FALSE(entry("sched_getscheduler", {arg(-5)}).args_changed);
+  CHECK_FALSE(entry("getpriority", {PRIO_PROCESS, arg(-5)}).args_changed);
+  CHECK_FALSE(entry("getpriority", {7, 2}).args_changed);  // a bad `which`: EINVAL
+  CHECK_FALSE(entry("tkill", {0, SIGUSR1}).args_changed);
+  CHECK_FALSE(entry("kill", {arg(INT_MIN), SIGUSR1}).args_changed);
+  CHECK_FALSE(entry("wait4", {arg(INT_MIN), 0, 0, 0}).args_changed);
+  // ...groups that name nothing keep their sign, and are never emulated...
+  EntryDecision d = entry("kill", {arg(-77), 999});
+  CHECK(static_cast<Pid>(d.args[0]) == -kNoSuchPid);
+  CHECK_FALSE(d.signal_group.has_value());
+  CHECK(static_cast<Pid>(entry("wait4", {arg(-77), 0, 0, 0}).args[0]) == -kNoSuchPid);
+  CHECK(static_cast<Pid>(entry("setpgid", {0, 77}).args[1]) == kNoSuchPid);
+  // ...and a real tid of another thread group is not the caller's own: it names nothing.
+  CHECK(static_cast<Pid>(entry("tkill", {arg(511), SIGUSR1}).args[0]) == 511);
+  d = decide_entry(make_call("tkill", 500, {arg(511), SIGUSR1}), box.table, box.kernel);
+  CHECK(static_cast<Pid>(d.args[0]) == kNoSuchPid);
 }
 
 TEST_CASE("thread arguments accept a real tid of the caller's own thread group") {
@@ -113,7 +144,7 @@ TEST_CASE("thread arguments accept a real tid of the caller's own thread group")
   // The same real number from another thread group is not its own: it is read as virtual.
   call = make_call("tkill", 500, {arg(511), SIGUSR1});
   d = decide_entry(call, box.table, box.kernel);
-  REQUIRE(std::holds_alternative<ReturnErrno>(d.outcome));
+  CHECK(static_cast<Pid>(d.args[0]) == kNoSuchPid);
   // A virtual tid works from anywhere in the box.
   call = make_call("tkill", 500, {arg(3), SIGUSR1});
   d = decide_entry(call, box.table, box.kernel);
@@ -139,12 +170,16 @@ TEST_CASE("kill: own group, every process, process groups and init") {
   d = decide_entry(make_call("kill", 510, {arg(-4), SIGTERM}), box.table, box.kernel);
   CHECK(d.signal_group == 520);
   d = decide_entry(make_call("kill", 510, {arg(-77), SIGTERM}), box.table, box.kernel);
-  CHECK(std::get<ReturnErrno>(d.outcome).error == ESRCH);
+  CHECK_FALSE(d.signal_group.has_value());  // no such group: the kernel says ESRCH
+  CHECK(static_cast<Pid>(d.args[0]) == -kNoSuchPid);
   // init cannot be killed or stopped from inside, and kill() still succeeds.
   d = decide_entry(make_call("kill", 510, {arg(1), SIGKILL}), box.table, box.kernel);
-  CHECK(std::get<ReturnValue>(d.outcome).value == 0);
+  CHECK(sent_as_signal_zero(d, 1));
   d = decide_entry(make_call("kill", 510, {arg(1), SIGTERM}), box.table, box.kernel);
   CHECK(static_cast<Pid>(d.args[0]) == 500);
+  // An invalid signal is the kernel's to refuse (EINVAL), to init too.
+  d = decide_entry(make_call("kill", 510, {arg(1), 999}), box.table, box.kernel);
+  CHECK(d.args[1] == 999);
 }
 
 TEST_CASE("wait4 and setsid stop at exit; their results read as virtual numbers") {
@@ -217,10 +252,120 @@ TEST_CASE("terminal job control: tcsetpgrp's pgid in, tcgetpgrp's and tcgetsid's
   CHECK(find_syscall(16, {0, 0x5401}) == nullptr);  // TCGETS: not intercepted
   CHECK(set->needs_exit_stop());                    // the caller's memory gets its own value back
   CHECK(get->needs_exit_stop());
-  CHECK(pgid_in_box(box.table, 4) == 520);  // a held group number
-  CHECK_FALSE(pgid_in_box(box.table, 77).has_value());
-  CHECK(visible_number(box.table, 510) == 2);
-  CHECK(visible_number(box.table, 400) == 0);  // a foreground group outside the box
+  const ArgKind in = ArgKind::kPgidIn;
+  CHECK(memory_pid_for_kernel(in, box.table, 510, 4) == 520);  // a held group number
+  CHECK(memory_pid_for_kernel(in, box.table, 510, 77) == kNoSuchPid);
+  CHECK_FALSE(memory_pid_for_kernel(in, box.table, 510, -5).has_value());  // EINVAL
+  CHECK_FALSE(memory_pid_for_kernel(in, box.table, 510, 0).has_value());
+  CHECK(memory_pid_for_caller(ArgKind::kPidOut, box.table, 510) == 2);
+  CHECK(memory_pid_for_caller(ArgKind::kPidOut, box.table, 400) == 0);  // a group outside
+}
+
+TEST_CASE("capget's header names a thread: 0 is the caller, others the box's or nothing") {
+  Box box;
+  const ArgKind header = ArgKind::kCapHeader;
+  CHECK(find_syscall("capget")->needs_exit_stop());
+  CHECK(memory_pid_for_kernel(header, box.table, 500, 3) == 511);
+  CHECK(memory_pid_for_kernel(header, box.table, 510, 511) == 511);  // its own real tid
+  CHECK(memory_pid_for_kernel(header, box.table, 500, 77) == kNoSuchPid);
+  CHECK_FALSE(memory_pid_for_kernel(header, box.table, 500, 0).has_value());
+  CHECK_FALSE(memory_pid_for_kernel(header, box.table, 500, -1).has_value());  // EINVAL
+}
+
+TEST_CASE("owners (F_SETOWN, F_SETOWN_EX, FIOSETOWN) take box numbers, groups negative") {
+  Box box;
+  const SyscallRow* setown = find_syscall(SYS_fcntl, {0, 8});
+  const SyscallRow* getown = find_syscall(SYS_fcntl, {0, 9});
+  const SyscallRow* setown_ex = find_syscall(SYS_fcntl, {0, 15});
+  const SyscallRow* getown_ex = find_syscall(SYS_fcntl, {0, 16});
+  REQUIRE((setown && getown && setown_ex && getown_ex));
+  CHECK(find_syscall(SYS_fcntl, {0, 0 /* F_DUPFD */}) == nullptr);  // the others run untrapped
+  CHECK(find_syscall(SYS_fcntl, {0, 10 /* F_SETSIG */}) == nullptr);
+  auto owner = [&](Pid number) {
+    EntryDecision d = decide_entry(Call{510, setown, {3, 8, arg(number)}}, box.table, box.kernel);
+    REQUIRE(std::holds_alternative<Continue>(d.outcome));
+    CHECK_FALSE(d.stop_at_exit);
+    return static_cast<Pid>(d.args[2]);
+  };
+  CHECK(owner(2) == 510);
+  CHECK(owner(511) == 511);  // the caller's own thread, by its real tid
+  CHECK(owner(4) == 520);    // a number the box holds for a group: the kernel takes any
+  CHECK(owner(-4) == -520);
+  CHECK(owner(77) == kNoSuchPid);
+  CHECK(owner(-77) == -kNoSuchPid);
+  CHECK(owner(0) == 0);              // no owner
+  CHECK(owner(INT_MIN) == INT_MIN);  // EINVAL
+  // F_GETOWN's result: a group is negative; an errno stays one.
+  CHECK(translate_result(*getown, 510, box.table) == 2);
+  CHECK(translate_result(*getown, -520, box.table) == -4);
+  CHECK(translate_result(*getown, 400, box.table) == 0);     // outside
+  CHECK(translate_result(*getown, -40000, box.table) == 0);  // a group outside
+  CHECK(translate_result(*getown, -EBADF, box.table) == -EBADF);
+  CHECK(translate_result(*getown, 0, box.table) == 0);
+  // struct f_owner_ex {type, pid}: F_OWNER_TID 0, F_OWNER_PID 1, F_OWNER_PGRP 2.
+  const ArgKind ex = ArgKind::kOwnerExIn;
+  CHECK(setown_ex->needs_exit_stop());  // the caller's struct gets its own number back
+  CHECK(memory_pid_for_kernel(ex, box.table, 500, 3, 0) == 511);
+  CHECK(memory_pid_for_kernel(ex, box.table, 500, 2, 1) == 510);
+  CHECK(memory_pid_for_kernel(ex, box.table, 500, 4, 2) == 520);
+  CHECK(memory_pid_for_kernel(ex, box.table, 500, 77, 2) == kNoSuchPid);
+  CHECK(memory_pid_for_kernel(ex, box.table, 500, 77, 1) == kNoSuchPid);
+  CHECK_FALSE(memory_pid_for_kernel(ex, box.table, 500, 2, 7).has_value());   // EINVAL
+  CHECK_FALSE(memory_pid_for_kernel(ex, box.table, 500, -2, 1).has_value());  // ESRCH
+  CHECK_FALSE(memory_pid_for_kernel(ex, box.table, 500, 0, 1).has_value());   // none
+  CHECK(memory_pid_for_caller(ArgKind::kOwnerExOut, box.table, 511) == 3);
+  CHECK(memory_pid_for_caller(ArgKind::kOwnerExOut, box.table, 400) == 0);
+  // F_SETOWN_EX as the F_SETOWN that means the same, where one does.
+  CHECK(owner_ex_as_setown(1, 2) == 2);
+  CHECK(owner_ex_as_setown(2, 4) == -4);
+  CHECK(owner_ex_as_setown(1, 0) == 0);
+  CHECK(owner_ex_as_setown(1, -3) == INT_MAX);        // ESRCH
+  CHECK(owner_ex_as_setown(7, 2) == INT_MIN);         // EINVAL
+  CHECK_FALSE(owner_ex_as_setown(0, 3).has_value());  // a thread: only F_SETOWN_EX says it
+  CHECK_FALSE(owner_ex_as_setown(2, 0).has_value());  // no owner, but of type group
+  CHECK(owner(INT_MAX) == kNoSuchPid);
+  // A socket's owner through ioctl, as F_SETOWN and F_GETOWN take and give it.
+  for (std::uint64_t request : {0x8901, 0x8902, 0x8903, 0x8904}) {
+    const SyscallRow* row = find_syscall(SYS_ioctl, {3, request});
+    REQUIRE(row != nullptr);
+    CHECK(row->needs_exit_stop());
+  }
+  CHECK(memory_pid_for_kernel(ArgKind::kOwnerIn, box.table, 500, -4) == -520);
+  CHECK(memory_pid_for_kernel(ArgKind::kOwnerIn, box.table, 500, 77) == kNoSuchPid);
+  CHECK(memory_pid_for_caller(ArgKind::kOwnerOut, box.table, -520) == -4);
+  CHECK(memory_pid_for_caller(ArgKind::kOwnerOut, box.table, -40000) == 0);
+}
+
+TEST_CASE("timer_create: SIGEV_THREAD_ID names a thread of the caller by either number") {
+  Box box;
+  const SyscallRow* timer = find_syscall("timer_create");
+  REQUIRE(timer != nullptr);
+  CHECK(timer->needs_exit_stop());
+  CHECK(memory_selector_offset(ArgKind::kSigeventIn) == 12);  // sigev_notify
+  CHECK(memory_pid_offset(ArgKind::kSigeventIn) == 16);       // sigev_notify_thread_id
+  const ArgKind ev = ArgKind::kSigeventIn;
+  CHECK(memory_pid_for_kernel(ev, box.table, 510, 3, 4) == 511);    // gettid() in the box
+  CHECK(memory_pid_for_kernel(ev, box.table, 510, 511, 4) == 511);  // glibc's cached tid
+  CHECK(memory_pid_for_kernel(ev, box.table, 510, 77, 4) == kNoSuchPid);
+  CHECK_FALSE(memory_pid_for_kernel(ev, box.table, 510, 3, 0).has_value());  // SIGEV_SIGNAL
+  CHECK_FALSE(memory_pid_for_kernel(ev, box.table, 510, 3, 2).has_value());  // SIGEV_THREAD
+}
+
+TEST_CASE("prctl: only the options that keep a pid are trapped") {
+  Box box;
+  const SyscallRow* ptracer = find_syscall(SYS_prctl, {0x59616d61});
+  const SyscallRow* sched_core = find_syscall(SYS_prctl, {62});
+  REQUIRE((ptracer && sched_core));
+  CHECK(find_syscall(SYS_prctl, {15 /* PR_SET_NAME */}) == nullptr);
+  auto tracer = [&](std::uint64_t number) {
+    return decide_entry(Call{510, ptracer, {0x59616d61, number}}, box.table, box.kernel).args[1];
+  };
+  CHECK(tracer(2) == 510);
+  CHECK(tracer(0) == 0);                                        // nobody
+  CHECK(tracer(~0ULL) == ~0ULL);                                // PR_SET_PTRACER_ANY
+  CHECK(tracer(77) == static_cast<std::uint64_t>(kNoSuchPid));  // EINVAL from Yama
+  EntryDecision d = decide_entry(Call{510, sched_core, {62, 2, 3, 0, 0}}, box.table, box.kernel);
+  CHECK(d.args[2] == 511);
 }
 
 TEST_CASE("calls the filter lets through with zero pid arguments need no translation") {
@@ -283,13 +428,35 @@ TEST_CASE("init cannot clone(CLONE_PARENT), nor be killed through a pidfd from i
   const SyscallRow* pidfd_signal = find_syscall(424, {7, SIGKILL});
   REQUIRE(pidfd_signal != nullptr);
   call = Call{510, pidfd_signal, {7, SIGKILL}};  // fd 7 is init's pidfd in NoKernel
-  CHECK(std::get<ReturnValue>(decide_entry(call, box.table, box.kernel).outcome).value == 0);
+  CHECK(sent_as_signal_zero(decide_entry(call, box.table, box.kernel), 1));
   call.args[1] = SIGTERM;  // init neither handles nor blocks it: discarded when sent
+  CHECK(sent_as_signal_zero(decide_entry(call, box.table, box.kernel), 1));
+  // With a siginfo, whose si_signo must be the call's signal: answered without the kernel.
+  call.args[2] = 0x1000;
   CHECK(std::get<ReturnValue>(decide_entry(call, box.table, box.kernel).outcome).value == 0);
+  call.args[2] = 0;
   call.args[1] = SIGUSR1;  // init handles or blocks it: the kernel sends it
   CHECK(std::holds_alternative<Continue>(decide_entry(call, box.table, box.kernel).outcome));
   call.args = {8, SIGKILL};  // another process: the kernel delivers it
   CHECK(std::holds_alternative<Continue>(decide_entry(call, box.table, box.kernel).outcome));
+}
+
+TEST_CASE("pidfd_send_signal to a process group is emulated over the box's members") {
+  Box box;
+  const SyscallRow* row = find_syscall("pidfd_send_signal");
+  // fd 7 is init's pidfd, fd 8 another's in NoKernel: the group numbered as its process.
+  EntryDecision d = decide_entry(Call{510, row, {7, SIGTERM, 0, 4}}, box.table, box.kernel);
+  CHECK(d.signal_group == 500);
+  d = decide_entry(Call{500, row, {8, SIGKILL, 0, 4}}, box.table, box.kernel);
+  CHECK(d.signal_group == 510);
+  // The kernel's: other flags, and a siginfo the emulation could not pass on.
+  for (std::array<std::uint64_t, 6> args : {std::array<std::uint64_t, 6>{8, SIGTERM, 0, 1},
+                                            {8, SIGTERM, 0, 6},
+                                            {8, SIGTERM, 0x1000, 4}}) {
+    d = decide_entry(Call{500, row, args}, box.table, box.kernel);
+    CHECK_FALSE(d.signal_group.has_value());
+    CHECK(std::holds_alternative<Continue>(d.outcome));
+  }
 }
 
 TEST_CASE("a queued SIGCHLD keeps its child's number after the child is reaped") {
@@ -302,25 +469,28 @@ TEST_CASE("a queued SIGCHLD keeps its child's number after the child is reaped")
 
 TEST_CASE("SIGKILL and SIGSTOP aimed at init from inside are ignored, by every sender") {
   Box box;
-  for (auto [name, args] :
-       std::initializer_list<std::pair<const char*, std::array<std::uint64_t, 6>>>{
-           {"kill", {1, SIGKILL}},
-           {"tkill", {1, SIGSTOP}},
-           {"tgkill", {1, 1, SIGKILL}},
-           {"rt_sigqueueinfo", {1, SIGKILL, 0}},
-           {"rt_tgsigqueueinfo", {1, 1, SIGKILL, 0}}}) {
+  for (auto [name, args, signal_index] :
+       std::initializer_list<std::tuple<const char*, std::array<std::uint64_t, 6>, int>>{
+           {"kill", {1, SIGKILL}, 1},
+           {"tkill", {1, SIGSTOP}, 1},
+           {"tgkill", {1, 1, SIGKILL}, 2},
+           {"rt_sigqueueinfo", {1, SIGKILL, 0}, 1},
+           {"rt_tgsigqueueinfo", {1, 1, SIGKILL, 0}, 2}}) {
     INFO(name);
     EntryDecision d = decide_entry(make_call(name, 510, args), box.table, box.kernel);
-    REQUIRE(std::holds_alternative<ReturnValue>(d.outcome));
-    CHECK(std::get<ReturnValue>(d.outcome).value == 0);
+    CHECK(sent_as_signal_zero(d, signal_index));
   }
   // A signal init handles or blocks is sent, and another process gets SIGKILL.
   EntryDecision d = decide_entry(make_call("tgkill", 510, {1, 1, SIGUSR1}), box.table, box.kernel);
   CHECK(std::holds_alternative<Continue>(d.outcome));
   d = decide_entry(make_call("kill", 510, {1, SIGTERM}), box.table, box.kernel);
-  CHECK(std::get<ReturnValue>(d.outcome).value == 0);  // neither handled nor blocked
+  CHECK(sent_as_signal_zero(d, 1));  // neither handled nor blocked
   d = decide_entry(make_call("tgkill", 500, {2, 3, SIGKILL}), box.table, box.kernel);
   CHECK(std::holds_alternative<Continue>(d.outcome));
+  // A thread that is not init's, named with init's number: the kernel says ESRCH.
+  d = decide_entry(make_call("tgkill", 510, {1, 77, SIGTERM}), box.table, box.kernel);
+  CHECK(std::holds_alternative<Continue>(d.outcome));
+  CHECK(static_cast<Pid>(d.args[1]) == kNoSuchPid);
 }
 
 TEST_CASE("reboot() ends the box instead of the machine") {

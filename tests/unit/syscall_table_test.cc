@@ -16,7 +16,7 @@ static const std::set<std::string_view> kRowsWithDedicatedTests = {
     "getpid",         "gettid",     "getppid",         "getpgrp", "getpgid", "getsid",
     "io_uring_setup", "wait4",      "waitid",          "kill",    "tgkill",  "tkill",
     "setsid",         "pidfd_open", "rt_sigtimedwait", "ioctl",   "clone",   "pidfd_send_signal",
-    "reboot",         "clone3",
+    "reboot",         "fcntl",      "clone3",
 };
 
 TEST_CASE("every table row has a handler and a test") {
