@@ -108,7 +108,8 @@ void BoxSession::on_seccomp_stop(pid_t tid) {
   user_regs_struct regs;
   if (!tracee::get_regs(tid, regs)) return;
   if (is_fd_open_syscall(static_cast<int>(regs.orig_rax))) {
-    if (proc_fs_ && rewrite_fd_open(tid, regs, table_, proc_mount_id_)) tracee::set_regs(tid, regs);
+    if (proc_fs_ && rewrite_fd_open(tid, regs, table_, proc_mount_id_, *proc_creds_))
+      tracee::set_regs(tid, regs);
     return resume(tid);
   }
   Call call;
