@@ -1121,6 +1121,87 @@ os.unlink(p)
 same("deleted", "/proc/self/fd/%d" % dfd, dfd)' "$work/stat_deleted"
 }
 
+# procfs judges the reader, not the supervisor: as nobody (setpriv, in a box run as root), the
+# environ, maps, exe and fd links of root's processes are refused with procfs's errno, through
+# every route (reading, readlink, listing, reopening an fd link); one's own stay readable, the
+# fd links of one's own pipe reopen, and one's own comm takes a write. As root, everything works.
+# On --engine=ptrace the comm write fails with EINVAL (README, Known differences).
+t_proc_access_other_user() {
+  [ "$(id -u)" = 0 ] || return 0
+  [ -n "$PYTHON" ] || { fail_because "python3 not found"; return; }
+  local known= comm=ok
+  if [ "${VPIDBOX_ENGINE:-}" = ptrace ]; then
+    known='^(root|nobody) comm_write '
+    comm=EINVAL
+  fi
+  local probe='
+import errno, os, sys
+who, other = sys.argv[1], sys.argv[2]
+def t(name, f):
+    try:
+        f()
+        r = "ok"
+    except OSError as e:
+        r = errno.errorcode[e.errno]
+    print(who, name, r)
+def read(p):
+    with open(p, "rb") as f:
+        f.read()
+def write_comm():
+    with open("/proc/self/comm", "w") as f:
+        f.write(who)
+    with open("/proc/self/comm") as f:
+        if f.read() != who + "\n":
+            raise OSError(errno.EIO, "comm")
+r, w = os.pipe()
+os.write(w, b"x")
+t("environ_1", lambda: read("/proc/1/environ"))
+t("maps_1", lambda: read("/proc/1/maps"))
+t("status_1", lambda: read("/proc/1/status"))
+t("open_fd5_1", lambda: read("/proc/1/fd/5"))
+t("readlink_fd5_1", lambda: os.readlink("/proc/1/fd/5"))
+t("list_fd_1", lambda: os.listdir("/proc/1/fd"))
+t("readlink_exe_other", lambda: os.readlink("/proc/%s/exe" % other))
+t("maps_other", lambda: read("/proc/%s/maps" % other))
+t("environ_self", lambda: read("/proc/self/environ"))
+t("maps_self", lambda: read("/proc/self/maps"))
+t("readlink_fd_self", lambda: os.readlink("/proc/self/fd/%d" % r))
+t("open_fd_self", lambda: os.read(os.open("/proc/%d/fd/%d" % (os.getpid(), r), os.O_RDONLY), 1))
+t("comm_write", write_comm)'
+  KNOWN=$known EXPECT_OUT="root environ_1 ok
+root maps_1 ok
+root status_1 ok
+root open_fd5_1 ok
+root readlink_fd5_1 ok
+root list_fd_1 ok
+root readlink_exe_other ok
+root maps_other ok
+root environ_self ok
+root maps_self ok
+root readlink_fd_self ok
+root open_fd_self ok
+root comm_write $comm
+nobody environ_1 EACCES
+nobody maps_1 EACCES
+nobody status_1 ok
+nobody open_fd5_1 EACCES
+nobody readlink_fd5_1 EACCES
+nobody list_fd_1 EACCES
+nobody readlink_exe_other EACCES
+nobody maps_other EACCES
+nobody environ_self ok
+nobody maps_self ok
+nobody readlink_fd_self ok
+nobody open_fd_self ok
+nobody comm_write $comm
+end" EXPECT_STATUS=0 differential bash -c '
+exec 5</etc/hostname
+sleep 30 &
+"$1" -c "$2" root $!
+setpriv --reuid=65534 --regid=65534 --clear-groups "$1" -c "$2" nobody $!
+kill $!; wait; echo end' bash "$PYTHON" "$probe"
+}
+
 # Writing /proc/self/comm renames the writer: the redirection of a builtin is opened by bash
 # itself, so bash (pid 1) becomes "newname", as everyone sees it (read with bash's builtin read,
 # which does not fork, with cat, and with ps); a subshell renames only itself. (printf, not
