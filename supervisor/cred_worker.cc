@@ -18,6 +18,7 @@ namespace {
 
 constexpr int kCapSetgid = 6;
 constexpr int kCapSetuid = 7;
+constexpr int kCapSysPtrace = 19;
 
 struct Caps {
   std::uint64_t effective = 0, permitted = 0, inheritable = 0;
@@ -136,10 +137,10 @@ bool CredentialWorker::judged_as_supervisor(Pid tid, bool own_task) const {
 }
 
 int CredentialWorker::run_as(Pid tid, bool own_task, const std::function<int()>& op) {
-  return judged_as_supervisor(tid, own_task) ? op() : run_as_task(tid, op);
+  return judged_as_supervisor(tid, own_task) ? op() : run_as_task(tid, own_task, op);
 }
 
-int CredentialWorker::run_as_task(Pid tid, const std::function<int()>& op) {
+int CredentialWorker::run_as_task(Pid tid, bool own_task, const std::function<int()>& op) {
   if (!can_switch_) return EACCES;
   const TaskCreds creds = read_task_creds(tid);
   if (!creds.ok || (creds.caps & ~own_.permitted) != 0) return EACCES;
@@ -155,6 +156,10 @@ int CredentialWorker::run_as_task(Pid tid, const std::function<int()>& op) {
   // The worker lives in the supervisor's user namespace, where capabilities gained in another
   // one are worth nothing.
   if (user_ns_of("/proc/" + std::to_string(tid)) != user_ns_of("/proc/self")) as.effective = 0;
+  // procfs lets a process pass its checks against itself (same thread group, its own mm) even
+  // when it is not dumpable (it changed ids without exec); a thread of the supervisor passes
+  // them with CAP_SYS_PTRACE, which overrides nothing else (modes stay the task's to pass).
+  if (own_task) as.effective |= std::uint64_t{1} << kCapSysPtrace;
   return run_on_worker(as, op);
 }
 

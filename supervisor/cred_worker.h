@@ -41,7 +41,9 @@ class CredentialWorker {
   // itself: errno is per thread.
   int run_as(Pid tid, bool own_task, const std::function<int()>& op);
   // The same, always on the worker with the task's credentials (the caller knows they differ).
-  int run_as_task(Pid tid, const std::function<int()>& op);
+  // `own_task`: every check `op` can meet is against tid's own process (no magic link is
+  // followed), which procfs lets a process pass whatever its credentials.
+  int run_as_task(Pid tid, bool own_task, const std::function<int()>& op);
 
   // The cheap test: the same effective capabilities and effective ids (procfs shows a task's
   // effective uid and gid as its directory's owner), and, unless `own_task`, the box's user

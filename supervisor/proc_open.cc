@@ -208,14 +208,13 @@ void reopen_fd_link(UnotifyChannel& channel, const seccomp_notif& req, const Ope
   } else if (own) {
     // The link followed as the supervisor, the object opened as the caller: through the
     // supervisor's own fd link, which the worker, a thread of the supervisor, may follow.
+    // Not own_task for the worker: the object may be another process's /proc file.
     UniqueFd object(::open(host.c_str(), O_PATH | O_CLOEXEC));
+    const std::string path = "/proc/self/fd/" + std::to_string(object.get());
     error =
-        object.valid()
-            ? creds.run_as_task(
-                  caller, [&] { return open_as("/proc/self/fd/" + std::to_string(object.get())); })
-            : errno;
+        object.valid() ? creds.run_as_task(caller, false, [&] { return open_as(path); }) : errno;
   } else {
-    error = creds.run_as_task(caller, [&] { return open_as(host); });
+    error = creds.run_as_task(caller, false, [&] { return open_as(host); });
   }
   if (error != 0) {
     channel.answer_errno(req.id, error);
