@@ -126,7 +126,9 @@ CredentialWorker::~CredentialWorker() {
 
 bool CredentialWorker::judged_as_supervisor(Pid tid, bool own_task) const {
   Caps caps;
-  if (!get_caps(tid, caps) || caps.effective != own_.effective) return false;
+  // At least the supervisor's: more is only possible in another user namespace (a new one
+  // starts with every capability), where for one's own files they change nothing procfs checks.
+  if (!get_caps(tid, caps) || (caps.effective & own_.effective) != own_.effective) return false;
   const std::string dir = "/proc/" + std::to_string(tid);
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0 || st.st_uid != own_.euid || st.st_gid != own_.egid)
@@ -143,7 +145,7 @@ int CredentialWorker::run_as(Pid tid, bool own_task, const std::function<int()>&
 int CredentialWorker::run_as_task(Pid tid, bool own_task, const std::function<int()>& op) {
   if (!can_switch_) return EACCES;
   const TaskCreds creds = read_task_creds(tid);
-  if (!creds.ok || (creds.caps & ~own_.permitted) != 0) return EACCES;
+  if (!creds.ok) return EACCES;
   Identity as;
   as.euid = creds.euid;
   as.fsuid = creds.fsuid;
@@ -160,6 +162,7 @@ int CredentialWorker::run_as_task(Pid tid, bool own_task, const std::function<in
   // when it is not dumpable (it changed ids without exec); a thread of the supervisor passes
   // them with CAP_SYS_PTRACE, which overrides nothing else (modes stay the task's to pass).
   if (own_task) as.effective |= std::uint64_t{1} << kCapSysPtrace;
+  if ((as.effective & ~own_.permitted) != 0) return EACCES;
   return run_on_worker(as, op);
 }
 

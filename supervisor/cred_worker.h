@@ -45,9 +45,9 @@ class CredentialWorker {
   // followed), which procfs lets a process pass whatever its credentials.
   int run_as_task(Pid tid, bool own_task, const std::function<int()>& op);
 
-  // The cheap test: the same effective capabilities and effective ids (procfs shows a task's
-  // effective uid and gid as its directory's owner), and, unless `own_task`, the box's user
-  // namespace.
+  // The cheap test: at least the supervisor's effective capabilities, the same effective ids
+  // (procfs shows a task's effective uid and gid as its directory's owner), and, unless
+  // `own_task`, the box's user namespace.
   bool judged_as_supervisor(Pid tid, bool own_task) const;
 
   // Per-thread credentials the worker takes.
