@@ -1129,7 +1129,7 @@ same("deleted", "/proc/self/fd/%d" % dfd, dfd)' "$work/stat_deleted"
 t_proc_access_other_user() {
   [ "$(id -u)" = 0 ] || return 0
   [ -n "$PYTHON" ] || { fail_because "python3 not found"; return; }
-  local known= comm=ok
+  local known='' comm=ok
   if [ "${VPIDBOX_ENGINE:-}" = ptrace ]; then
     known='^(root|nobody) comm_write '
     comm=EINVAL
@@ -1200,6 +1200,76 @@ sleep 30 &
 "$1" -c "$2" root $!
 setpriv --reuid=65534 --regid=65534 --clear-groups "$1" -c "$2" nobody $!
 kill $!; wait; echo end' bash "$PYTHON" "$probe"
+  if [ -n "$known" ]; then
+    grep -qx 'nobody comm_write EINVAL' "$work/$name.box" && grep -qx 'root comm_write EINVAL' "$work/$name.box" ||
+      fail_because "expected comm writes to fail with EINVAL on --engine=ptrace: $(grep comm_write "$work/$name.box")"
+  fi
+}
+
+# Capabilities count in procfs's checks as the kernel counts them: root without CAP_SYS_PTRACE
+# may read the environ and maps of a root process that has it (same user) but not follow its fd
+# or exe links; root in a new user namespace (unshare -r) has no capability outside it, so root's
+# files are refused; without CAP_DAC_OVERRIDE root still reads root's.
+t_proc_access_capabilities() {
+  [ "$(id -u)" = 0 ] || return 0
+  local probe='
+for f in /proc/1/environ /proc/1/maps /proc/1/fd/5 /proc/self/maps /proc/self/environ; do
+  e=$(cat "$f" 2>&1 >/dev/null) && echo "$0 $f ok" || echo "$0 $f ${e##*: }"
+done
+readlink /proc/1/exe >/dev/null 2>&1 && echo "$0 exe ok" || echo "$0 exe refused"'
+  EXPECT_OUT="no_ptrace /proc/1/environ ok
+no_ptrace /proc/1/maps ok
+no_ptrace /proc/1/fd/5 Permission denied
+no_ptrace /proc/self/maps ok
+no_ptrace /proc/self/environ ok
+no_ptrace exe refused
+userns /proc/1/environ Permission denied
+userns /proc/1/maps Permission denied
+userns /proc/1/fd/5 Permission denied
+userns /proc/self/maps ok
+userns /proc/self/environ ok
+userns exe refused
+no_dac /proc/1/environ ok
+no_dac /proc/1/maps ok
+no_dac /proc/1/fd/5 ok
+no_dac /proc/self/maps ok
+no_dac /proc/self/environ ok
+no_dac exe ok" EXPECT_STATUS=0 differential bash -c '
+exec 5</etc/hostname
+setpriv --bounding-set -sys_ptrace --inh-caps -sys_ptrace bash -c "$1" no_ptrace
+unshare --user --map-root-user bash -c "$1" userns
+setpriv --bounding-set -dac_override,-dac_read_search bash -c "$1" no_dac' bash "$probe"
+}
+
+# Who opened and who writes a user namespace's uid_map is what the kernel judges a new mapping
+# by. As nobody (in a box run as root) after unshare(CLONE_NEWUSER), mapping the host's root
+# must be refused, or nobody would become root; mapping one's own uid (what `unshare -r` does)
+# must work. (Python 3.11 has no os.unshare: through ctypes.)
+t_proc_userns_map_other_user() {
+  [ "$(id -u)" = 0 ] || return 0
+  [ -n "$PYTHON" ] || { fail_because "python3 not found"; return; }
+  local probe='
+import ctypes, os, sys
+lower = sys.argv[1]
+assert ctypes.CDLL(None, use_errno=True).unshare(0x10000000) == 0  # CLONE_NEWUSER
+try:
+    with open("/proc/self/setgroups", "w") as f:
+        f.write("deny")
+    with open("/proc/self/gid_map", "w") as f:
+        f.write("0 %s 1" % lower)
+    with open("/proc/self/uid_map", "w") as f:
+        f.write("0 %s 1" % lower)
+    os.setresgid(0, 0, 0)
+    os.setresuid(0, 0, 0)
+    print("map", lower, "uid", os.getuid())
+    with open("/etc/shadow") as f:
+        print("read /etc/shadow")
+except OSError as e:
+    print("map", lower, os.strerror(e.errno))'
+  EXPECT_OUT="map 0 Operation not permitted
+map 65534 uid 0
+map 65534 Permission denied" EXPECT_STATUS=0 differential setpriv --reuid=65534 --regid=65534 \
+    --clear-groups bash -c '"$1" -c "$2" 0; "$1" -c "$2" 65534' bash "$PYTHON" "$probe"
 }
 
 # Writing /proc/self/comm renames the writer: the redirection of a builtin is opened by bash
