@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <optional>
 #include <system_error>
 
 #include "supervisor/kernel_facts.h"
@@ -105,6 +106,7 @@ CredentialWorker::CredentialWorker(std::string box_user_ns) : box_user_ns_(std::
   own_.fsuid = static_cast<uid_t>(::syscall(SYS_setfsuid, static_cast<uid_t>(-1)));
   own_.fsgid = static_cast<gid_t>(::syscall(SYS_setfsgid, static_cast<gid_t>(-1)));
   own_.groups.assign(groups, groups + n);
+  own_user_ns_ = user_ns_of("/proc/self");
   own_.effective = caps.effective;
   own_.permitted = caps.permitted;
   own_.inheritable = caps.inheritable;
@@ -157,7 +159,7 @@ int CredentialWorker::run_as_task(Pid tid, bool own_task, const std::function<in
   as.inheritable = own_.inheritable;
   // The worker lives in the supervisor's user namespace, where capabilities gained in another
   // one are worth nothing.
-  if (user_ns_of("/proc/" + std::to_string(tid)) != user_ns_of("/proc/self")) as.effective = 0;
+  if (user_ns_of("/proc/" + std::to_string(tid)) != own_user_ns_) as.effective = 0;
   // procfs lets a process pass its checks against itself (same thread group, its own mm) even
   // when it is not dumpable (it changed ids without exec); a thread of the supervisor passes
   // them with CAP_SYS_PTRACE, which overrides nothing else (modes stay the task's to pass).
@@ -178,7 +180,9 @@ int CredentialWorker::run_on_worker(const Identity& as, const std::function<int(
   job_ = &op;
   job_identity_ = &as;
   done_ = false;
+  lock.unlock();
   wake_.notify_all();
+  lock.lock();
   wake_.wait(lock, [this] { return done_; });
   return result_;
 }
@@ -188,21 +192,34 @@ void CredentialWorker::serve() {
   sigset_t all;
   sigfillset(&all);
   ::pthread_sigmask(SIG_BLOCK, &all, nullptr);
+  // The identity the worker holds. Taking one costs some ten credential commits (tens of us),
+  // so the worker keeps the last one while idle (it runs nothing else, and its real and saved
+  // ids stay root's: no box task can signal or trace it) and switches only when another is
+  // asked.
+  std::optional<Identity> held = own_;  // nullopt: unknown, after a failed take
   std::unique_lock lock(mutex_);
   for (;;) {
     wake_.wait(lock, [this] { return job_ != nullptr || stop_; });
     if (stop_) return;
-    // Fail closed: an identity only partly taken runs nothing.
-    result_ = take(*job_identity_, own_) && is_identity(*job_identity_) ? (*job_)() : EACCES;
-    // A worker that cannot become the supervisor again would serve the next task with another's
-    // credentials.
-    VPIDBOX_INVARIANT(set_caps(own_.effective, own_.permitted, own_.inheritable) &&
-                          take(own_, own_) && is_identity(own_),
-                      "the credential worker cannot take back the supervisor's credentials");
+    const Identity& as = *job_identity_;
+    bool ok = held == as;  // false for nullopt
+    if (!ok) {
+      // A worker that cannot become the supervisor again would serve the next task with
+      // another's credentials.
+      VPIDBOX_INVARIANT(set_caps(own_.effective, own_.permitted, own_.inheritable) &&
+                            take(own_, own_) && is_identity(own_),
+                        "the credential worker cannot take back the supervisor's credentials");
+      // Fail closed: an identity only partly taken runs nothing (and is given back next time).
+      ok = take(as, own_) && is_identity(as);
+      held = ok ? std::optional<Identity>(as) : std::nullopt;
+    }
+    result_ = ok ? (*job_)() : EACCES;
     job_ = nullptr;
     job_identity_ = nullptr;
     done_ = true;
+    lock.unlock();
     wake_.notify_all();
+    lock.lock();
   }
 }
 

@@ -4,10 +4,10 @@
 // links or exe it reads, with the reader's fs ids and capabilities; some files look at the
 // opener's credentials later (uid_map, pagemap, kallsyms). The supervisor, which opens such files
 // for box tasks, would be judged instead of them. So, when a task's credentials are not the
-// supervisor's, the operation runs on a worker thread that takes them for its duration: Linux
-// keeps credentials per thread, and the raw set*id/setgroups/capset syscalls change only the
-// calling thread's (glibc's wrappers would change every thread's). The kernel then makes its own
-// checks. One operation at a time; the supervisor waits for it.
+// supervisor's, the operation runs on a worker thread that has taken them: Linux keeps
+// credentials per thread, and the raw set*id/setgroups/capset syscalls change only the calling
+// thread's (glibc's wrappers would change every thread's). The kernel then makes its own checks.
+// One operation at a time; the supervisor waits for it.
 #pragma once
 
 #include <sys/types.h>
@@ -56,6 +56,7 @@ class CredentialWorker {
     gid_t egid = 0, fsgid = 0;
     std::vector<gid_t> groups;
     std::uint64_t effective = 0, permitted = 0, inheritable = 0;
+    bool operator==(const Identity&) const = default;
   };
 
  private:
@@ -63,6 +64,7 @@ class CredentialWorker {
   void serve();
 
   const std::string box_user_ns_;
+  std::string own_user_ns_;  // the supervisor's
   Identity own_;             // the supervisor's, taken back after every operation
   bool can_switch_ = false;  // CAP_SETUID and CAP_SETGID: a supervisor run as root
 
