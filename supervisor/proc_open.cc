@@ -181,11 +181,19 @@ void reopen_fd_link(UnotifyChannel& channel, const seccomp_notif& req, const Ope
     return;
   }
   const std::string host = "/proc/" + std::to_string(*owner) + "/fd/" + std::to_string(link.fd);
+  // Not own_task for the judgement: the object may be another process's /proc file, opened by
+  // path before the caller changed its credentials.
+  const bool judged = creds.judged_as_supervisor(caller, false);
+  const bool own = same_process(caller, *owner, table);
   // Which mount the object is on, answered from the kernel's cache (DONT_SYNC): asking a FUSE
-  // file's attributes would wait for this very thread.
+  // file's attributes would wait for this very thread. Asked as the caller, so that whether the
+  // fd exists is told only to a caller procfs would tell.
   struct statx sx {};
-  if (::statx(AT_FDCWD, host.c_str(), AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) != 0) {
-    channel.answer_errno(req.id, errno);
+  auto find_mount = [&] {
+    return ::statx(AT_FDCWD, host.c_str(), AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) == 0 ? 0 : errno;
+  };
+  if (int error = judged ? find_mount() : creds.run_as_task(caller, own, find_mount)) {
+    channel.answer_errno(req.id, error);
     return;
   }
   if ((sx.stx_mask & STATX_MNT_ID) && sx.stx_mnt_id == proc_mount_id) {
@@ -201,14 +209,12 @@ void reopen_fd_link(UnotifyChannel& channel, const seccomp_notif& req, const Ope
     fd.reset(::open(path.c_str(), flags, call.mode));
     return fd.valid() ? 0 : errno;
   };
-  const bool own = same_process(caller, *owner, table);
   int error = 0;
-  if (creds.judged_as_supervisor(caller, own)) {
+  if (judged) {
     error = open_as(host);
   } else if (own) {
     // The link followed as the supervisor, the object opened as the caller: through the
     // supervisor's own fd link, which the worker, a thread of the supervisor, may follow.
-    // Not own_task for the worker: the object may be another process's /proc file.
     UniqueFd object(::open(host.c_str(), O_PATH | O_CLOEXEC));
     const std::string path = "/proc/self/fd/" + std::to_string(object.get());
     error =

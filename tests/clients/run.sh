@@ -1123,8 +1123,9 @@ same("deleted", "/proc/self/fd/%d" % dfd, dfd)' "$work/stat_deleted"
 
 # procfs judges the reader, not the supervisor: as nobody (setpriv, in a box run as root), the
 # environ, maps, exe and fd links of root's processes are refused with procfs's errno, through
-# every route (reading, readlink, listing, reopening an fd link); one's own stay readable, the
-# fd links of one's own pipe reopen, and one's own comm takes a write. As root, everything works.
+# every route (reading, readlink, listing, reopening an fd link, even one that does not exist);
+# one's own stay readable, the fd links of one's own pipe reopen, and one's own comm takes a
+# write. As root, everything works.
 # On --engine=ptrace the comm write fails with EINVAL (README, Known differences).
 t_proc_access_other_user() {
   [ "$(id -u)" = 0 ] || return 0
@@ -1159,6 +1160,7 @@ t("environ_1", lambda: read("/proc/1/environ"))
 t("maps_1", lambda: read("/proc/1/maps"))
 t("status_1", lambda: read("/proc/1/status"))
 t("open_fd5_1", lambda: read("/proc/1/fd/5"))
+t("open_fd99_1", lambda: read("/proc/1/fd/99"))
 t("readlink_fd5_1", lambda: os.readlink("/proc/1/fd/5"))
 t("list_fd_1", lambda: os.listdir("/proc/1/fd"))
 t("readlink_exe_other", lambda: os.readlink("/proc/%s/exe" % other))
@@ -1172,6 +1174,7 @@ t("comm_write", write_comm)'
 root maps_1 ok
 root status_1 ok
 root open_fd5_1 ok
+root open_fd99_1 ENOENT
 root readlink_fd5_1 ok
 root list_fd_1 ok
 root readlink_exe_other ok
@@ -1185,6 +1188,7 @@ nobody environ_1 EACCES
 nobody maps_1 EACCES
 nobody status_1 ok
 nobody open_fd5_1 EACCES
+nobody open_fd99_1 EACCES
 nobody readlink_fd5_1 EACCES
 nobody list_fd_1 EACCES
 nobody readlink_exe_other EACCES
