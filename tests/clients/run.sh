@@ -1125,7 +1125,8 @@ same("deleted", "/proc/self/fd/%d" % dfd, dfd)' "$work/stat_deleted"
 # environ, maps, exe and fd links of root's processes are refused with procfs's errno, through
 # every route (reading, readlink, listing, reopening an fd link, even one that does not exist);
 # one's own stay readable, the fd links of one's own pipe reopen, and one's own comm takes a
-# write. As root, everything works.
+# write; the code addresses in another's stat read as procfs hides them (1 1 0). As root,
+# everything works.
 # On --engine=ptrace the comm write fails with EINVAL (README, Known differences).
 t_proc_access_other_user() {
   [ "$(id -u)" = 0 ] || return 0
@@ -1169,7 +1170,10 @@ t("environ_self", lambda: read("/proc/self/environ"))
 t("maps_self", lambda: read("/proc/self/maps"))
 t("readlink_fd_self", lambda: os.readlink("/proc/self/fd/%d" % r))
 t("open_fd_self", lambda: os.read(os.open("/proc/%d/fd/%d" % (os.getpid(), r), os.O_RDONLY), 1))
-t("comm_write", write_comm)'
+t("comm_write", write_comm)
+with open("/proc/%s/stat" % other) as f:
+    code = f.read().rsplit(")", 1)[1].split()[23:26]  # startcode endcode startstack
+print(who, "stat_other_code", "hidden" if code == ["1", "1", "0"] else "shown")'
   KNOWN=$known EXPECT_OUT="root environ_1 ok
 root maps_1 ok
 root status_1 ok
@@ -1184,6 +1188,7 @@ root maps_self ok
 root readlink_fd_self ok
 root open_fd_self ok
 root comm_write $comm
+root stat_other_code shown
 nobody environ_1 EACCES
 nobody maps_1 EACCES
 nobody status_1 ok
@@ -1198,6 +1203,7 @@ nobody maps_self ok
 nobody readlink_fd_self ok
 nobody open_fd_self ok
 nobody comm_write $comm
+nobody stat_other_code hidden
 end" EXPECT_STATUS=0 differential bash -c '
 exec 5</etc/hostname
 sleep 30 &
