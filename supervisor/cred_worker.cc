@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <climits>
 #include <optional>
 #include <system_error>
 
@@ -62,11 +61,11 @@ bool set_fsgid(gid_t gid) {
 }
 
 // Takes `as` on the calling thread. The real and saved ids stay the supervisor's (root), so the
-// permitted capabilities survive and `take(own)` can come back; what procfs looks at (fs ids,
-// effective ids, groups, effective capabilities) is the task's. Order matters: group changes
-// need CAP_SETGID and setfsuid CAP_SETUID, which a non-root effective uid clears; the last
-// capset sets the effective set exactly, whatever the id changes did to it.
-// Coming back is the same walk, from the supervisor's effective capabilities.
+// permitted capabilities survive and the supervisor's identity can be taken back the same way
+// (after restoring its effective capabilities); what procfs looks at (fs ids, effective ids,
+// groups, effective capabilities) is the task's. Order matters: group changes need CAP_SETGID
+// and setfsuid CAP_SETUID, which a non-root effective uid clears; the last capset sets the
+// effective set exactly, whatever the id changes did to it.
 bool take(const CredentialWorker::Identity& as, const CredentialWorker::Identity& own) {
   return ::syscall(SYS_setgroups, as.groups.size(), as.groups.data()) == 0 &&
          ::syscall(SYS_setresgid, -1, as.egid, -1) == 0 && set_fsgid(as.fsgid) &&
@@ -98,14 +97,15 @@ CredentialWorker::CredentialWorker(std::string box_user_ns) : box_user_ns_(std::
   Caps caps;
   uid_t ruid, suid;
   gid_t rgid, sgid;
-  gid_t groups[NGROUPS_MAX];
-  const long n = ::syscall(SYS_getgroups, NGROUPS_MAX, groups);
-  if (!get_caps(0, caps) || n < 0 || ::syscall(SYS_getresuid, &ruid, &own_.euid, &suid) != 0 ||
+  const long count = ::syscall(SYS_getgroups, 0, nullptr);
+  own_.groups.resize(count > 0 ? static_cast<std::size_t>(count) : 0);
+  if (!get_caps(0, caps) || count < 0 ||
+      ::syscall(SYS_getgroups, own_.groups.size(), own_.groups.data()) != count ||
+      ::syscall(SYS_getresuid, &ruid, &own_.euid, &suid) != 0 ||
       ::syscall(SYS_getresgid, &rgid, &own_.egid, &sgid) != 0)
     return;  // can_switch_ stays false: tasks not judged as the supervisor are refused
   own_.fsuid = static_cast<uid_t>(::syscall(SYS_setfsuid, static_cast<uid_t>(-1)));
   own_.fsgid = static_cast<gid_t>(::syscall(SYS_setfsgid, static_cast<gid_t>(-1)));
-  own_.groups.assign(groups, groups + n);
   own_user_ns_ = user_ns_of("/proc/self");
   own_.effective = caps.effective;
   own_.permitted = caps.permitted;
