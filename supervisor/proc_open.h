@@ -6,6 +6,8 @@
 //  - a regular file of a box task or of /proc itself: the host file, or its rendered text, is
 //    installed the same way, which saves the FUSE round trips and lets procfs judge writes
 //    (comm, attr/*) by the writer;
+//  - both opened with the caller's credentials where they are not the supervisor's
+//    (cred_worker.h), so that procfs refuses the caller what it would refuse it;
 //  - anything else continues in the kernel untouched (directories and the rest go to FUSE).
 #pragma once
 
