@@ -48,7 +48,7 @@ struct DirHandle {
 
 struct FileHandle {
   int fd = -1;       // a host procfs file passed through
-  NodeSpec spec;     // or a rendered one: its node,
+  NodeSpec spec;     // its node; for a rendered file,
   std::string text;  // and its text, rendered again at every read from the start as seq_file
                      // files are generated anew
   ~FileHandle() {
@@ -66,6 +66,7 @@ struct ProcFs::State {
   const ProcessTable& table;
   const std::uint64_t mount_id;
   const std::function<int(Pid, Pid)> write_last_pid;
+  const AsCaller as_caller;
   int host = -1;  // the supervisor's /proc
   fuse_session* session = nullptr;
   fuse_buf buffer{};
@@ -73,8 +74,9 @@ struct ProcFs::State {
   std::unordered_map<std::string, fuse_ino_t> by_key;
   fuse_ino_t next_ino = FUSE_ROOT_ID + 1;
 
-  State(const ProcessTable& t, std::uint64_t mnt, std::function<int(Pid, Pid)> write_last)
-      : table(t), mount_id(mnt), write_last_pid(std::move(write_last)) {
+  State(const ProcessTable& t, std::uint64_t mnt, std::function<int(Pid, Pid)> write_last,
+        AsCaller as)
+      : table(t), mount_id(mnt), write_last_pid(std::move(write_last)), as_caller(std::move(as)) {
     inodes[FUSE_ROOT_ID] = Inode{root_node(), 1};
   }
   ~State() {
@@ -84,6 +86,14 @@ struct ProcFs::State {
   }
 
   static State& of(fuse_req_t req) { return *static_cast<State*>(fuse_req_userdata(req)); }
+
+  // Runs `op` (0 or an errno) as procfs would judge it made by the task that asked `req`.
+  int as_requester(fuse_req_t req, const NodeSpec& spec, const std::function<int()>& op) const {
+    const Pid caller = fuse_req_ctx(req)->pid;
+    const Task* me = table.task(caller);
+    const Task* owner = spec.bound_real ? table.task(spec.bound_real) : nullptr;
+    return as_caller(caller, me && owner && me->real_tgid == owner->real_tgid, op);
+  }
 
   const char* host_path(const NodeSpec& spec) const {
     return spec.host_path.empty() ? "." : spec.host_path.c_str();
@@ -301,8 +311,12 @@ struct ProcFs::State {
       text = thread_self_link(caller, s.table);
     } else {
       char buf[PATH_MAX];
-      ssize_t n = ::readlinkat(s.host, s.host_path(node->spec), buf, sizeof(buf) - 1);
-      if (n < 0) return (void)fuse_reply_err(req, errno);
+      ssize_t n = -1;
+      if (int err = s.as_requester(req, node->spec, [&] {
+            n = ::readlinkat(s.host, s.host_path(node->spec), buf, sizeof(buf) - 1);
+            return n < 0 ? errno : 0;
+          }))
+        return (void)fuse_reply_err(req, err);
       text.emplace(buf, static_cast<std::size_t>(n));
       s.hide_host_proc_path(node->spec, *text);
     }
@@ -312,7 +326,7 @@ struct ProcFs::State {
 
   // The entries of a directory, read when the caller reads it: at open time the caller's own
   // fd for it does not exist yet, and /proc/self/fd must list it.
-  int list(const NodeSpec& spec, std::vector<DirEntry>& entries) const {
+  int list(fuse_req_t req, const NodeSpec& spec, std::vector<DirEntry>& entries) const {
     entries.clear();
     if (!still_valid(spec, table)) return ENOENT;
     if (spec.kind == NodeKind::kTaskList) {
@@ -322,21 +336,25 @@ struct ProcFs::State {
         entries.push_back({std::to_string(t), S_IFDIR});
       return 0;
     }
-    int dfd = ::openat(host, host_path(spec), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0) return errno;
-    DIR* dir = ::fdopendir(dfd);
-    if (!dir) {
-      const int err = errno;
-      ::close(dfd);
+    if (int err = as_requester(req, spec, [&] {
+          int dfd = ::openat(host, host_path(spec), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+          if (dfd < 0) return errno;
+          DIR* dir = ::fdopendir(dfd);
+          if (!dir) {
+            const int err = errno;
+            ::close(dfd);
+            return err;
+          }
+          while (dirent* d = ::readdir(dir)) {
+            // The root's pid entries are the host's; the box's own come after the named
+            // entries, where procfs puts them.
+            if (spec.kind == NodeKind::kRoot && all_digits(d->d_name)) continue;
+            entries.push_back({d->d_name, static_cast<mode_t>(DTTOIF(d->d_type))});
+          }
+          ::closedir(dir);
+          return 0;
+        }))
       return err;
-    }
-    while (dirent* d = ::readdir(dir)) {
-      // The root's pid entries are the host's; the box's own come after the named entries,
-      // where procfs puts them.
-      if (spec.kind == NodeKind::kRoot && all_digits(d->d_name)) continue;
-      entries.push_back({d->d_name, static_cast<mode_t>(DTTOIF(d->d_type))});
-    }
-    ::closedir(dir);
     if (spec.kind == NodeKind::kRoot)
       for (Pid p : listed_processes(table)) entries.push_back({std::to_string(p), S_IFDIR});
     return 0;
@@ -355,7 +373,7 @@ struct ProcFs::State {
   static void readdir(fuse_req_t req, fuse_ino_t, std::size_t size, off_t off, fuse_file_info* fi) {
     auto* handle = reinterpret_cast<DirHandle*>(fi->fh);
     if (off == 0 || !handle->listed) {
-      if (int err = of(req).list(handle->spec, handle->entries))
+      if (int err = of(req).list(req, handle->spec, handle->entries))
         return (void)fuse_reply_err(req, err);
       handle->listed = true;
     }
@@ -389,14 +407,17 @@ struct ProcFs::State {
     const int flags = access | (fi->flags & (O_APPEND | O_TRUNC)) | O_NONBLOCK | O_NOCTTY |
                       O_CLOEXEC | O_NOFOLLOW;
     auto handle = std::make_unique<FileHandle>();
+    handle->spec = spec;  // rendered at the first read, or judged by at every read and write
     if (spec.rewrite != Rewrite::kNone) {
       // ns_last_pid is the one rewritten file that takes writes (checked in write()).
       if (access != O_RDONLY && spec.rewrite != Rewrite::kLastPid)
         return (void)fuse_reply_err(req, EACCES);
-      handle->spec = spec;  // rendered at the first read
     } else {
-      handle->fd = ::openat(s.host, s.host_path(spec), flags);
-      if (handle->fd < 0) return (void)fuse_reply_err(req, errno);
+      if (int err = s.as_requester(req, spec, [&] {
+            handle->fd = ::openat(s.host, s.host_path(spec), flags);
+            return handle->fd < 0 ? errno : 0;
+          }))
+        return (void)fuse_reply_err(req, err);
     }
     fi->direct_io = 1;
     fi->keep_cache = 0;
@@ -405,19 +426,25 @@ struct ProcFs::State {
   }
 
   // The text of a rendered file, from the host file now.
-  int render_into(FileHandle& handle, Pid reader) const {
+  int render_into(fuse_req_t req, FileHandle& handle) const {
     if (!still_valid(handle.spec, table)) return ESRCH;
-    int fd = ::openat(host, host_path(handle.spec), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) return errno;
+    const Pid reader = fuse_req_ctx(req)->pid;
     std::string real;
-    char chunk[16384];
-    for (;;) {
-      ssize_t n = ::read(fd, chunk, sizeof(chunk));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0 || real.size() > kMaxRendered) break;
-      real.append(chunk, static_cast<std::size_t>(n));
-    }
-    ::close(fd);
+    if (int err = as_requester(req, handle.spec, [&] {
+          int fd = ::openat(host, host_path(handle.spec),
+                            O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+          if (fd < 0) return errno;
+          char chunk[16384];
+          for (;;) {
+            ssize_t n = ::read(fd, chunk, sizeof(chunk));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0 || real.size() > kMaxRendered) break;
+            real.append(chunk, static_cast<std::size_t>(n));
+          }
+          ::close(fd);
+          return 0;
+        }))
+      return err;
     const Pid task =
         handle.spec.bound_thread_real ? handle.spec.bound_thread_real : handle.spec.bound_real;
     handle.text = render_for_reader(handle.spec, real, table, task != 0 && task == reader);
@@ -428,20 +455,23 @@ struct ProcFs::State {
     auto* handle = reinterpret_cast<FileHandle*>(fi->fh);
     if (handle->fd < 0) {
       if (off == 0)
-        if (int err = of(req).render_into(*handle, fuse_req_ctx(req)->pid))
-          return (void)fuse_reply_err(req, err);
+        if (int err = of(req).render_into(req, *handle)) return (void)fuse_reply_err(req, err);
       const std::size_t from = std::min(static_cast<std::size_t>(off), handle->text.size());
       const std::size_t n = std::min(size, handle->text.size() - from);
       return (void)fuse_reply_buf(req, handle->text.data() + from, n);
     }
+    // Some files check the reader at every read (syscall, wchan, io): judged as the reader.
     std::vector<char> buf(size);
-    ssize_t n;
-    do {
-      n = ::pread(handle->fd, buf.data(), size, off);
-      // Some procfs files cannot be read at an offset, only in sequence.
-      if (n < 0 && errno == ESPIPE) n = ::read(handle->fd, buf.data(), size);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) return (void)fuse_reply_err(req, errno);
+    ssize_t n = -1;
+    if (int err = of(req).as_requester(req, handle->spec, [&] {
+          do {
+            n = ::pread(handle->fd, buf.data(), size, off);
+            // Some procfs files cannot be read at an offset, only in sequence.
+            if (n < 0 && errno == ESPIPE) n = ::read(handle->fd, buf.data(), size);
+          } while (n < 0 && errno == EINTR);
+          return n < 0 ? errno : 0;
+        }))
+      return (void)fuse_reply_err(req, err);
     fuse_reply_buf(req, buf.data(), static_cast<std::size_t>(n));
   }
 
@@ -450,12 +480,15 @@ struct ProcFs::State {
     const auto* handle = reinterpret_cast<const FileHandle*>(fi->fh);
     if (handle->spec.rewrite == Rewrite::kLastPid) return write_last_pid_file(req, data, size);
     if (handle->fd < 0) return (void)fuse_reply_err(req, EBADF);
-    ssize_t n;
-    do {
-      n = ::pwrite(handle->fd, data, size, off);
-      if (n < 0 && errno == ESPIPE) n = ::write(handle->fd, data, size);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) return (void)fuse_reply_err(req, errno);
+    ssize_t n = -1;
+    if (int err = of(req).as_requester(req, handle->spec, [&] {
+          do {
+            n = ::pwrite(handle->fd, data, size, off);
+            if (n < 0 && errno == ESPIPE) n = ::write(handle->fd, data, size);
+          } while (n < 0 && errno == EINTR);
+          return n < 0 ? errno : 0;
+        }))
+      return (void)fuse_reply_err(req, err);
     fuse_reply_write(req, static_cast<std::size_t>(n));
   }
 
@@ -487,8 +520,9 @@ struct ProcFs::State {
 };
 
 ProcFs::ProcFs(const ProcessTable& table, std::uint64_t mount_id,
-               std::function<int(Pid, Pid)> write_last_pid)
-    : state_(std::make_unique<State>(table, mount_id, std::move(write_last_pid))) {}
+               std::function<int(Pid, Pid)> write_last_pid, AsCaller as_caller)
+    : state_(std::make_unique<State>(table, mount_id, std::move(write_last_pid),
+                                     std::move(as_caller))) {}
 
 ProcFs::~ProcFs() = default;
 

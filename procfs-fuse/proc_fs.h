@@ -26,8 +26,14 @@ class ProcFs {
   // the host procfs files the supervisor hands to box tasks. `write_last_pid(caller, nr)`: a write
   // of /proc/sys/kernel/ns_last_pid by task `caller`, the one change to the table this filesystem
   // asks for; 0, or the errno the write fails with.
+  //
+  // `as_caller(caller, own_task, op)` runs `op` (which returns 0 or an errno) so that procfs
+  // judges it as made by task `caller` (its credentials, not the supervisor's:
+  // supervisor/cred_worker.h); `own_task` says the file belongs to the caller's own process.
+  // Every open, read, write, readlink and listing of a host file goes through it.
+  using AsCaller = std::function<int(Pid caller, bool own_task, const std::function<int()>& op)>;
   ProcFs(const ProcessTable& table, std::uint64_t mount_id,
-         std::function<int(Pid caller, Pid nr)> write_last_pid);
+         std::function<int(Pid caller, Pid nr)> write_last_pid, AsCaller as_caller);
   ~ProcFs();
   ProcFs(const ProcFs&) = delete;
   ProcFs& operator=(const ProcFs&) = delete;

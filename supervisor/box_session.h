@@ -140,7 +140,8 @@ class BoxSession {
   UniqueFd kill_after_timer_;
   UniqueFd launch_channel_;
   std::optional<UnotifyChannel> unotify_;
-  std::unique_ptr<procfs::ProcFs> proc_fs_;  // the box's /proc, when it has its own
+  std::unique_ptr<CredentialWorker> proc_creds_;  // /proc's checks made as the box task's
+  std::unique_ptr<procfs::ProcFs> proc_fs_;       // the box's /proc, when it has its own
   std::uint64_t proc_mount_id_ = 0;
   std::optional<ProcOpenRoute> proc_open_;  // opens of the box's /proc
 

@@ -42,18 +42,39 @@ std::optional<Pid> pidfd_fdinfo_pid(Pid owner, int fd) {
   return static_cast<Pid>(std::strtol(pid, nullptr, 10));
 }
 
+TaskCreds parse_task_creds(const std::string& status) {
+  const std::string text = "\n" + status;  // proc_field looks for a key at a line's start
+  const char* uid = proc_field(text, "Uid");
+  const char* gid = proc_field(text, "Gid");
+  const char* groups = proc_field(text, "Groups");
+  const char* cap = proc_field(text, "CapEff");
+  if (!uid || !gid || !groups || !cap) return {};
+  TaskCreds c;
+  if (std::sscanf(uid, "%u %u %u %u", &c.ruid, &c.euid, &c.suid, &c.fsuid) != 4 ||
+      std::sscanf(gid, "%u %u %u %u", &c.rgid, &c.egid, &c.sgid, &c.fsgid) != 4)
+    return {};
+  for (const char* at = groups; *at != '\n' && *at != '\0';) {
+    if (*at == ' ' || *at == '\t') {
+      ++at;
+      continue;
+    }
+    if (*at < '0' || *at > '9') return {};
+    char* end = nullptr;
+    c.groups.push_back(static_cast<gid_t>(std::strtoul(at, &end, 10)));
+    at = end;
+  }
+  char* end = nullptr;
+  c.caps = std::strtoull(cap, &end, 16);
+  if (end == cap) return {};
+  c.ok = true;
+  return c;
+}
+
 TaskCreds read_task_creds(Pid tid) {
   char path[64];
   std::snprintf(path, sizeof(path), "/proc/%d/status", tid);
   const std::optional<std::string> text = read_proc_file(path);
-  const char* uid = text ? proc_field(*text, "Uid") : nullptr;
-  const char* cap = text ? proc_field(*text, "CapEff") : nullptr;
-  if (!uid || !cap) return {};
-  TaskCreds c;
-  if (std::sscanf(uid, "%u %u %u", &c.ruid, &c.euid, &c.suid) != 3) return {};
-  c.caps = std::strtoull(cap, nullptr, 16);
-  c.ok = true;
-  return c;
+  return text ? parse_task_creds(*text) : TaskCreds{};
 }
 
 ProcStatusIds read_status_ids(Pid real_tid) {

@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "translate/kernel_view.h"
 
@@ -40,14 +41,20 @@ const char* proc_field(const std::string& text, const char* key);
 // once reaped; nullopt when unreadable or not a pidfd.
 std::optional<Pid> pidfd_fdinfo_pid(Pid owner, int fd);
 
-// A task's ids and effective capabilities, from /proc/<tid>/status (ok false once it is gone).
+// A task's ids, groups and effective capabilities, from /proc/<tid>/status (ok false once it is
+// gone). Credentials are per thread: `tid` names the thread. Ids are as the supervisor's user
+// namespace maps them.
 struct TaskCreds {
-  uid_t ruid = 0, euid = 0, suid = 0;
-  std::uint64_t caps = 0;  // CapEff
+  uid_t ruid = 0, euid = 0, suid = 0, fsuid = 0;
+  gid_t rgid = 0, egid = 0, sgid = 0, fsgid = 0;
+  std::vector<gid_t> groups;  // supplementary
+  std::uint64_t caps = 0;     // CapEff
   bool ok = false;
   bool has(int capability) const { return (caps >> capability) & 1; }
 };
 TaskCreds read_task_creds(Pid tid);
+// The same from the text of a status file (pure).
+TaskCreds parse_task_creds(const std::string& status);
 
 // The real tgid and ppid of a task read from /proc/<tid>/status (the slow path).
 struct ProcStatusIds {

@@ -154,10 +154,19 @@ bool is_fd_open_syscall(int nr) {
 
 namespace {
 
-// Reopens the object an fd link names, for the caller.
+// Whether real task `task` belongs to the caller's own process.
+bool same_process(Pid caller, Pid task, const ProcessTable& table) {
+  const Task* me = table.task(caller);
+  const Task* them = task ? table.task(task) : nullptr;
+  return me && them && me->real_tgid == them->real_tgid;
+}
+
+// Reopens the object an fd link names, for the caller, judged as procfs judges the caller: with
+// the caller's credentials when they are not the supervisor's (cred_worker.h). One's own fd links
+// procfs lets one follow whatever one's credentials; the object itself is then opened with them.
 void reopen_fd_link(UnotifyChannel& channel, const seccomp_notif& req, const OpenCall& call,
                     const procfs::FdPath& link, const ProcessTable& table,
-                    std::uint64_t proc_mount_id) {
+                    std::uint64_t proc_mount_id, CredentialWorker& creds) {
   const pid_t caller = static_cast<pid_t>(req.pid);
   std::optional<Pid> owner = owner_of(link, caller, table);
   if (!owner) {
@@ -165,33 +174,49 @@ void reopen_fd_link(UnotifyChannel& channel, const seccomp_notif& req, const Ope
     return;
   }
   const std::string host = "/proc/" + std::to_string(*owner) + "/fd/" + std::to_string(link.fd);
+  // Not own_task for the judgement: the object may be another process's /proc file, opened by
+  // path before the caller changed its credentials.
+  const bool judged = creds.judged_as_supervisor(caller, false);
+  const bool own = same_process(caller, *owner, table);
   // Which mount the object is on, answered from the kernel's cache (DONT_SYNC): asking a FUSE
-  // file's attributes would wait for this very thread.
+  // file's attributes would wait for this very thread. Asked as the caller, so that whether the
+  // fd exists is told only to a caller procfs would tell.
   struct statx sx {};
-  if (::statx(AT_FDCWD, host.c_str(), AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) != 0) {
-    channel.answer_errno(req.id, errno);
+  auto find_mount = [&] {
+    return ::statx(AT_FDCWD, host.c_str(), AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) == 0 ? 0 : errno;
+  };
+  if (int error = judged ? find_mount() : creds.run_as_task(caller, own, find_mount)) {
+    channel.answer_errno(req.id, error);
     return;
   }
   if ((sx.stx_mask & STATX_MNT_ID) && sx.stx_mnt_id == proc_mount_id) {
     channel.answer_continue(req.id);
     return;
   }
-  // procfs lets a task reopen another's fds only if it may ptrace it; within one user, as the
-  // box's tasks are, that is the same user or root.
-  if (Pid my_tgid = table.task(caller)->real_tgid; table.task(*owner)->real_tgid != my_tgid) {
-    const TaskCreds mine = read_task_creds(caller), theirs = read_task_creds(*owner);
-    if (!mine.ok || !theirs.ok || (mine.euid != 0 && mine.euid != theirs.euid)) {
-      channel.answer_errno(req.id, EACCES);
-      return;
-    }
-  }
   if (!channel.still_pending(req.id)) return;
   // Opened non-blocking: reopening a pipe whose other end is closed would wait forever, and the
   // supervisor must not. The caller gets the blocking mode it asked for.
   const int flags = (call.flags & ~O_CLOEXEC) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
-  UniqueFd fd(::open(host.c_str(), flags, call.mode));
-  if (!fd.valid()) {
-    channel.answer_errno(req.id, errno);
+  UniqueFd fd;
+  auto open_as = [&](const std::string& path) {
+    fd.reset(::open(path.c_str(), flags, call.mode));
+    return fd.valid() ? 0 : errno;
+  };
+  int error = 0;
+  if (judged) {
+    error = open_as(host);
+  } else if (own) {
+    // The link followed as the supervisor, the object opened as the caller: through the
+    // supervisor's own fd link, which the worker, a thread of the supervisor, may follow.
+    UniqueFd object(::open(host.c_str(), O_PATH | O_CLOEXEC));
+    const std::string path = "/proc/self/fd/" + std::to_string(object.get());
+    error =
+        object.valid() ? creds.run_as_task(caller, false, [&] { return open_as(path); }) : errno;
+  } else {
+    error = creds.run_as_task(caller, false, [&] { return open_as(host); });
+  }
+  if (error != 0) {
+    channel.answer_errno(req.id, error);
     return;
   }
   if (!(call.flags & O_NONBLOCK))
@@ -233,11 +258,12 @@ UniqueFd text_file(const std::string& name, const std::string& text) {
 
 }  // namespace
 
-ProcOpenRoute::ProcOpenRoute(const ProcessTable& table, std::uint64_t proc_mount_id)
+ProcOpenRoute::ProcOpenRoute(const ProcessTable& table, std::uint64_t proc_mount_id,
+                             CredentialWorker& creds)
     : table_(table),
       proc_mount_id_(proc_mount_id),
-      host_proc_(::open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)),
-      supervisor_uid_(::geteuid()) {}
+      creds_(creds),
+      host_proc_(::open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) {}
 
 namespace {
 
@@ -247,18 +273,11 @@ namespace {
 // False: let the kernel open it through FUSE.
 bool serve_proc_file(UnotifyChannel& channel, const seccomp_notif& req, const OpenCall& call,
                      const std::string& path, const ProcessTable& table_, int host_proc,
-                     uid_t supervisor_uid) {
+                     CredentialWorker& creds) {
   const pid_t caller = static_cast<pid_t>(req.pid);
   if (host_proc < 0 || (call.flags & (O_DIRECTORY | O_PATH))) return false;
   std::optional<procfs::NodeSpec> node = procfs::resolve_proc_path(path, caller, table_);
   if (!node || node->kind != procfs::NodeKind::kHost) return false;
-  // The supervisor opens with its own credentials: only for a caller that has the same ones
-  // (FUSE checks the others' access). procfs shows a task's effective uid as the owner of its
-  // directory, which is cheaper to ask than its status.
-  struct stat owner {};
-  if (::fstatat(host_proc, std::to_string(caller).c_str(), &owner, 0) != 0 ||
-      owner.st_uid != supervisor_uid)
-    return false;
   const bool rendered = node->rewrite != procfs::Rewrite::kNone;
   if (rendered) {
     // Global files stay on FUSE, which renders them anew at every open and read from the start:
@@ -269,24 +288,32 @@ bool serve_proc_file(UnotifyChannel& channel, const seccomp_notif& req, const Op
         (call.flags & O_ACCMODE) != O_RDONLY)
       return false;
   }
-  int error = 0;
-  UniqueFd fd = open_host_file(host_proc, node->host_path, rendered ? O_RDONLY : call.flags,
-                               call.mode, error);
-  if (error == ENOENT && !(call.flags & O_CREAT)) {
-    // A file procfs does not have (ps asks for /proc/<n>/ctty): the box's /proc has none either.
-    if (channel.still_pending(req.id)) channel.answer_errno(req.id, ENOENT);
-    return true;
-  }
-  if (!fd.valid()) return false;
-  if (rendered) {
-    std::string real;
+  // Opened, and a rendered file read, as procfs would let the caller: the host file is the
+  // caller's from then on, read and written in its own context as procfs expects.
+  UniqueFd fd;
+  std::string real;
+  const int error = creds.run_as(caller, same_process(caller, node->bound_real, table_), [&] {
+    int open_error = 0;
+    fd = open_host_file(host_proc, node->host_path, rendered ? O_RDONLY : call.flags, call.mode,
+                        open_error);
+    if (!fd.valid() || !rendered) return open_error;
     char chunk[16384];
     for (;;) {
       const ssize_t n = ::read(fd.get(), chunk, sizeof(chunk));
       if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
+      if (n < 0) return errno;
+      if (n == 0) return 0;
       real.append(chunk, static_cast<std::size_t>(n));
     }
+  });
+  // A file procfs does not have (ps asks for /proc/<n>/ctty): the box's /proc has none either.
+  // One procfs refuses the caller: FUSE would refuse it too.
+  if ((error == ENOENT && !(call.flags & O_CREAT)) || error == EACCES || error == EPERM) {
+    if (channel.still_pending(req.id)) channel.answer_errno(req.id, error);
+    return true;
+  }
+  if (!fd.valid()) return false;
+  if (rendered) {
     const Pid task = node->bound_thread_real ? node->bound_thread_real : node->bound_real;
     fd = text_file(procfs::box_path(*node),
                    procfs::render_for_reader(*node, real, table_, task == caller));
@@ -314,15 +341,15 @@ void ProcOpenRoute::serve(UnotifyChannel& channel, const seccomp_notif& req) {
   // both are the kernel's to do on the FUSE text.
   if (std::optional<procfs::FdPath> link = procfs::parse_fd_path(*path);
       link && link->rest.empty() && !(call->flags & O_NOFOLLOW)) {
-    reopen_fd_link(channel, req, *call, *link, table_, proc_mount_id_);
+    reopen_fd_link(channel, req, *call, *link, table_, proc_mount_id_, creds_);
     return;
   }
-  if (!serve_proc_file(channel, req, *call, *path, table_, host_proc_.get(), supervisor_uid_))
+  if (!serve_proc_file(channel, req, *call, *path, table_, host_proc_.get(), creds_))
     channel.answer_continue(req.id);
 }
 
 bool rewrite_fd_open(pid_t tid, user_regs_struct& regs, const ProcessTable& table,
-                     std::uint64_t proc_mount_id) {
+                     std::uint64_t proc_mount_id, CredentialWorker& creds) {
   const std::uint64_t args[6] = {regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9};
   std::optional<OpenCall> call = decode_open_call(tid, static_cast<long>(regs.orig_rax), args);
   std::optional<std::string> path = call ? read_path(tid, call->path) : std::nullopt;
@@ -333,13 +360,20 @@ bool rewrite_fd_open(pid_t tid, user_regs_struct& regs, const ProcessTable& tabl
   if (!owner) return false;
   // A link whose text is a path reopens well by that text, through the box's /proc.
   const std::string host = "/proc/" + std::to_string(*owner) + "/fd/" + std::to_string(link->fd);
+  const bool own = same_process(tid, *owner, table);
   char text[PATH_MAX];
-  const ssize_t n = ::readlink(host.c_str(), text, sizeof(text));
+  ssize_t n = -1;
+  auto read_link = [&] {
+    n = ::readlink(host.c_str(), text, sizeof(text));
+    return n < 0 ? errno : 0;
+  };
+  // procfs lets a process follow its own fd links whatever its credentials.
+  if (own)
+    read_link();
+  else
+    creds.run_as(tid, false, read_link);
   if (n <= 0) return false;
   const std::string_view target(text, static_cast<std::size_t>(n));
-  const Task* me = table.task(tid);
-  const Task* them = table.task(*owner);
-  const bool own = me && them && me->real_tgid == them->real_tgid;
   // A file that is gone from its path (a memfd, an unlinked file) can only be had by the fd.
   const bool unlinked = target.ends_with(" (deleted)");
   if (target.starts_with('/') && !unlinked) return false;

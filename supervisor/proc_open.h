@@ -6,6 +6,8 @@
 //  - a regular file of a box task or of /proc itself: the host file, or its rendered text, is
 //    installed the same way, which saves the FUSE round trips and lets procfs judge writes
 //    (comm, attr/*) by the writer;
+//  - both opened with the caller's credentials where they are not the supervisor's
+//    (cred_worker.h), so that procfs refuses the caller what it would refuse it;
 //  - anything else continues in the kernel untouched (directories and the rest go to FUSE).
 #pragma once
 
@@ -16,6 +18,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "supervisor/cred_worker.h"
 #include "supervisor/unique_fd.h"
 #include "supervisor/unotify_channel.h"
 #include "translate/process_table.h"
@@ -40,23 +43,27 @@ class ProcOpenRoute {
   // `proc_mount_id`: the mount id of the box's FUSE /proc. A link to one of its files is left to
   // the kernel, as reopening it here would ask the supervisor's own filesystem from the
   // supervisor's only thread.
-  ProcOpenRoute(const ProcessTable& table, std::uint64_t proc_mount_id);
+  // `creds`: opens for a task whose credentials are not the supervisor's run with the task's, so
+  // that procfs checks the task (cred_worker.h).
+  ProcOpenRoute(const ProcessTable& table, std::uint64_t proc_mount_id, CredentialWorker& creds);
   // Answers one notification of such a syscall.
   void serve(UnotifyChannel& channel, const seccomp_notif& req);
 
  private:
   const ProcessTable& table_;
   std::uint64_t proc_mount_id_;
+  CredentialWorker& creds_;
   UniqueFd host_proc_;  // the supervisor's /proc
-  uid_t supervisor_uid_;
 };
 
 // The ptrace engine has no ADDFD. At the seccomp stop of such an open, if the path names one of
 // the caller's own fds whose object has no path (a pipe, a socket, an anonymous inode), the call
 // becomes fcntl(fd, F_DUPFD[_CLOEXEC], 0): the same object, though sharing the fd's open file
 // description where a reopen would make a new one (README, Known differences). True when `regs`
-// were rewritten; the caller stores them.
+// were rewritten; the caller stores them. Another process's fd link is looked at with the
+// caller's credentials (`creds`): one the caller may not read is left to the kernel and the box's
+// /proc, which refuse it as procfs would.
 bool rewrite_fd_open(pid_t tid, user_regs_struct& regs, const ProcessTable& table,
-                     std::uint64_t proc_mount_id);
+                     std::uint64_t proc_mount_id, CredentialWorker& creds);
 
 }  // namespace vpidbox

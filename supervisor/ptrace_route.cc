@@ -155,7 +155,8 @@ void BoxSession::on_seccomp_stop(pid_t tid) {
   if (::ptrace(PTRACE_GETEVENTMSG, tid, 0, &data) != 0) return;  // killed meanwhile
   if (data != kBoxTraceData) return on_foreign_seccomp_stop(tid, regs);
   if (is_fd_open_syscall(static_cast<int>(regs.orig_rax))) {
-    if (proc_fs_ && rewrite_fd_open(tid, regs, table_, proc_mount_id_)) tracee::set_regs(tid, regs);
+    if (proc_fs_ && rewrite_fd_open(tid, regs, table_, proc_mount_id_, *proc_creds_))
+      tracee::set_regs(tid, regs);
     return resume(tid);
   }
   Call call;

@@ -169,15 +169,25 @@ bool BoxSession::start_proc(int channel, std::string& error) {
   if (!proc) return false;
   if (proc->mode != ProcMode::kFuse) return true;
   proc_mount_id_ = proc->mount_id;
+  char user_ns[64];
+  const ssize_t n = ::readlink(("/proc/" + std::to_string(init_pid_) + "/ns/user").c_str(), user_ns,
+                               sizeof(user_ns));
+  proc_creds_ = std::make_unique<CredentialWorker>(
+      n > 0 ? std::string(user_ns, static_cast<std::size_t>(n)) : std::string());
   // As pid_ns_ctl_handler: CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE, a number in [0, pid_max].
-  proc_fs_ = std::make_unique<procfs::ProcFs>(table_, proc_mount_id_, [this](Pid caller, Pid nr) {
-    constexpr int kCapSysAdmin = 21;
-    constexpr int kCapCheckpointRestore = 40;
-    const TaskCreds creds = read_task_creds(caller);
-    if (!creds.has(kCapSysAdmin) && !creds.has(kCapCheckpointRestore)) return EPERM;
-    return table_.set_last_allocated(nr) ? 0 : EINVAL;
-  });
-  proc_open_.emplace(table_, proc_mount_id_);
+  proc_fs_ = std::make_unique<procfs::ProcFs>(
+      table_, proc_mount_id_,
+      [this](Pid caller, Pid nr) {
+        constexpr int kCapSysAdmin = 21;
+        constexpr int kCapCheckpointRestore = 40;
+        const TaskCreds creds = read_task_creds(caller);
+        if (!creds.has(kCapSysAdmin) && !creds.has(kCapCheckpointRestore)) return EPERM;
+        return table_.set_last_allocated(nr) ? 0 : EINVAL;
+      },
+      [this](Pid caller, bool own_task, const std::function<int()>& op) {
+        return proc_creds_->run_as(caller, own_task, op);
+      });
+  proc_open_.emplace(table_, proc_mount_id_, *proc_creds_);
   if (!proc_fs_->start(proc->fuse.release(), error)) {
     proc_fs_.reset();
     return false;

@@ -1168,6 +1168,173 @@ os.unlink(p)
 same("deleted", "/proc/self/fd/%d" % dfd, dfd)' "$work/stat_deleted"
 }
 
+# procfs judges the reader, not the supervisor: as nobody (setpriv, in a box run as root), the
+# environ, maps, exe and fd links of root's processes are refused with procfs's errno, through
+# every route (reading, readlink, listing, reopening an fd link, even one that does not exist);
+# one's own stay readable, the fd links of one's own pipe reopen, and one's own comm takes a
+# write; the code addresses in another's stat read as procfs hides them (1 1 0), and so do
+# the kernel's in /proc/kallsyms (kallsyms judges its opener). As root, everything works.
+# On --engine=ptrace the comm write fails with EINVAL (README, Known differences).
+t_proc_access_other_user() {
+  [ "$(id -u)" = 0 ] || return 0
+  [ -n "$PYTHON" ] || { fail_because "python3 not found"; return; }
+  local known='' comm=ok root_kallsyms=shown
+  # Whether root sees kernel addresses depends on kptr_restrict: as this runner (root) sees them.
+  [ "$(head -c 16 /proc/kallsyms)" = 0000000000000000 ] && root_kallsyms=hidden
+  if [ "${VPIDBOX_ENGINE:-}" = ptrace ]; then
+    known='^(root|nobody) comm_write '
+    comm=EINVAL
+  fi
+  local probe='
+import errno, os, sys
+who, other = sys.argv[1], sys.argv[2]
+def t(name, f):
+    try:
+        f()
+        r = "ok"
+    except OSError as e:
+        r = errno.errorcode[e.errno]
+    print(who, name, r)
+def read(p):
+    with open(p, "rb") as f:
+        f.read()
+def write_comm():
+    with open("/proc/self/comm", "w") as f:
+        f.write(who)
+    with open("/proc/self/comm") as f:
+        if f.read() != who + "\n":
+            raise OSError(errno.EIO, "comm")
+r, w = os.pipe()
+os.write(w, b"x")
+t("environ_1", lambda: read("/proc/1/environ"))
+t("maps_1", lambda: read("/proc/1/maps"))
+t("status_1", lambda: read("/proc/1/status"))
+t("open_fd5_1", lambda: read("/proc/1/fd/5"))
+t("open_fd99_1", lambda: read("/proc/1/fd/99"))
+t("readlink_fd5_1", lambda: os.readlink("/proc/1/fd/5"))
+t("list_fd_1", lambda: os.listdir("/proc/1/fd"))
+t("readlink_exe_other", lambda: os.readlink("/proc/%s/exe" % other))
+t("maps_other", lambda: read("/proc/%s/maps" % other))
+t("environ_self", lambda: read("/proc/self/environ"))
+t("maps_self", lambda: read("/proc/self/maps"))
+t("readlink_fd_self", lambda: os.readlink("/proc/self/fd/%d" % r))
+t("open_fd_self", lambda: os.read(os.open("/proc/%d/fd/%d" % (os.getpid(), r), os.O_RDONLY), 1))
+t("comm_write", write_comm)
+with open("/proc/%s/stat" % other) as f:
+    code = f.read().rsplit(")", 1)[1].split()[23:26]  # startcode endcode startstack
+print(who, "stat_other_code", "hidden" if code == ["1", "1", "0"] else "shown")
+with open("/proc/kallsyms") as f:
+    print(who, "kallsyms", "hidden" if f.read(16) == "0" * 16 else "shown")'
+  KNOWN=$known EXPECT_OUT="root environ_1 ok
+root maps_1 ok
+root status_1 ok
+root open_fd5_1 ok
+root open_fd99_1 ENOENT
+root readlink_fd5_1 ok
+root list_fd_1 ok
+root readlink_exe_other ok
+root maps_other ok
+root environ_self ok
+root maps_self ok
+root readlink_fd_self ok
+root open_fd_self ok
+root comm_write $comm
+root stat_other_code shown
+root kallsyms $root_kallsyms
+nobody environ_1 EACCES
+nobody maps_1 EACCES
+nobody status_1 ok
+nobody open_fd5_1 EACCES
+nobody open_fd99_1 EACCES
+nobody readlink_fd5_1 EACCES
+nobody list_fd_1 EACCES
+nobody readlink_exe_other EACCES
+nobody maps_other EACCES
+nobody environ_self ok
+nobody maps_self ok
+nobody readlink_fd_self ok
+nobody open_fd_self ok
+nobody comm_write $comm
+nobody stat_other_code hidden
+nobody kallsyms hidden
+end" EXPECT_STATUS=0 differential bash -c '
+exec 5</etc/hostname
+sleep 30 &
+"$1" -c "$2" root $!
+setpriv --reuid=65534 --regid=65534 --clear-groups "$1" -c "$2" nobody $!
+kill $!; wait; echo end' bash "$PYTHON" "$probe"
+  if [ -n "$known" ]; then
+    grep -qx 'nobody comm_write EINVAL' "$work/$name.box" && grep -qx 'root comm_write EINVAL' "$work/$name.box" ||
+      fail_because "expected comm writes to fail with EINVAL on --engine=ptrace: $(grep comm_write "$work/$name.box")"
+  fi
+}
+
+# Capabilities count in procfs's checks as the kernel counts them: root without CAP_SYS_PTRACE
+# may read the environ and maps of a root process that has it (same user) but not follow its fd
+# or exe links; root in a new user namespace (unshare -r) has no capability outside it, so root's
+# files are refused; without CAP_DAC_OVERRIDE root still reads root's.
+t_proc_access_capabilities() {
+  [ "$(id -u)" = 0 ] || return 0
+  local probe='
+for f in /proc/1/environ /proc/1/maps /proc/1/fd/5 /proc/self/maps /proc/self/environ; do
+  e=$(cat "$f" 2>&1 >/dev/null) && echo "$0 $f ok" || echo "$0 $f ${e##*: }"
+done
+readlink /proc/1/exe >/dev/null 2>&1 && echo "$0 exe ok" || echo "$0 exe refused"'
+  EXPECT_OUT="no_ptrace /proc/1/environ ok
+no_ptrace /proc/1/maps ok
+no_ptrace /proc/1/fd/5 Permission denied
+no_ptrace /proc/self/maps ok
+no_ptrace /proc/self/environ ok
+no_ptrace exe refused
+userns /proc/1/environ Permission denied
+userns /proc/1/maps Permission denied
+userns /proc/1/fd/5 Permission denied
+userns /proc/self/maps ok
+userns /proc/self/environ ok
+userns exe refused
+no_dac /proc/1/environ ok
+no_dac /proc/1/maps ok
+no_dac /proc/1/fd/5 ok
+no_dac /proc/self/maps ok
+no_dac /proc/self/environ ok
+no_dac exe ok" EXPECT_STATUS=0 differential bash -c '
+exec 5</etc/hostname
+setpriv --bounding-set -sys_ptrace --inh-caps -sys_ptrace bash -c "$1" no_ptrace
+unshare --user --map-root-user bash -c "$1" userns
+setpriv --bounding-set -dac_override,-dac_read_search bash -c "$1" no_dac' bash "$probe"
+}
+
+# Who opened and who writes a user namespace's uid_map is what the kernel judges a new mapping
+# by. As nobody (in a box run as root) after unshare(CLONE_NEWUSER), mapping the host's root
+# must be refused, or nobody would become root; mapping one's own uid (what `unshare -r` does)
+# must work. (Python 3.11 has no os.unshare: through ctypes.)
+t_proc_userns_map_other_user() {
+  [ "$(id -u)" = 0 ] || return 0
+  [ -n "$PYTHON" ] || { fail_because "python3 not found"; return; }
+  local probe='
+import ctypes, os, sys
+lower = sys.argv[1]
+assert ctypes.CDLL(None, use_errno=True).unshare(0x10000000) == 0  # CLONE_NEWUSER
+try:
+    with open("/proc/self/setgroups", "w") as f:
+        f.write("deny")
+    with open("/proc/self/gid_map", "w") as f:
+        f.write("0 %s 1" % lower)
+    with open("/proc/self/uid_map", "w") as f:
+        f.write("0 %s 1" % lower)
+    os.setresgid(0, 0, 0)
+    os.setresuid(0, 0, 0)
+    print("map", lower, "uid", os.getuid())
+    with open("/etc/shadow") as f:
+        print("read /etc/shadow")
+except OSError as e:
+    print("map", lower, os.strerror(e.errno))'
+  EXPECT_OUT="map 0 Operation not permitted
+map 65534 uid 0
+map 65534 Permission denied" EXPECT_STATUS=0 differential setpriv --reuid=65534 --regid=65534 \
+    --clear-groups bash -c '"$1" -c "$2" 0; "$1" -c "$2" 65534' bash "$PYTHON" "$probe"
+}
+
 # Writing /proc/self/comm renames the writer: the redirection of a builtin is opened by bash
 # itself, so bash (pid 1) becomes "newname", as everyone sees it (read with bash's builtin read,
 # which does not fork, with cat, and with ps); a subshell renames only itself. (printf, not
