@@ -1,7 +1,7 @@
 // libFuzzer target for the /proc renderers: arbitrary bytes into every renderer.
 //
-// Build and run by hand (from /work/main; needs clang and libclang-rt-14-dev):
-//   clang++ -std=c++20 -fsanitize=fuzzer,address,undefined -I/work/main \
+// Build and run by hand (from the repository's top directory; needs clang and libclang-rt-14-dev):
+//   clang++ -std=c++20 -fsanitize=fuzzer,address,undefined -I. \
 //     procfs-fuse/fuzz_render.cc procfs-fuse/render.cc -lfmt -o /tmp/fuzz_render \
 //     && /tmp/fuzz_render -max_total_time=60
 // or, in a clang build directory: ninja procfs-fuse/procfs_render_fuzz. libFuzzer writes a

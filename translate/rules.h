@@ -80,9 +80,9 @@ Pid owner_for_caller(const ProcessTable& table, Pid real);
 // A pid, pgid or sid as the box sees it: its virtual number, 0 when outside.
 Pid visible_number(const ProcessTable& table, Pid real);
 
-// The real tid a thread-directed argument names (DESIGN hard fact 4): a real tid of the caller's
-// own thread group is taken as real (glibc passes its cached, real, pd->tid); otherwise the
-// number is virtual. nullopt when it names no task of the box.
+// The real tid a thread-directed argument names (docs/pid-semantics.md, hard fact 4): a real tid of
+// the caller's own thread group is taken as real (glibc passes its cached, real, pd->tid);
+// otherwise the number is virtual. nullopt when it names no task of the box.
 std::optional<Pid> resolve_tid(const ProcessTable& table, Pid caller_real_tid, Pid number);
 
 }  // namespace vpidbox

@@ -1,6 +1,6 @@
 // capget_pid: capget() and capset() name their target in the header's pid field, as libcap-ng
-// (setpriv, capsh) does with getpid(): the caller, a child, nobody. pid-semantics.md §1 (capget,
-// capset: a pid in memory) and §4 F.42 (outside numbers are ESRCH).
+// (setpriv, capsh) does with getpid(): the caller, a child, nobody. docs/pid-semantics.md §1.4
+// (capget, capset: a pid in memory) and F.42 (outside numbers are ESRCH).
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif

@@ -1,7 +1,7 @@
 // child_ids: numbering and parentage of the init's children, grandchildren, threads and a vfork
 // child. Nothing printed depends on what fork/vfork/wait return: each process reports what it
 // sees itself, and the parent only waits.
-// pid-semantics.md §4: A.3 (pids start at 1 and are allocated upward: the next number is the
+// docs/pid-semantics.md A.3 (pids start at 1 and are allocated upward: the next number is the
 // lowest free one above the last, so reaped numbers are not reused), A.5 (threads share the
 // number space), B (getppid of children), H.66 (inherited invisible pgrp/session read as 0),
 // I.77 (thread ids), I.83 (the vfork child gets its own pid).

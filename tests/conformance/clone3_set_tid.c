@@ -3,7 +3,7 @@
 // asked for is the number in the caller's pid space (automatic allocation is not moved by it:
 // the next fork still gets the lowest free number above the last automatic one); a number in
 // use gives EEXIST, also when it is held only by a process group whose leader has exited.
-// pid-semantics.md §4: A.10 (set_tid, EEXIST, EINVAL for a size beyond the nesting depth),
+// docs/pid-semantics.md A.10 (set_tid, EEXIST, EINVAL for a size beyond the nesting depth),
 // A.8 (a number stays allocated while a group still uses it), A.3.
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

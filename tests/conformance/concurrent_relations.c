@@ -3,7 +3,7 @@
 // the set of numbers are printed: 16 children forked back to back, each forking a grandchild,
 // take exactly the numbers 2..33; each sees its parent's number as getppid(); then 8 threads
 // alive at once take exactly 34..41, each with a stable tid and getpid()==1.
-// pid-semantics.md §4: A.3, A.5, B, I.77.
+// docs/pid-semantics.md A.3, A.5, B, I.77.
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif

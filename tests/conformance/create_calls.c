@@ -2,7 +2,7 @@
 // what the new process or thread sees itself. All share one counter: 2, 3, 4, ... in creation
 // order, threads included. Each child reports before it exits and the parent prints only after
 // reaping it, so the order of the lines is fixed.
-// pid-semantics.md §4: A.3 (the next number is the lowest free one above the last: reaped numbers
+// docs/pid-semantics.md A.3 (the next number is the lowest free one above the last: reaped numbers
 // and a joined thread's tid are not reused), A.5 (threads take numbers from the same counter),
 // B.12 (children see init as parent), B.16 (CLONE_PARENT from init fails with EINVAL; from a
 // child, the new process is the caller's sibling, a child of init), I.77, I.78 (CLONE_THREAD with

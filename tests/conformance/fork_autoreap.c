@@ -3,7 +3,7 @@
 // exits), with SA_NOCLDWAIT, and with another thread reaping every child as soon as it exits.
 // Each child exits at once. A fork() that returns 0 in the parent itself (init, pid 1) is
 // counted, not followed.
-// pid-semantics.md §4: A.3 (numbers are allocated upward, so the parent can check them), C.23
+// docs/pid-semantics.md A.3 (numbers are allocated upward, so the parent can check them), C.23
 // (SIGCHLD SIG_IGN / SA_NOCLDWAIT in init), I.77.
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

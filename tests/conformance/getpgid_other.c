@@ -1,6 +1,6 @@
 // getpgid_other: getpgid()/getsid() aimed at other processes and threads of the box, named by
 // their numbers in the box (2, 3, ... in creation order), never by what fork() returned.
-// pid-semantics.md §4: A.8 (a zombie keeps its number until reaped), F.42 (numbers that are not
+// docs/pid-semantics.md A.8 (a zombie keeps its number until reaped), F.42 (numbers that are not
 // in the pid space give ESRCH), H.66-68, I.77 (a thread's tid names its process for getpgid),
 // and the arguments 0 and negative numbers.
 #ifndef _GNU_SOURCE

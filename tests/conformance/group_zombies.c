@@ -3,7 +3,7 @@
 // has been reaped: getpgid() of a zombie member names it, kill(-pgid) finds it, and
 // waitpid(-pgid) / waitid(P_PGID) reap the remaining members. The leader (2) and two members
 // (3, 4) of group 2 exit at once; init makes sure they are all zombies before reaping any.
-// pid-semantics.md §4: A.8 (a number stays in use while a group uses it, zombies included), H.70
+// docs/pid-semantics.md A.8 (a number stays in use while a group uses it, zombies included), H.70
 // (a group outlives its leader), F.48, C (waiting by group).
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

@@ -2,7 +2,7 @@
 // that a pid namespace's init does not have unless it sets them: it is not a child subreaper (the
 // kernel makes a namespace init the reaper of orphans without that flag) and has no parent-death
 // signal. Both can be set and cleared like anywhere else. Orphans still go to init.
-// pid-semantics.md §4: C.18-C.20 and C.22 (the subreaper attribute, read back with
+// docs/pid-semantics.md C.18-C.20 and C.22 (the subreaper attribute, read back with
 // PR_GET_CHILD_SUBREAPER), B.17 (PR_GET_PDEATHSIG), A.1/A.2.
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

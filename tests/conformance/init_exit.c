@@ -1,6 +1,6 @@
 // init_exit: when init exits, everything else in the box dies with it, and the box's exit
 // status is init's. The runner also checks that no process of this program survives the run.
-// pid-semantics.md §4: D.25 (init's death SIGKILLs every other process, including ones in
+// docs/pid-semantics.md D.25 (init's death SIGKILLs every other process, including ones in
 // other sessions and ones that ignore or block every catchable signal), D.27 (the exit is
 // reported only when the space is empty).
 #ifndef _GNU_SOURCE

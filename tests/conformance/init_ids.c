@@ -1,5 +1,5 @@
 // init_ids: what the box's init observes about itself, before and after execve.
-// pid-semantics.md §4: A.1 (getpid()==1), A.2 (getppid()==0), H.66 (inherited pgrp and session
+// docs/pid-semantics.md A.1 (getpid()==1), A.2 (getppid()==0), H.66 (inherited pgrp and session
 // are invisible: 0), I.77 (gettid()==getpid() in the leader), F.42 (numbers that are not in the
 // pid space give ESRCH). The same facts must hold after the init re-executes itself.
 #ifndef _GNU_SOURCE

@@ -1,7 +1,7 @@
 // init_leader_exit: init's main thread exits while another thread of init lives on. The box
 // lives on too: the remaining thread keeps init's identity, still reaps and forks, and the box
 // ends with the status of the last thread's exit_group().
-// pid-semantics.md §4: D.31 (the namespace is torn down only when the whole init thread group
+// docs/pid-semantics.md D.31 (the namespace is torn down only when the whole init thread group
 // has exited), I.82 (the leader stays a zombie meanwhile), A.3, B.
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

@@ -1,6 +1,6 @@
 // init_segv: a fatal synchronous signal raised by init itself (a real fault, not kill()) kills
 // init even though it has no handler, and the box's status reports the signal (128+11).
-// pid-semantics.md §4: D.32 (force_sig clears SIGNAL_UNKILLABLE), D.25.
+// docs/pid-semantics.md D.32 (force_sig clears SIGNAL_UNKILLABLE), D.25.
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif

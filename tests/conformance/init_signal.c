@@ -2,7 +2,7 @@
 // init from an ancestor: those init has no handler for are discarded, a handled one is delivered.
 // The runner sends the signals listed on the "send_signals=" line, in order, 0.3 s apart, to
 // the namespace init (oracle) or to the vpidbox process (which forwards them to init).
-// pid-semantics.md §4: E.33/E.35 (SIG_DFL signals are discarded, even SIGTERM/SIGQUIT whose
+// docs/pid-semantics.md E.33/E.35 (SIG_DFL signals are discarded, even SIGTERM/SIGQUIT whose
 // default action would kill or dump core), E.37 (no blocking involved here).
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

@@ -3,7 +3,7 @@
 // before unblocking, the handler runs; if the disposition is still SIG_DFL when it is unblocked,
 // the signal is dropped and init survives (even SIGTERM).
 // The runner sends the signals of the "send_signals=" line, 0.3 s apart (see init_signal.c).
-// pid-semantics.md §4: E.37 (LTP pidns20), E.33/E.35.
+// docs/pid-semantics.md E.37 (LTP pidns20), E.33/E.35.
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif

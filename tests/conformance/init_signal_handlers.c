@@ -4,7 +4,7 @@
 // The runner sends the signals listed on the "send_signals=" line, 0.3 s apart (see
 // init_signal.c). SIGTERM is not sent: a SIGINT followed by a SIGTERM within 5 s would make
 // vpidbox kill the box; the clients suite covers SIGTERM.
-// pid-semantics.md §4: E.33/E.35 (handled signals from an ancestor are delivered), E.36 and G.56
+// docs/pid-semantics.md E.33/E.35 (handled signals from an ancestor are delivered), E.36 and G.56
 // (si_pid is 0 in the handler).
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

@@ -2,7 +2,7 @@
 // with a pty as controlling terminal, so that it is in the terminal's foreground group. ^C and the
 // quit key (SIGINT, SIGQUIT, sent by the kernel on behalf of the terminal) are discarded while init
 // has no handler; with a handler, SIGINT is delivered with si_code SI_KERNEL and si_pid 0.
-// pid-semantics.md §4: E.38 (kernel-sent signals to init: only SIGKILL/SIGSTOP are forced), E.33,
+// docs/pid-semantics.md E.38 (kernel-sent signals to init: only SIGKILL/SIGSTOP are forced), E.33,
 // H.74 (terminal signals carry no sender).
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

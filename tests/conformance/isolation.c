@@ -6,7 +6,7 @@
 // so only translation can hide it). 99999 (nothing anywhere) is checked the same way. Only
 // harmless requests are made: signal 0, reads, and writes to address 0 (EFAULT if the process
 // were ever reached).
-// pid-semantics.md §4: F.42 (ESRCH for kill, tgkill, getpgid, getsid, setpgid, sched_*,
+// docs/pid-semantics.md F.42 (ESRCH for kill, tgkill, getpgid, getsid, setpgid, sched_*,
 // getpriority/setpriority, ioprio, prlimit, ptrace, process_vm_*, kcmp, pidfd_open,
 // get_robust_list, migrate_pages, move_pages, perf_event_open), F.48 (groups), F.49 (waits).
 #ifndef _GNU_SOURCE

@@ -4,7 +4,7 @@
 // pid of an SCM_CREDENTIALS message. In a pid namespace none of them reaches the outside process.
 // Nothing is ever sent to it: no O_ASYNC is set on the descriptor whose owner is changed, and the
 // ptracer setting only allows (never starts) tracing.
-// pid-semantics.md §4: F.42 (capget; outside processes cannot be addressed), G.62 (the pid of
+// docs/pid-semantics.md F.42 (capget; outside processes cannot be addressed), G.62 (the pid of
 // SCM_CREDENTIALS is looked up in the sender's namespace); §1.4 (prctl), §1.6 (F_SETOWN), §1.7
 // (CPU-time clocks embed a pid).
 #ifndef _GNU_SOURCE

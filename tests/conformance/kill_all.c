@@ -2,7 +2,7 @@
 // caller's own thread group, in any group or session, and nothing outside the box.
 // Receivers report by their exit status: the handler exits with the si_pid it was given, and
 // init reads it with waitpid.
-// pid-semantics.md §4: F.44 (kill(-1) from inside: everyone but init and the caller), F.45
+// docs/pid-semantics.md F.44 (kill(-1) from inside: everyone but init and the caller), F.45
 // (kill(-1) from init with no other process: ESRCH), F.46 (kill(-1, SIGUSR1) from init kills all
 // of its children and grandchildren: WTERMSIG SIGUSR1), G.57 (si_pid is the sender's number).
 #ifndef _GNU_SOURCE

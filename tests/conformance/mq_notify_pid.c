@@ -2,7 +2,7 @@
 // process that sent the message, translated by the kernel into the registrant's numbering.
 // Registrant and sender are both in the box: init registers, a child (2) sends; then a child (3)
 // registers and init sends.
-// pid-semantics.md §4: G.59 (si_code SI_MESGQ, si_pid the sender's number), §1.6 (mq_notify).
+// docs/pid-semantics.md G.59 (si_code SI_MESGQ, si_pid the sender's number), §1.6 (mq_notify).
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif

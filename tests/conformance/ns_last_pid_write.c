@@ -1,5 +1,5 @@
 // ns_last_pid_write: init writes /proc/sys/kernel/ns_last_pid, as checkpoint/restore tools do to
-// choose the next pid, and forks. pid-semantics.md §4 A.9: writing N makes the next fork get N+1
+// choose the next pid, and forks. docs/pid-semantics.md A.9: writing N makes the next fork get N+1
 // if it is free; reading gives the last allocated pid; out-of-range values are refused.
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

@@ -4,7 +4,7 @@
 // descriptor (F_SETOWN/F_GETOWN), System V IPC (shm_cpid/shm_lpid, msg_lspid/msg_lrpid, semctl
 // GETPID), PIDFD_GET_INFO (pid, tgid, ppid; the parent of init is outside: 0), and the port id
 // the kernel picks for a netlink socket bound without one (the binder's pid, as it sees it).
-// pid-semantics.md §4: G.62 (SCM_CREDENTIALS: the sender gives its pid as it sees it, the
+// docs/pid-semantics.md G.62 (SCM_CREDENTIALS: the sender gives its pid as it sees it, the
 // receiver gets it in its own numbering), G.63 (SO_PEERCRED), G.64 (PIDFD_GET_INFO and the other
 // readers give 0 for a pid outside), G.65 (netlink port ids: the kernel's choice is the pid in
 // the binder's namespace), K.91 (lock owners), K.92 (System V IPC pids).

@@ -1,5 +1,5 @@
 // orphan_reparent: who adopts an orphan, and what getppid() says afterwards.
-// pid-semantics.md §4 C.18-20 and C.23: an orphan is adopted by the nearest subreaper of the
+// docs/pid-semantics.md C.18-20 and C.23: an orphan is adopted by the nearest subreaper of the
 // same pid space, else by init, and getppid() then returns 1 or the subreaper's pid; a child
 // whose parent *thread* exits stays with the parent's thread group; init reaps what it adopted.
 // Synchronisation is by pipes only: an orphan waits until its old parent has been reaped.

@@ -4,7 +4,7 @@
 // same session (a job of a shell) and stops itself; when the leader exits, 3 is adopted by init,
 // which is in another session, so group 3 is orphaned. 3 reports both signals as the kernel sent
 // them: SI_KERNEL, si_pid 0.
-// pid-semantics.md §4: H.75 (orphaned-group SIGHUP/SIGCONT use the real relationships), C.18,
+// docs/pid-semantics.md H.75 (orphaned-group SIGHUP/SIGCONT use the real relationships), C.18,
 // C.20 (adopted by init).
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

@@ -1,7 +1,7 @@
 // pdeathsig: PR_SET_PDEATHSIG fires when the parent dies: when a parent process exits, and when
 // the parent *thread* that forked the child exits while its process lives on. The signal carries
 // the dying parent's number (SI_USER), and afterwards getppid() names the new parent.
-// pid-semantics.md §4: B.17 (the death signal follows the parent thread), C.18/C.20 (adoption by
+// docs/pid-semantics.md B.17 (the death signal follows the parent thread), C.18/C.20 (adoption by
 // init; a thread's child stays with the thread group), G.57.
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

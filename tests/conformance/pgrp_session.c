@@ -2,7 +2,7 @@
 // processes, and process groups used by kill(-pgid), kill(0) and waitpid(-pgid), including a
 // group whose leader has exited. Return values that are pids are printed: setsid() returns the
 // new session's number.
-// pid-semantics.md §4: H.66 (inherited group and session read as 0), H.67 (setsid in init gives
+// docs/pid-semantics.md H.66 (inherited group and session read as 0), H.67 (setsid in init gives
 // 1; in a group leader EPERM), H.68 (setpgid(0, 0)), H.69 (EPERM across sessions and for a
 // session leader, ESRCH for a non-child, EACCES after the child's execve), H.70 (a group outlives
 // its leader and keeps its number), F.47/F.48 (kill(0), kill(-pgid), waitpid(-pgid) in the box;

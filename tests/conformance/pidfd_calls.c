@@ -2,7 +2,7 @@
 // siginfo, waitid(P_PIDFD), and the errors: a number that names nothing, a non-leader thread
 // (without PIDFD_THREAD), 0 and negative numbers. Last, a child signals init through a pidfd:
 // like kill(1, ...), a signal init has no handler for is discarded, SIGKILL included.
-// pid-semantics.md §4: F.42 (pidfd_open of a number outside: ESRCH), F.51 (pidfd_open of a
+// docs/pid-semantics.md F.42 (pidfd_open of a number outside: ESRCH), F.51 (pidfd_open of a
 // non-leader tid: EINVAL unless PIDFD_THREAD), E.33/E.34 (init ignores unhandled signals, also
 // through a pidfd), G.57 (si_pid of a pidfd_send_signal is the sender's number), G.58.
 #ifndef _GNU_SOURCE

@@ -5,7 +5,7 @@
 // of init, tid 6. Every number is the kernel's allocation order in a fresh pid namespace, made
 // deterministic by pipes: a reports "ready" only after g has listed /proc, init forks b only
 // after that, and b reports "ready" only once bt has reported.
-// pid-semantics.md §4: F.52 (/proc shows only the processes of the pid space, by their numbers
+// docs/pid-semantics.md F.52 (/proc shows only the processes of the pid space, by their numbers
 // in it; readlink("/proc/self") is the caller's pid there, "1" for init), A.3 (the numbering),
 // A.8 (a zombie keeps its number and its entry, in state Z, until it is reaped), I.79 (a
 // thread's tid is reachable as /proc/<tid> and /proc/<tgid>/task/<tid>, but readdir of /proc

@@ -8,7 +8,7 @@
 // thread t2, which then makes its own group (setpgid); c2 5, forked by the main thread, which
 // makes its own session (setsid) and forks gc 6; a last child 7 after everything else is gone.
 // Pipes make the order fixed: nothing is forked before the previous process reported "ready".
-// pid-semantics.md §4: A.7 (NStgid, NSpid, NSpgid, NSsid list the numbers from the mount's
+// docs/pid-semantics.md A.7 (NStgid, NSpid, NSpgid, NSsid list the numbers from the mount's
 // level down: one number each here), A.9 (reading /proc/sys/kernel/ns_last_pid gives the last
 // pid allocated in the reader's pid space), A.11 (so does the 5th field of /proc/loadavg), F.52
 // (no outside number shows: init's inherited group and session, and the terminal's foreground

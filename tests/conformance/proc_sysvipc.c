@@ -1,7 +1,7 @@
 // proc_sysvipc: /proc/sysvipc/shm and /proc/sysvipc/msg print the creator and last-operation pids
 // of SysV IPC objects in the reader's pid namespace (ipc/util.c). A child creates a segment and a
 // queue, init attaches and sends; the rows of these objects must name 2 and 1.
-// pid-semantics.md §3 (global files).
+// docs/pid-semantics.md §3 (global files).
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif

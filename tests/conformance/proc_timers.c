@@ -1,6 +1,6 @@
 // proc_timers: /proc/<pid>/timers names the process a POSIX timer signals by its number in the
 // reader's pid namespace (fs/proc/base.c show_timer), for the reader itself and for a child.
-// pid-semantics.md §3 (every pid procfs prints is the namespace's number).
+// docs/pid-semantics.md §3 (every pid procfs prints is the namespace's number).
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif

@@ -3,7 +3,7 @@
 // and of its group (ioprio_*, getpriority/setpriority with PRIO_PROCESS and PRIO_PGRP),
 // affinity and scheduling attributes, kcmp, process_vm_readv/writev, get_robust_list,
 // migrate_pages/move_pages and perf_event_open. The child checks the effects itself.
-// pid-semantics.md §4: F.42 (what the box can address, it reaches: the positive side of the
+// docs/pid-semantics.md F.42 (what the box can address, it reaches: the positive side of the
 // isolation test), H.68 (group numbers for PRIO_PGRP / IOPRIO_WHO_PGRP).
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

@@ -1,7 +1,7 @@
 // setsid_ids: sessions and process groups created inside the box, as their members see them.
 // setsid()/setpgid() return values are not printed (only success or the errno), the ids are
 // read back with getsid/getpgid/getpgrp.
-// pid-semantics.md §4: H.66 (inherited ids read as 0), H.67 (after setsid() in init,
+// docs/pid-semantics.md H.66 (inherited ids read as 0), H.67 (after setsid() in init,
 // getsid(0)==getpgid(0)==1; a second setsid() fails with EPERM), H.68 (setpgid(0,0) makes a
 // group numbered by the caller's pid), H.70 (a group outlives its leader and keeps its number).
 #ifndef _GNU_SOURCE

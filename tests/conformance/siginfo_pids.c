@@ -1,7 +1,7 @@
 // siginfo_pids: the pid a signal carries, as every reader of siginfo sees it: an SA_SIGINFO
 // handler, sigtimedwait/sigwaitinfo. Senders are kill, tkill, tgkill, sigqueue, raw
 // rt_sigqueueinfo, and the kernel itself (SIGCHLD on exit, kill, stop and continue).
-// pid-semantics.md §4: G.57 (si_pid is the sender's number in the box, also when the sender has
+// docs/pid-semantics.md G.57 (si_pid is the sender's number in the box, also when the sender has
 // exited before the signal is read), G.58 (SIGCHLD carries the child's pid), G.60
 // (rt_sigqueueinfo's si_pid is passed through as the sender wrote it), G.61 (si_uid), E.33.
 #ifndef _GNU_SOURCE

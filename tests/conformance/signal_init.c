@@ -3,7 +3,7 @@
 // succeeds, whichever call sends them (kill, tkill, tgkill, sigqueue). A delivered signal carries
 // the sender's pid as init sees it. A blocked signal is queued whatever its disposition, and is
 // delivered if a handler is installed before it is unblocked, dropped otherwise.
-// pid-semantics.md §4: E.33, E.34 (kill(1, SIGKILL) from inside returns 0 and does nothing),
+// docs/pid-semantics.md E.33, E.34 (kill(1, SIGKILL) from inside returns 0 and does nothing),
 // E.37 (blocked signals from inside), E.40 (SIGSTOP/SIGTSTP from inside are ignored), G.57
 // (si_pid is the sender's pid in the box; kill(getpid()) by init gives 1).
 #ifndef _GNU_SOURCE

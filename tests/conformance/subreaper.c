@@ -3,7 +3,7 @@
 // subreaper go to it, and when the subreaper itself dies, its orphans go on to init. With
 // SIGCHLD set to SIG_IGN (or SA_NOCLDWAIT), init's children, adopted orphans included, are reaped
 // automatically: wait() blocks until they are all gone, then fails with ECHILD.
-// pid-semantics.md §4: C.18-C.20 (subreapers of the same pid space, then init), C.22 (not
+// docs/pid-semantics.md C.18-C.20 (subreapers of the same pid space, then init), C.22 (not
 // inherited, survives execve), C.23 (init and SIGCHLD SIG_IGN / SA_NOCLDWAIT).
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

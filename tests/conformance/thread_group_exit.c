@@ -2,7 +2,7 @@
 // lives on. The process keeps its number and can still be addressed through it; the parent is
 // told nothing until the whole thread group has exited, and then gets the status of the last
 // thread's exit_group().
-// pid-semantics.md §4: I.82 (the leader stays a zombie; the parent is notified when the whole
+// docs/pid-semantics.md I.82 (the leader stays a zombie; the parent is notified when the whole
 // group has exited), I.77, C (waitpid with WNOHANG), F.42 (the number still names the process).
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

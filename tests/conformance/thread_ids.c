@@ -1,5 +1,5 @@
 // thread_ids: tids of several live threads, and execve() from a non-leader thread.
-// pid-semantics.md §4: A.3/A.5 (threads take numbers from the same space, in creation order),
+// docs/pid-semantics.md A.3/A.5 (threads take numbers from the same space, in creation order),
 // I.77 (every thread sees the tgid as getpid(), its own distinct tid), I.81 (a non-leader thread
 // that execs takes over the tgid: afterwards gettid()==getpid()==1; its old tid is released, and
 // numbering continues above it), B/H (parent, group and session are unchanged by the exec).

@@ -2,7 +2,7 @@
 // pthread calls (pthread_kill, pthread_sigqueue, pthread_cancel), which pass the kernel's own tid
 // that glibc keeps in struct pthread. Each signal must reach exactly the thread it names; the
 // handler records gettid() of the thread it ran in.
-// pid-semantics.md §4: I.77 (tids differ from the pid, and come from the same counter), I.80
+// docs/pid-semantics.md I.77 (tids differ from the pid, and come from the same counter), I.80
 // (tgkill with a tid of another process: ESRCH), I.84 (tkill/tgkill target one thread);
 // §6.2/§6.3 items 1 (pthread_kill, pthread_cancel, pthread_sigqueue to another thread).
 #ifndef _GNU_SOURCE

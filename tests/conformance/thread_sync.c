@@ -6,7 +6,7 @@
 // contended across threads, and error-checking mutexes. The same calls with the box's tids
 // (sched_*, getpriority/setpriority, get_robust_list) act on the same threads.
 // Last, threads that create threads.
-// pid-semantics.md §4: I.77, I.84; §6.2 and §6.3 items 2, 3, 4 and 7; §2.5 (futex words hold
+// docs/pid-semantics.md I.77, I.84; §6.2 and §6.3 items 2, 3, 4 and 7; §2.5 (futex words hold
 // the kernel's tids).
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

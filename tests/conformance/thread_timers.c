@@ -2,7 +2,7 @@
 // POSIX timers that signal one thread (SIGEV_THREAD_ID with a tid from gettid()), glibc's
 // SIGEV_THREAD timers (which use a helper thread's kernel tid), and CPU-time clocks of another
 // process (clock_getcpuclockid, which encodes the pid in the clock id).
-// pid-semantics.md §1.7 (timer_create's sigev_notify_thread_id must be a thread of the caller's
+// docs/pid-semantics.md §1.7 (timer_create's sigev_notify_thread_id: a thread of the caller's
 // process: EINVAL otherwise), §6.3 items 4 and 5, I.77, I.84, F.42 (a clock of a process that is
 // not in the box cannot be read).
 #ifndef _GNU_SOURCE

@@ -3,7 +3,7 @@
 // the box's numbering; tcsetpgrp accepts a group of the session (the job, 4), refuses one of
 // another session (2, EPERM) and one that does not exist (ESRCH). The terminal's own signals reach
 // the foreground group from the kernel: ^C gives SIGINT, and the session leader's exit gives
-// SIGHUP, both with si_code SI_KERNEL and si_pid 0. pid-semantics.md §4: H.71 (tcsetpgrp only to a
+// SIGHUP, both with si_code SI_KERNEL and si_pid 0. docs/pid-semantics.md H.71 (tcsetpgrp only to a
 // group of the caller's session), H.72 (tcgetpgrp/tcgetsid in the caller's numbering), H.74
 // (terminal signals: SI_KERNEL, si_pid 0), H.76 (the controlling process's exit sends SIGHUP to the
 // foreground group).

@@ -2,7 +2,7 @@
 // getsid() find exactly those numbers in the range 1..32768; every other number gives
 // ESRCH, in particular the real pids of the box's processes, of the supervisor and of
 // everything outside the box.
-// pid-semantics.md §4: F.42 (outside processes cannot be addressed: ESRCH), A.5.
+// docs/pid-semantics.md F.42 (outside processes cannot be addressed: ESRCH), A.5.
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif

@@ -3,7 +3,7 @@
 // P_PGID (a group, and 0 for the caller's own), P_ALL and P_PIDFD, and the si_pid, si_code,
 // si_status and si_uid it writes; stop and continue reports; WNOWAIT; and the errors for pids that
 // are not children (a grandchild, init itself, numbers that name nothing).
-// pid-semantics.md §4: C (reaping), F.48 (waitpid(-pgid) looks the group up in the box), F.49
+// docs/pid-semantics.md C (reaping), F.48 (waitpid(-pgid) looks the group up in the box), F.49
 // (only the caller's own children can be waited for), G.58 (waitid gives the child's pid as the
 // parent sees it), A.8 (a zombie keeps its number until reaped).
 #ifndef _GNU_SOURCE

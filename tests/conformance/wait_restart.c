@@ -4,7 +4,7 @@
 // init a signal init handles with SA_RESTART. The interrupting child exits ~0.1 s after the
 // wait has begun; the awaited one exits right after it. What is printed does not depend on the
 // timing: each wait must return the child it names, with its own exit status.
-// pid-semantics.md §4: C (wait4/waitid with a pid or a group), F.48, F.49, G.58.
+// docs/pid-semantics.md C (wait4/waitid with a pid or a group), F.48, F.49, G.58.
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
