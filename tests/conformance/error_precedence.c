@@ -5,7 +5,7 @@
 // number is simply not found, so the errno printed is whichever check the kernel makes first.
 // The box must answer the same (it hands the kernel a number that cannot exist, never its own
 // ESRCH). Nothing can reach the outside process: every call fails before or at the lookup.
-// pid-semantics.md §4: F.42 (outside numbers), and the kernel's own order of checks.
+// docs/pid-semantics.md F.42 (outside numbers), and the kernel's own order of checks.
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif

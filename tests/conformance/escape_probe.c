@@ -7,7 +7,7 @@
 // them all): "outside_witness=untouched". The outside number itself is never printed.
 // Then the same owner calls with the box's own numbers: SIGIO reaches the caller, a child and a
 // group, and F_GETOWN, F_GETOWN_EX, FIOGETOWN and SIOCGPGRP read them back.
-// pid-semantics.md §4: E.39 (SIGIO through F_SETOWN), F.42 (outside processes cannot be
+// docs/pid-semantics.md E.39 (SIGIO through F_SETOWN), F.42 (outside processes cannot be
 // addressed), F.48 (nor their groups); §1.4 (prctl), §1.6 (F_SETOWN).
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
