@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "filters/filter_builder.h"
@@ -93,24 +94,30 @@ bool enter_mount_namespace(std::string& error) {
 }
 
 // Gives the box the /proc `mode` asks for and tells the supervisor: 'H' (host), 'N' (none), or
-// 'F' with the mount id and the /dev/fuse descriptor (fuse), or an error line.
-bool set_up_proc(int channel, ProcMode mode) {
+// 'F' with the mount id and the /dev/fuse descriptor (fuse), or an error line. Returns the mode
+// the box got (kAuto falls back to kHost), nullopt on an error.
+std::optional<ProcMode> set_up_proc(int channel, ProcMode mode) {
   const char host = 'H';
-  if (mode == ProcMode::kHost) return send_message(channel, &host, 1, -1);
+  auto use_host = [&]() -> std::optional<ProcMode> {
+    if (!send_message(channel, &host, 1, -1)) return std::nullopt;
+    return ProcMode::kHost;
+  };
+  if (mode == ProcMode::kHost) return use_host();
   std::string error;
   if (!enter_mount_namespace(error)) {
-    if (mode == ProcMode::kAuto) return send_message(channel, &host, 1, -1);
+    if (mode == ProcMode::kAuto) return use_host();
     send_line(channel, error);
-    return false;
+    return std::nullopt;
   }
   if (mode == ProcMode::kNone) {
     if (::mount("none", "/proc", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
                 "mode=555,nr_inodes=1") != 0) {
       send_line(channel, std::string("cannot mount an empty /proc: ") + std::strerror(errno));
-      return false;
+      return std::nullopt;
     }
     const char none = 'N';
-    return send_message(channel, &none, 1, -1);
+    if (!send_message(channel, &none, 1, -1)) return std::nullopt;
+    return ProcMode::kNone;
   }
   UniqueFd fuse(::open("/dev/fuse", O_RDWR | O_CLOEXEC));
   const std::string options = "fd=" + std::to_string(fuse.get()) +
@@ -119,16 +126,17 @@ bool set_up_proc(int channel, ProcMode mode) {
                               ",allow_other,default_permissions";
   if (!fuse.valid() || ::mount("proc", "/proc", "fuse.vpidbox", MS_NOSUID | MS_NODEV | MS_NOEXEC,
                                options.c_str()) != 0) {
-    if (mode == ProcMode::kAuto) return send_message(channel, &host, 1, -1);
+    if (mode == ProcMode::kAuto) return use_host();
     send_line(channel, std::string("cannot mount the box's /proc: ") + std::strerror(errno));
-    return false;
+    return std::nullopt;
   }
   // DONT_SYNC: nobody answers the new filesystem until the supervisor has this message.
   struct statx sx {};
   if (::statx(AT_FDCWD, "/proc", AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) != 0) sx.stx_mnt_id = 0;
   char message[1 + sizeof(std::uint64_t)] = {'F'};
   std::memcpy(message + 1, &sx.stx_mnt_id, sizeof(std::uint64_t));
-  return send_message(channel, message, sizeof(message), fuse.get());
+  if (!send_message(channel, message, sizeof(message), fuse.get())) return std::nullopt;
+  return ProcMode::kFuse;
 }
 
 [[noreturn]] void run_init_child(int channel, pid_t supervisor,
@@ -146,14 +154,17 @@ bool set_up_proc(int channel, ProcMode mode) {
   if (::recv(channel, &go, 1, 0) != 1) ::_exit(kExitInternal);
   // Before the filter: once opens are routed, an open here would wait for a supervisor that is
   // still waiting for this message.
-  if (!set_up_proc(channel, proc)) ::_exit(kExitInternal);
+  const std::optional<ProcMode> proc_given = set_up_proc(channel, proc);
+  if (!proc_given) ::_exit(kExitInternal);
   // no_new_privs is what lets an unprivileged process install a filter; with CAP_SYS_ADMIN the
   // box keeps setuid binaries working, as it would in a pid namespace.
   if (!has_effective_sys_admin() && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
     send_line(channel, std::string("cannot set no_new_privs: ") + std::strerror(errno));
     ::_exit(kExitInternal);
   }
-  const bool route_fd_opens = proc != ProcMode::kHost && proc != ProcMode::kNone;
+  // Opens are routed only to serve the box's own /proc: with the host's, or none, no open needs
+  // the supervisor.
+  const bool route_fd_opens = *proc_given == ProcMode::kFuse;
   FilterResult filter = install_box_filter(engine != Engine::kPtrace, route_fd_opens);
   // Under another supervisor's listener a second one is refused (EBUSY); old kernels have none.
   if (!filter.ok && engine == Engine::kAuto) filter = install_box_filter(false, route_fd_opens);
