@@ -110,15 +110,15 @@ class BoxSession {
   void owner_in_register(pid_t tid, Call& call, user_regs_struct& regs);
   void on_syscall_exit(pid_t tid);
   void on_foreign_seccomp_stop(pid_t tid, user_regs_struct& regs);
-  void apply_clone3_rule(pid_t tid, const Call& call, EntryDecision& decision,
-                         PendingExit& pending);
+  Outcome act_on(pid_t tid, const EntryOutcome& decided);
+  void apply_clone3_rule(pid_t tid, const Call& call, Outcome& outcome, PendingExit& pending);
   void on_new_child(pid_t tid, const PendingExit& pending, std::int64_t result);
   void contain_escaped_child(pid_t parent, Pid child);
   void restart_interrupted_wait(pid_t tid);
   void on_signal_delivery(pid_t tid, int signo);
   void rewrite_siginfo_at(pid_t tid, std::uint64_t address);
-  std::optional<std::int32_t> translate_memory_arg(pid_t tid, const Call& call,
-                                                   EntryDecision& decision, std::uint64_t& address);
+  std::optional<std::int32_t> translate_memory_arg(pid_t tid, const Call& call, Outcome& outcome,
+                                                   std::uint64_t& address);
   void translate_memory_result(pid_t tid, const PendingExit& pending);
   std::int64_t signal_whole_box(pid_t caller, int signo);
   std::int64_t signal_group(pid_t caller, Pid real_pgid, int signo);

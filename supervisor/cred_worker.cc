@@ -16,10 +16,6 @@
 namespace vpidbox {
 namespace {
 
-constexpr int kCapSetgid = 6;
-constexpr int kCapSetuid = 7;
-constexpr int kCapSysPtrace = 19;
-
 struct Caps {
   std::uint64_t effective = 0, permitted = 0, inheritable = 0;
 };
@@ -112,8 +108,8 @@ CredentialWorker::CredentialWorker(std::string box_user_ns) : box_user_ns_(std::
   own_.inheritable = caps.inheritable;
   // Only root can take another's ids; an unprivileged supervisor's box has its one user, whose
   // tasks are judged as the supervisor unless they dropped capabilities or nested namespaces.
-  can_switch_ = ruid == 0 && suid == 0 && ((caps.effective >> kCapSetuid) & 1) &&
-                ((caps.effective >> kCapSetgid) & 1);
+  can_switch_ = ruid == 0 && suid == 0 && ((caps.effective >> CAP_SETUID) & 1) &&
+                ((caps.effective >> CAP_SETGID) & 1);
 }
 
 CredentialWorker::~CredentialWorker() {
@@ -163,7 +159,7 @@ int CredentialWorker::run_as_task(Pid tid, bool own_task, const std::function<in
   // procfs lets a process pass its checks against itself (same thread group, its own mm) even
   // when it is not dumpable (it changed ids without exec); a thread of the supervisor passes
   // them with CAP_SYS_PTRACE, which overrides nothing else (modes stay the task's to pass).
-  if (own_task) as.effective |= std::uint64_t{1} << kCapSysPtrace;
+  if (own_task) as.effective |= std::uint64_t{1} << CAP_SYS_PTRACE;
   if ((as.effective & ~own_.permitted) != 0) return EACCES;
   return run_on_worker(as, op);
 }

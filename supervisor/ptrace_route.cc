@@ -1,6 +1,7 @@
 // The ptrace route: calls the kernel must run in the caller's context with translated
 // arguments, results to rewrite at syscall exit, and the siginfo a signal is delivered with.
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
@@ -25,19 +26,20 @@
 namespace vpidbox {
 namespace {
 
-constexpr int kCapKill = 5;
-
-constexpr int kCapSysBoot = 22;
-
-// kernel/signal.c kill_ok_by_cred(), for one user namespace.
-bool may_signal(const TaskCreds& sender, const TaskCreds& target) {
-  return sender.has(kCapKill) || sender.euid == target.suid || sender.euid == target.ruid ||
-         sender.ruid == target.suid || sender.ruid == target.ruid;
+// What kill_ok_by_cred() compares of a task's credentials.
+SignalIds signal_ids(const TaskCreds& creds) {
+  return {creds.ruid, creds.euid, creds.suid, creds.has(CAP_KILL)};
 }
 
 // -ERESTARTSYS, -ERESTARTNOINTR, -ERESTARTNOHAND, -ERESTART_RESTARTBLOCK (kernel-internal).
 bool is_restart_code(std::int64_t result) {
   return result == -512 || result == -513 || result == -514 || result == -516;
+}
+
+// A result as the kernel gives it: a value, or -errno.
+Outcome result_outcome(std::int64_t result) {
+  if (result < 0) return ReturnErrno{static_cast<int>(-result)};
+  return ReturnValue{result};
 }
 
 std::int64_t outcome_register(const Outcome& outcome) {
@@ -166,34 +168,24 @@ void BoxSession::on_seccomp_stop(pid_t tid) {
   VPIDBOX_INVARIANT(call.row != nullptr, "SECCOMP_RET_TRACE for a syscall outside the table");
   if (proc_fs_ && call.row->args[0] == ArgKind::kPidfdSignal) proc_dir_as_pidfd(tid, call, regs);
   owner_in_register(tid, call, regs);
-  EntryDecision decision = decide_entry(call, table_, kernel_);
-  if (decision.end_box_as_signal)
-    decision.outcome = end_box_by_reboot(tid, decision.end_box_as_signal);
-  if (decision.signal_whole_box)
-    decision.outcome = ReturnValue{signal_whole_box(tid, static_cast<int>(call.args[1]))};
-  else if (decision.signal_group && std::holds_alternative<Continue>(decision.outcome))
-    decision.outcome =
-        ReturnValue{signal_group(tid, *decision.signal_group, static_cast<int>(call.args[1]))};
-  if (auto* v = std::get_if<ReturnValue>(&decision.outcome); v && v->value < 0)
-    decision.outcome = ReturnErrno{static_cast<int>(-v->value)};
+  const EntryDecision decision = decide_entry(call, table_, kernel_);
+  Outcome outcome = act_on(tid, decision.outcome);
   PendingExit pending;
   pending.row = call.row;
   pending.args = call.args;
-  if (std::holds_alternative<Continue>(decision.outcome))
+  if (std::holds_alternative<Continue>(outcome))
     pending.restore_memory_arg =
-        translate_memory_arg(tid, call, decision, pending.restore_memory_at);
-  if (std::holds_alternative<Continue>(decision.outcome))
-    apply_clone3_rule(tid, call, decision, pending);
+        translate_memory_arg(tid, call, outcome, pending.restore_memory_at);
+  if (std::holds_alternative<Continue>(outcome)) apply_clone3_rule(tid, call, outcome, pending);
 
-  if (trace_.enabled() &&
-      (!decision.stop_at_exit || !std::holds_alternative<Continue>(decision.outcome))) {
+  if (trace_.enabled() && (!decision.stop_at_exit || !std::holds_alternative<Continue>(outcome))) {
     const Task* task = table_.task(tid);
-    trace_.write(task ? task->vtid : 0, call, decision.outcome);
+    trace_.write(task ? task->vtid : 0, call, outcome);
   }
-  if (!std::holds_alternative<Continue>(decision.outcome)) {
+  if (!std::holds_alternative<Continue>(outcome)) {
     // Skip the syscall: number -1, and the answer in the return register.
     regs.orig_rax = static_cast<unsigned long long>(-1);
-    regs.rax = static_cast<unsigned long long>(outcome_register(decision.outcome));
+    regs.rax = static_cast<unsigned long long>(outcome_register(outcome));
     tracee::set_regs(tid, regs);
     return resume(tid);
   }
@@ -261,6 +253,24 @@ void BoxSession::on_syscall_exit(pid_t tid) {
   resume(tid);
 }
 
+// The acts a decision may ask for besides answering: their results become the call's.
+Outcome BoxSession::act_on(pid_t tid, const EntryOutcome& decided) {
+  if (const auto* end = std::get_if<EndBox>(&decided))
+    return end_box_by_reboot(tid, end->as_signal);
+  if (const auto* all = std::get_if<SignalBox>(&decided))
+    return result_outcome(signal_whole_box(tid, all->signo));
+  if (const auto* group = std::get_if<SignalGroup>(&decided))
+    return result_outcome(signal_group(tid, group->real_pgid, group->signo));
+  return std::visit(
+      [](const auto& answer) -> Outcome {
+        if constexpr (std::is_constructible_v<Outcome, decltype(answer)>)
+          return answer;
+        else
+          return Continue{};  // handled above
+      },
+      decided);
+}
+
 // A SECCOMP_RET_TRACE of a filter the program installed itself: having no tracer of its own, the
 // call fails with ENOSYS, as the kernel fails it when nobody traces the caller.
 void BoxSession::on_foreign_seccomp_stop(pid_t tid, user_regs_struct& regs) {
@@ -273,7 +283,7 @@ void BoxSession::on_foreign_seccomp_stop(pid_t tid, user_regs_struct& regs) {
 // clone3() passes its flags in memory: the clone rule is applied there, and the caller's own word
 // is put back at exit. Another thread of the caller could change the word again before the kernel
 // reads it; the exit stop then finds the child unattached (on_new_child).
-void BoxSession::apply_clone3_rule(pid_t tid, const Call& call, EntryDecision& decision,
+void BoxSession::apply_clone3_rule(pid_t tid, const Call& call, Outcome& outcome,
                                    PendingExit& pending) {
   for (int i = 0; i < call.row->arg_count(); ++i) {
     if (call.row->args[i] != ArgKind::kCloneArgsStruct) continue;
@@ -285,12 +295,12 @@ void BoxSession::apply_clone3_rule(pid_t tid, const Call& call, EntryDecision& d
     const CloneFlagsRule rule =
         rule_for_clone_flags(flags, caller && caller->real_tgid == init_pid_);
     if (rule.error) {
-      decision.outcome = ReturnErrno{rule.error};
+      outcome = ReturnErrno{rule.error};
     } else if (rule.flags != flags) {
       // A struct in read-only memory is written as a debugger writes it; a call whose flags
       // cannot be changed cannot run.
       if (!tracee::write_memory_forced(tid, at, &rule.flags, sizeof(rule.flags))) {
-        decision.outcome = ReturnErrno{EPERM};
+        outcome = ReturnErrno{EPERM};
         return;
       }
       pending.restore_clone_flags = flags;
@@ -356,7 +366,7 @@ void BoxSession::restart_interrupted_wait(pid_t tid) {
 // put back at exit, also into memory the caller cannot write. A pointer that cannot be read is
 // the kernel's to refuse (EFAULT).
 std::optional<std::int32_t> BoxSession::translate_memory_arg(pid_t tid, const Call& call,
-                                                             EntryDecision& decision,
+                                                             Outcome& outcome,
                                                              std::uint64_t& address) {
   for (int i = 0; i < call.row->arg_count(); ++i) {
     const ArgKind kind = call.row->args[i];
@@ -373,7 +383,7 @@ std::optional<std::int32_t> BoxSession::translate_memory_arg(pid_t tid, const Ca
     const std::int32_t value = *real;
     if (!tracee::write_memory_forced(tid, address, &value, sizeof(value))) {
       // The caller's number must not reach the kernel as it is: it would name a host process.
-      decision.outcome = ReturnErrno{EFAULT};
+      outcome = ReturnErrno{EFAULT};
       return std::nullopt;
     }
     return number;
@@ -475,7 +485,8 @@ std::int64_t BoxSession::signal_whole_box(pid_t caller, int signo) {
     if (!task || task->real_tgid != tid || tid == init_pid_ || tid == me->real_tgid) continue;
     ++count;
     const TaskCreds target = read_task_creds(tid);
-    if (target.ok && !may_signal(sender, target)) continue;  // EPERM does not count, as in kill()
+    // EPERM does not count, as in kill().
+    if (target.ok && !may_signal(signal_ids(sender), signal_ids(target))) continue;
     result = send_as({me_vpid, sender.ruid}, traced, tid, signo) ? 0 : -errno;
   }
   return count ? result : -ESRCH;
@@ -483,7 +494,7 @@ std::int64_t BoxSession::signal_whole_box(pid_t caller, int signo) {
 
 Outcome BoxSession::end_box_by_reboot(pid_t caller, int as_signal) {
   const TaskCreds creds = read_task_creds(caller);
-  if (!creds.ok || !creds.has(kCapSysBoot)) return ReturnErrno{EPERM};
+  if (!creds.ok || !creds.has(CAP_SYS_BOOT)) return ReturnErrno{EPERM};
   // Like reboot_pid_ns(): the namespace ends, its init "killed" by the reboot's signal, and the
   // caller exits.
   init_death_override_ = as_signal;
@@ -507,25 +518,25 @@ std::int64_t BoxSession::signal_group(pid_t caller, Pid real_pgid, int signo) {
   const TaskCreds sender = read_task_creds(caller);
   if (!sender.ok) return -ESRCH;
   const EmulatedSender as{table_.virtual_tgid(caller).value_or(0), sender.ruid};
-  bool success = false;
-  std::int64_t result = -ESRCH;
+  GroupSignalResult result;
   for (auto& [tid, traced] : traced_) {
     const Task* task = table_.task(tid);
     if (!task || task->real_tgid != tid || ::getpgid(tid) != real_pgid) continue;
     if (tid == init_pid_ && (signo == SIGKILL || signo == SIGSTOP)) {
-      success = true;  // init ignores them from inside, and the call still succeeds
+      result.delivered();  // init ignores them from inside, and the call still succeeds
       continue;
     }
     const TaskCreds target = read_task_creds(tid);
-    if (target.ok && !may_signal(sender, target)) {
-      result = -EPERM;
+    if (target.ok && !may_signal(signal_ids(sender), signal_ids(target))) {
+      result.failed(EPERM);
       continue;
     }
-    const bool sent = send_as(as, traced, tid, signo);
-    result = sent ? 0 : -errno;
-    success |= sent;
+    if (send_as(as, traced, tid, signo))
+      result.delivered();
+    else
+      result.failed(errno);
   }
-  return success ? 0 : result;
+  return result.result();
 }
 
 }  // namespace vpidbox

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -178,10 +179,8 @@ bool BoxSession::start_proc(int channel, std::string& error) {
   proc_fs_ = std::make_unique<procfs::ProcFs>(
       table_, proc_mount_id_,
       [this](Pid caller, Pid nr) {
-        constexpr int kCapSysAdmin = 21;
-        constexpr int kCapCheckpointRestore = 40;
         const TaskCreds creds = read_task_creds(caller);
-        if (!creds.has(kCapSysAdmin) && !creds.has(kCapCheckpointRestore)) return EPERM;
+        if (!creds.has(CAP_SYS_ADMIN) && !creds.has(CAP_CHECKPOINT_RESTORE)) return EPERM;
         return table_.set_last_allocated(nr) ? 0 : EINVAL;
       },
       [this](Pid caller, bool own_task, const std::function<int()>& op) {

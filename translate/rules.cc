@@ -1,5 +1,7 @@
 #include "translate/rules.h"
 
+#include "translate/invariant.h"
+
 #include <sched.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -16,6 +18,14 @@ constexpr int kIoprioWhoPgrp = 2;
 constexpr unsigned kPidfdThread = 0200;  // O_EXCL
 constexpr std::uint64_t kPidfdSignalProcessGroup = 1 << 2;
 constexpr int kMaxSignal = 64;  // _NSIG: above, the kernel says EINVAL
+
+// The signal a call sends: its kSignal argument.
+int signal_of(const Call& call) {
+  for (int i = 0; i < call.row->arg_count(); ++i)
+    if (call.row->args[i] == ArgKind::kSignal) return static_cast<int>(call.args[i]);
+  VPIDBOX_INVARIANT(false, "a signalling row without a signal argument");
+  return 0;
+}
 
 Pid as_pid(std::uint64_t arg) {
   return static_cast<Pid>(static_cast<std::int32_t>(arg));
@@ -103,11 +113,11 @@ void translate_arg(const Call& call, const ProcessTable& table, int index, Entry
       if (number > 0) return process();
       if (number == INT_MIN) return;  // ESRCH from the kernel
       if (number == -1) {
-        out.signal_whole_box = true;
+        out.outcome = SignalBox{signal_of(call)};
       } else if (number == 0) {
-        out.signal_group = 0;  // the caller's group: the engine looks it up
+        out.outcome = SignalGroup{0, signal_of(call)};  // the caller's group, looked up below
       } else if (std::optional<Pid> real = group_real(table, -number)) {
-        out.signal_group = *real;
+        out.outcome = SignalGroup{*real, signal_of(call)};
       } else {
         set(-kNoSuchPid);  // no group of the box: the kernel finds none either
       }
@@ -268,7 +278,8 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
   out.args = call.args;
   if (call.row->route == Route::kUnotify) {
     // The ptrace engine serves the pure queries too: skip the syscall, return the answer.
-    out.outcome = decide_query(call, table, kernel);
+    out.outcome = std::visit([](auto answer) -> EntryOutcome { return answer; },
+                             decide_query(call, table, kernel));
     return out;
   }
   if (!table.task(call.real_tid)) {
@@ -286,9 +297,9 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
                                                     magic2 == 369367448u || magic2 == 537993216u);
     const auto cmd = static_cast<std::uint32_t>(call.args[i]);
     if (magic_ok && (cmd == 0x01234567u || cmd == 0xA1B2C3D4u))  // RESTART, RESTART2
-      out.end_box_as_signal = SIGHUP;
+      out.outcome = EndBox{SIGHUP};
     else if (magic_ok && (cmd == 0x4321FEDCu || cmd == 0xCDEF0123u))  // POWER_OFF, HALT
-      out.end_box_as_signal = SIGINT;
+      out.outcome = EndBox{SIGINT};
     else
       out.outcome = ReturnErrno{EINVAL};
     return out;
@@ -317,7 +328,8 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
         call.args[i + 3] != kPidfdSignalProcessGroup)  // (pidfd, sig, info, flags)
       continue;
     const RealOrErrno named = kernel.pidfd_target(call.real_tid, static_cast<int>(call.args[i]));
-    if (named.ok() && table.task(named.value)) out.signal_group = named.value;
+    if (named.ok() && table.task(named.value))
+      out.outcome = SignalGroup{named.value, signal_of(call)};
   }
   // From inside, a namespace's init never receives SIGKILL or SIGSTOP, nor a signal it neither
   // handles nor blocks: the kernel discards them when they are sent (sig_task_ignored), so they
@@ -329,7 +341,9 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
   for (int i = 0; i < call.row->arg_count(); ++i)
     names_nothing |= call.row->args[i] != ArgKind::kValue &&
                      (out.args[i] == as_arg(kNoSuchPid) || out.args[i] == as_arg(-kNoSuchPid));
-  if (!out.signal_whole_box && !out.signal_group && !names_nothing) {
+  const bool emulated = std::holds_alternative<SignalBox>(out.outcome) ||
+                        std::holds_alternative<SignalGroup>(out.outcome);
+  if (!emulated && !names_nothing) {
     const std::optional<Pid> init = table.to_real(1);
     int signo = -1;
     int signal_index = -1;
@@ -361,18 +375,14 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
       return out;
     }
   }
-  if (out.signal_whole_box) return out;
-  if (out.signal_group) {
-    if (*out.signal_group == 0) {
-      RealOrErrno own = kernel.pgid_of(call.real_tid);
-      if (!own.ok()) {
-        out.outcome = ReturnErrno{own.error};
-        return out;
-      }
-      out.signal_group = own.value;
-    }
-    return out;
+  if (auto* group = std::get_if<SignalGroup>(&out.outcome); group && group->real_pgid == 0) {
+    RealOrErrno own = kernel.pgid_of(call.real_tid);
+    if (own.ok())
+      group->real_pgid = own.value;
+    else
+      out.outcome = ReturnErrno{own.error};
   }
+  if (emulated) return out;
   // The calls that can block with rewritten arguments (wait4, waitid, TIOCSPGRP) all stop at
   // exit, where a restart after a signal gets the caller's own arguments back.
   out.stop_at_exit = call.row->needs_exit_stop();

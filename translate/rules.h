@@ -27,19 +27,13 @@ Outcome decide_query(const Call& call, const ProcessTable& table, KernelView& ke
 
 // What to do at the syscall-entry stop of a call on the ptrace route.
 struct EntryDecision {
-  // Continue: run the syscall with `args`. ReturnValue/ReturnErrno: skip it, return this.
-  Outcome outcome = Continue{};
+  // Continue: run the syscall with `args` (stopping at its exit if `stop_at_exit`).
+  // ReturnValue/ReturnErrno: skip it, return this. SignalBox, SignalGroup, EndBox: skip it, act,
+  // and return what the act returns.
+  EntryOutcome outcome = Continue{};
   std::array<std::uint64_t, 6> args{};
   bool args_changed = false;
   bool stop_at_exit = false;
-  // kill(-1, sig): signal every process of the box but init and the caller (emulated).
-  bool signal_whole_box = false;
-  // kill(0, sig) and kill(-pgid, sig): signal the box's members of this real process group
-  // (emulated: the host's members of the group are never reached).
-  std::optional<Pid> signal_group;
-  // reboot() that ends the box: init is killed and the box reports death by this signal
-  // (SIGHUP for a restart, SIGINT for a halt or power-off), as reboot_pid_ns() does.
-  int end_box_as_signal = 0;
 };
 
 EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelView& kernel);

@@ -91,4 +91,9 @@ bool starts_kill_after(int signo) {
   return signo == SIGINT || signo == SIGTERM || signo == SIGHUP || signo == SIGQUIT;
 }
 
+bool may_signal(const SignalIds& sender, const SignalIds& target) {
+  return sender.cap_kill || sender.euid == target.suid || sender.euid == target.ruid ||
+         sender.ruid == target.suid || sender.ruid == target.ruid;
+}
+
 }  // namespace vpidbox

@@ -1,7 +1,11 @@
 // What a pid namespace's init receives, and how vpidbox forwards signals sent to it. Pure logic.
 #pragma once
 
+#include <sys/types.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <optional>
 
 #include "translate/process_table.h"
@@ -24,6 +28,29 @@ bool init_receives(const PendingSignal& signal, bool has_handler);
 // the sender is outside. nullopt when the siginfo layout carries no sender pid.
 std::optional<Pid> virtual_si_pid(int signo, int si_code, Pid real_si_pid,
                                   const ProcessTable& table);
+
+// The ids kernel/signal.c kill_ok_by_cred() compares, within one user namespace.
+struct SignalIds {
+  uid_t ruid = 0, euid = 0, suid = 0;
+  bool cap_kill = false;
+};
+// Whether `sender` may signal `target` (else EPERM).
+bool may_signal(const SignalIds& sender, const SignalIds& target);
+
+// The result of a signal sent to each member of a group in turn, summed up as
+// kernel/signal.c __kill_pgrp_info() does: 0 if any member got it, else the last error; ESRCH
+// for an empty group.
+class GroupSignalResult {
+ public:
+  void delivered() { delivered_ = true; }
+  void failed(int error) { last_error_ = error; }
+  // 0 or -errno, as the kernel returns it.
+  std::int64_t result() const { return delivered_ ? 0 : -last_error_; }
+
+ private:
+  bool delivered_ = false;
+  int last_error_ = ESRCH;
+};
 
 enum class ForwardAction { kForward, kIgnore, kKillBox };
 

@@ -16,6 +16,19 @@ using namespace vpidbox;
 
 namespace {
 
+// The group a decision signals (SignalGroup), if any.
+std::optional<Pid> group_signalled(const EntryDecision& d) {
+  const auto* group = std::get_if<SignalGroup>(&d.outcome);
+  return group ? std::optional<Pid>(group->real_pgid) : std::nullopt;
+}
+bool box_signalled(const EntryDecision& d) {
+  return std::holds_alternative<SignalBox>(d.outcome);
+}
+// The signal a reboot ends the box as (EndBox), or 0.
+int end_signal(const EntryDecision& d) {
+  return std::holds_alternative<EndBox>(d.outcome) ? std::get<EndBox>(d.outcome).as_signal : 0;
+}
+
 struct NoKernel final : KernelView {
   RealOrErrno parent_of(Pid) override { return {0, ESRCH}; }
   RealOrErrno pgid_of(Pid) override { return {0, ESRCH}; }
@@ -82,8 +95,7 @@ TEST_CASE("every pid argument of the ptrace route: box numbers become real, othe
       // Pids passed in memory or through a pidfd, and flags, are tested below.
       if (kind == ArgKind::kValue || is_memory_pid_in(kind) || is_memory_pid_out(kind) ||
           kind == ArgKind::kCloneFlags || kind == ArgKind::kCloneArgsStruct ||
-          kind == ArgKind::kPidfdSignal ||
-          kind == ArgKind::kSignal || kind == ArgKind::kRebootCmd)
+          kind == ArgKind::kPidfdSignal || kind == ArgKind::kSignal || kind == ArgKind::kRebootCmd)
         continue;
       INFO(std::string(row.name) << " argument " << i);
       Box box;
@@ -125,7 +137,7 @@ TEST_CASE("the kernel checks descriptors, flags and pointers before a pid: numbe
   // ...groups that name nothing keep their sign, and are never emulated...
   EntryDecision d = entry("kill", {arg(-77), 999});
   CHECK(static_cast<Pid>(d.args[0]) == -kNoSuchPid);
-  CHECK_FALSE(d.signal_group.has_value());
+  CHECK_FALSE(group_signalled(d).has_value());
   CHECK(static_cast<Pid>(entry("wait4", {arg(-77), 0, 0, 0}).args[0]) == -kNoSuchPid);
   CHECK(static_cast<Pid>(entry("setpgid", {0, 77}).args[1]) == kNoSuchPid);
   // ...and a real tid of another thread group is not the caller's own: it names nothing.
@@ -163,14 +175,14 @@ TEST_CASE("kill: own group, every process, process groups and init") {
     bool catches_or_blocks(Pid, int) override { return true; }
   } kernel;
   EntryDecision d = decide_entry(make_call("kill", 510, {0, SIGTERM}), box.table, kernel);
-  CHECK(d.signal_group == 400);
-  CHECK(std::holds_alternative<Continue>(d.outcome));
+  CHECK(group_signalled(d) == 400);
+  CHECK(std::get<SignalGroup>(d.outcome).signo == SIGTERM);
   d = decide_entry(make_call("kill", 510, {arg(-1), SIGTERM}), box.table, box.kernel);
-  CHECK(d.signal_whole_box);
+  CHECK(box_signalled(d));
   d = decide_entry(make_call("kill", 510, {arg(-4), SIGTERM}), box.table, box.kernel);
-  CHECK(d.signal_group == 520);
+  CHECK(group_signalled(d) == 520);
   d = decide_entry(make_call("kill", 510, {arg(-77), SIGTERM}), box.table, box.kernel);
-  CHECK_FALSE(d.signal_group.has_value());  // no such group: the kernel says ESRCH
+  CHECK_FALSE(group_signalled(d).has_value());  // no such group: the kernel says ESRCH
   CHECK(static_cast<Pid>(d.args[0]) == -kNoSuchPid);
   // init cannot be killed or stopped from inside, and kill() still succeeds.
   d = decide_entry(make_call("kill", 510, {arg(1), SIGKILL}), box.table, box.kernel);
@@ -383,8 +395,8 @@ TEST_CASE("calls the filter lets through with zero pid arguments need no transla
       CHECK(std::holds_alternative<Continue>(d.outcome));
       CHECK_FALSE(d.args_changed);
       CHECK_FALSE(d.stop_at_exit);
-      CHECK_FALSE(d.signal_whole_box);
-      CHECK_FALSE(d.signal_group.has_value());
+      CHECK_FALSE(box_signalled(d));
+      CHECK_FALSE(group_signalled(d).has_value());
     }
   }
   CHECK(rows_skipped > 10);
@@ -446,15 +458,15 @@ TEST_CASE("pidfd_send_signal to a process group is emulated over the box's membe
   const SyscallRow* row = find_syscall("pidfd_send_signal");
   // fd 7 is init's pidfd, fd 8 another's in NoKernel: the group numbered as its process.
   EntryDecision d = decide_entry(Call{510, row, {7, SIGTERM, 0, 4}}, box.table, box.kernel);
-  CHECK(d.signal_group == 500);
+  CHECK(group_signalled(d) == 500);
   d = decide_entry(Call{500, row, {8, SIGKILL, 0, 4}}, box.table, box.kernel);
-  CHECK(d.signal_group == 510);
+  CHECK(group_signalled(d) == 510);
   // The kernel's: other flags, and a siginfo the emulation could not pass on.
   for (std::array<std::uint64_t, 6> args : {std::array<std::uint64_t, 6>{8, SIGTERM, 0, 1},
                                             {8, SIGTERM, 0, 6},
                                             {8, SIGTERM, 0x1000, 4}}) {
     d = decide_entry(Call{500, row, args}, box.table, box.kernel);
-    CHECK_FALSE(d.signal_group.has_value());
+    CHECK_FALSE(group_signalled(d).has_value());
     CHECK(std::holds_alternative<Continue>(d.outcome));
   }
 }
@@ -499,10 +511,10 @@ TEST_CASE("reboot() ends the box instead of the machine") {
     return decide_entry(make_call("reboot", 510, {0xfee1dead, magic2, cmd, 0}), box.table,
                         box.kernel);
   };
-  CHECK(reboot(672274793, 0x01234567).end_box_as_signal == SIGHUP);                     // RESTART
-  CHECK(reboot(85072278, 0xA1B2C3D4).end_box_as_signal == SIGHUP);                      // RESTART2
-  CHECK(reboot(369367448, 0x4321FEDC).end_box_as_signal == SIGINT);                     // POWER_OFF
-  CHECK(reboot(537993216, 0xCDEF0123).end_box_as_signal == SIGINT);                     // HALT
+  CHECK(end_signal(reboot(672274793, 0x01234567)) == SIGHUP);                           // RESTART
+  CHECK(end_signal(reboot(85072278, 0xA1B2C3D4)) == SIGHUP);                            // RESTART2
+  CHECK(end_signal(reboot(369367448, 0x4321FEDC)) == SIGINT);                           // POWER_OFF
+  CHECK(end_signal(reboot(537993216, 0xCDEF0123)) == SIGINT);                           // HALT
   CHECK(std::get<ReturnErrno>(reboot(672274793, 0x89ABCDEF).outcome).error == EINVAL);  // CAD_ON
   CHECK(std::get<ReturnErrno>(reboot(1, 0x01234567).outcome).error == EINVAL);          // bad magic
 }

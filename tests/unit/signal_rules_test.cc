@@ -66,3 +66,31 @@ TEST_CASE("terminal ^C is not forwarded, and twice kills a box whose init ignore
   CHECK(policy.on_signal(SIGINT, true, false, t0 + std::chrono::seconds(2)) ==
         ForwardAction::kKillBox);
 }
+
+TEST_CASE("may_signal: kill_ok_by_cred, within one user namespace") {
+  const SignalIds root{0, 0, 0, true};
+  const SignalIds alice{1000, 1000, 1000, false};
+  const SignalIds bob{1001, 1001, 1001, false};
+  CHECK(may_signal(root, alice));
+  CHECK(may_signal(alice, alice));
+  CHECK_FALSE(may_signal(alice, bob));
+  CHECK_FALSE(may_signal(alice, root));
+  // A setuid program run by alice (real alice, effective root) still belongs to her...
+  CHECK(may_signal(alice, SignalIds{1000, 0, 0, false}));
+  // ...and one that kept alice as its saved id too; either of the sender's ids may match.
+  CHECK(may_signal(alice, SignalIds{1001, 1001, 1000, false}));
+  CHECK(may_signal(SignalIds{1001, 1000, 1000, false}, bob));
+}
+
+TEST_CASE("a group signal sums up as __kill_pgrp_info") {
+  GroupSignalResult empty;
+  CHECK(empty.result() == -ESRCH);
+  GroupSignalResult refused;
+  refused.failed(EPERM);
+  CHECK(refused.result() == -EPERM);
+  GroupSignalResult mixed;
+  mixed.failed(EPERM);
+  mixed.delivered();
+  mixed.failed(EPERM);
+  CHECK(mixed.result() == 0);
+}
