@@ -2,7 +2,14 @@
 # Installs, with apt-get, whatever vpidbox needs to build and test that is missing.
 set -euo pipefail
 packages=(g++ meson ninja-build pkg-config libseccomp-dev libcap-dev libfmt-dev libcli11-dev
-  doctest-dev libfuse3-dev fuse3 util-linux procps python3 bash coreutils make tini)
+  doctest-dev libfuse3-dev fuse3 util-linux procps python3 bash coreutils make tini
+  python3-psutil)
+# CPython's own test suite, for the Python that Debian ships (tests/suites).
+if command -v /usr/bin/python3 >/dev/null; then
+  packages+=("libpython$(/usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')-testsuite")
+else
+  packages+=(libpython3.11-testsuite)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
