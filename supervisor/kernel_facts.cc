@@ -135,4 +135,8 @@ RealOrErrno SystemKernelView::sid_of(Pid real_tid) {
   return {sid, 0};
 }
 
+bool has_handler(Pid real_tgid, int signo) {
+  return status_mask_has(real_tgid, "SigCgt", signo).value_or(false);
+}
+
 }  // namespace vpidbox

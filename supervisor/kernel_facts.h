@@ -67,5 +67,7 @@ ProcStatusIds read_status_ids(Pid real_tid);
 // Whether `signo` is set in the named signal mask of /proc/<pid>/status ("SigCgt", "SigBlk").
 // nullopt when the process is gone.
 std::optional<bool> status_mask_has(Pid real_pid, const char* mask, int signo);
+// Whether a process has a handler for `signo` (SigCgt); false once it is gone.
+bool has_handler(Pid real_tgid, int signo);
 
 }  // namespace vpidbox

@@ -16,20 +16,17 @@
 
 #include "filters/filter_builder.h"
 #include "procfs-fuse/proc_tree.h"
-#include "supervisor/box_session.h"
 #include "supervisor/interrupted_call.h"
 #include "supervisor/kernel_abi.h"
+#include "supervisor/kernel_facts.h"
 #include "supervisor/proc_open.h"
+#include "supervisor/ptrace_route.h"
 #include "supervisor/tracee.h"
 #include "translate/invariant.h"
+#include "translate/signal_rules.h"
 
 namespace vpidbox {
 namespace {
-
-// What kill_ok_by_cred() compares of a task's credentials.
-SignalIds signal_ids(const TaskCreds& creds) {
-  return {creds.ruid, creds.euid, creds.suid, creds.has(CAP_KILL)};
-}
 
 // -ERESTARTSYS, -ERESTARTNOINTR, -ERESTARTNOHAND, -ERESTART_RESTARTBLOCK (kernel-internal).
 bool is_restart_code(std::int64_t result) {
@@ -47,17 +44,72 @@ std::int64_t outcome_register(const Outcome& outcome) {
   return -std::get<ReturnErrno>(outcome).error;
 }
 
+bool is_stop_signal(int sig) {
+  return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
 }  // namespace
 
-void BoxSession::trace_exec_of_threads(pid_t tid) {
+PtraceRoute::PtraceRoute(BoxTasks& tasks, EmulatedSignals& signals, KernelView& kernel,
+                         TraceLog& trace, BoxControl& control)
+    : tasks_(tasks),
+      table_(tasks.table()),
+      signals_(signals),
+      kernel_(kernel),
+      trace_(trace),
+      control_(control) {}
+
+// A failed ptrace request means the tracee was killed meanwhile: its exit is reported next.
+void PtraceRoute::resume(pid_t tid, int signo) {
+  ::ptrace(PTRACE_CONT, tid, 0, signo);
+}
+
+void PtraceRoute::on_stop(pid_t tid, int status) {
+  const int signo = WSTOPSIG(status);
+  const int event = status >> 16;
+  if (!tasks_.follows(tid)) tasks_.add(tid);
+  TracedTask* traced = tasks_.find(tid);
+  if (!traced) return;
+  if (!traced->started) {
+    // The first stop of an auto-attached task: it has not run yet.
+    traced->started = true;
+    const Task* task = table_.task(tid);
+    if (task && task->real_tgid != tid) trace_exec_of_threads(tid);
+    resume(tid);
+    return;
+  }
+  if (signo == (SIGTRAP | 0x80)) return on_syscall_exit(tid);
+  switch (event) {
+    case PTRACE_EVENT_SECCOMP:
+      return on_seccomp_stop(tid);
+    case PTRACE_EVENT_FORK:
+    case PTRACE_EVENT_VFORK:
+    case PTRACE_EVENT_CLONE:
+      return on_fork_event(tid);
+    case PTRACE_EVENT_EXEC:
+      return on_exec_event(tid);
+    case PTRACE_EVENT_STOP:
+      // A group-stop is kept with LISTEN so that job control (SIGCONT) works as without us.
+      if (is_stop_signal(signo))
+        ::ptrace(PTRACE_LISTEN, tid, 0, 0);
+      else
+        resume(tid);
+      return;
+    case 0:
+      return on_signal_delivery(tid, signo);
+    default:
+      return resume(tid);
+  }
+}
+
+void PtraceRoute::trace_exec_of_threads(pid_t tid) {
   ::ptrace(PTRACE_SETOPTIONS, tid, 0, kTraceOptions | PTRACE_O_TRACEEXEC);
 }
 
-void BoxSession::on_fork_event(pid_t tid) {
+void PtraceRoute::on_fork_event(pid_t tid) {
   unsigned long child = 0;
-  if (::ptrace(PTRACE_GETEVENTMSG, tid, 0, &child) == 0 &&
-      !traced_.contains(static_cast<Pid>(child)))
-    register_task(static_cast<pid_t>(child));
+  if (::ptrace(PTRACE_GETEVENTMSG, tid, 0, &child) == 0 && !tasks_.follows(static_cast<Pid>(child)))
+    tasks_.add(static_cast<pid_t>(child));
   // A thread's execve gives it the leader's number, which only an exec event tells; single-
   // threaded processes (most) do not pay that stop. New threads inherit the option.
   if (const Task* created = table_.task(static_cast<Pid>(child));
@@ -66,20 +118,20 @@ void BoxSession::on_fork_event(pid_t tid) {
   // The parent's fork returns the child's real number: stop it once more at syscall exit (no
   // trap at syscall entry is needed for that) and hand it the virtual one. clone3's entry stop
   // has asked for that exit stop already.
-  TracedTask& parent = traced_[tid];
-  if (parent.exit && parent.exit->row && parent.exit->row->result == ResultKind::kNewChild)
-    parent.exit->child_attached = true;
+  TracedTask* parent = tasks_.find(tid);
+  if (!parent) return;
+  if (parent->exit && parent->exit->row && parent->exit->row->result == ResultKind::kNewChild)
+    parent->exit->child_attached = true;
   else
-    parent.exit = PendingExit{};
+    parent->exit = PendingExit{};
   ::ptrace(PTRACE_SYSCALL, tid, 0, 0);
 }
 
-void BoxSession::on_exec_event(pid_t tid) {
+void PtraceRoute::on_exec_event(pid_t tid) {
   unsigned long former = 0;
   if (::ptrace(PTRACE_GETEVENTMSG, tid, 0, &former) == 0 && static_cast<pid_t>(former) != tid) {
     // A non-leader thread called execve: it now has the leader's tid, its own is released.
-    table_.exec_by_thread(static_cast<Pid>(former), tid);
-    traced_.erase(static_cast<Pid>(former));
+    tasks_.exec_by_thread(static_cast<Pid>(former), tid);
   }
   resume(tid);
 }
@@ -87,20 +139,9 @@ void BoxSession::on_exec_event(pid_t tid) {
 // A /proc/<n> directory fd works as a pidfd (psmisc's killall signals through one), but the box's
 // are FUSE directories, which pidfd_send_signal() refuses with EBADF. The call becomes the kill()
 // it stands for (rt_sigqueueinfo() with a siginfo), decided and translated as one from here on.
-void BoxSession::proc_dir_as_pidfd(pid_t tid, Call& call, user_regs_struct& regs) {
-  const auto fd = static_cast<int>(call.args[0]);
-  if (fd < 0 || call.args[3] != 0) return;  // flags: the kernel's to refuse
-  const std::string link = "/proc/" + std::to_string(tid) + "/fd/" + std::to_string(fd);
-  // DONT_SYNC: the attributes of the box's /proc come from this very thread.
-  struct statx sx {};
-  if (::statx(AT_FDCWD, link.c_str(), AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) != 0 ||
-      !(sx.stx_mask & STATX_MNT_ID) || sx.stx_mnt_id != proc_mount_id_)
-    return;
-  char text[64];
-  const ssize_t n = ::readlink(link.c_str(), text, sizeof(text));
-  const std::string_view path(text, n > 0 ? static_cast<std::size_t>(n) : 0);
-  if (!path.starts_with("/proc/")) return;
-  const std::optional<Pid> vnr = procfs::parse_pid_name(path.substr(6));
+void PtraceRoute::proc_dir_as_pidfd(pid_t tid, Call& call, user_regs_struct& regs) {
+  if (call.args[3] != 0) return;  // flags: the kernel's to refuse
+  const std::optional<Pid> vnr = proc_->proc_dir_number(tid, static_cast<int>(call.args[0]));
   if (!vnr) return;
   const long nr = call.args[2] ? SYS_rt_sigqueueinfo : SYS_kill;
   const std::array<std::uint64_t, 6> args{
@@ -119,7 +160,7 @@ void BoxSession::proc_dir_as_pidfd(pid_t tid, Call& call, user_regs_struct& regs
 // cannot be changed by another thread of the caller between its translation and the kernel's
 // read, as one in memory can. What cannot be read is left to the kernel to refuse (EFAULT), and
 // an ioctl on anything but a socket to answer ENOTTY.
-void BoxSession::owner_in_register(pid_t tid, Call& call, user_regs_struct& regs) {
+void PtraceRoute::owner_in_register(pid_t tid, Call& call, user_regs_struct& regs) {
   const ArgKind kind = call.row->args[2];
   if ((kind != ArgKind::kOwnerIn && kind != ArgKind::kOwnerExIn) || !call.args[2]) return;
   std::optional<Pid> owner;
@@ -150,15 +191,14 @@ void BoxSession::owner_in_register(pid_t tid, Call& call, user_regs_struct& regs
   tracee::set_regs(tid, regs);
 }
 
-void BoxSession::on_seccomp_stop(pid_t tid) {
+void PtraceRoute::on_seccomp_stop(pid_t tid) {
   user_regs_struct regs;
   if (!tracee::get_regs(tid, regs)) return;
   unsigned long data = 0;
   if (::ptrace(PTRACE_GETEVENTMSG, tid, 0, &data) != 0) return;  // killed meanwhile
   if (data != kBoxTraceData) return on_foreign_seccomp_stop(tid, regs);
   if (is_fd_open_syscall(static_cast<int>(regs.orig_rax))) {
-    if (proc_fs_ && rewrite_fd_open(tid, regs, table_, proc_mount_id_, *proc_creds_))
-      tracee::set_regs(tid, regs);
+    if (proc_ && proc_->rewrite_open(tid, regs)) tracee::set_regs(tid, regs);
     return resume(tid);
   }
   Call call;
@@ -166,7 +206,7 @@ void BoxSession::on_seccomp_stop(pid_t tid) {
   call.args = tracee::syscall_args(regs);
   call.row = find_syscall(static_cast<int>(regs.orig_rax), call.args);
   VPIDBOX_INVARIANT(call.row != nullptr, "SECCOMP_RET_TRACE for a syscall outside the table");
-  if (proc_fs_ && call.row->args[0] == ArgKind::kPidfdSignal) proc_dir_as_pidfd(tid, call, regs);
+  if (proc_ && call.row->args[0] == ArgKind::kPidfdSignal) proc_dir_as_pidfd(tid, call, regs);
   owner_in_register(tid, call, regs);
   const EntryDecision decision = decide_entry(call, table_, kernel_);
   Outcome outcome = act_on(tid, decision.outcome);
@@ -193,20 +233,20 @@ void BoxSession::on_seccomp_stop(pid_t tid) {
     tracee::set_syscall_args(regs, decision.args);
     tracee::set_regs(tid, regs);
   }
-  if (!decision.stop_at_exit) return resume(tid);
-  TracedTask& traced = traced_[tid];
-  traced.exit = pending;
+  TracedTask* traced = tasks_.find(tid);
+  if (!decision.stop_at_exit || !traced) return resume(tid);
+  traced->exit = pending;
   if (call.row->siginfo_out == SiginfoOut::kArg1 && call.args[0])  // rt_sigtimedwait(set, ...)
-    tracee::read_memory(tid, call.args[0], &traced.waiting_for, sizeof(traced.waiting_for));
+    tracee::read_memory(tid, call.args[0], &traced->waiting_for, sizeof(traced->waiting_for));
   ::ptrace(PTRACE_SYSCALL, tid, 0, 0);
 }
 
-void BoxSession::on_syscall_exit(pid_t tid) {
-  auto it = traced_.find(tid);
-  if (it == traced_.end() || !it->second.exit) return resume(tid);
-  const PendingExit pending = *it->second.exit;
-  it->second.exit.reset();
-  it->second.waiting_for = 0;
+void PtraceRoute::on_syscall_exit(pid_t tid) {
+  TracedTask* traced = tasks_.find(tid);
+  if (!traced || !traced->exit) return resume(tid);
+  const PendingExit pending = *traced->exit;
+  traced->exit.reset();
+  traced->waiting_for = 0;
   std::int64_t result = 0;
   if (!tracee::get_result(tid, result)) return;
 
@@ -249,18 +289,18 @@ void BoxSession::on_syscall_exit(pid_t tid) {
         shown < 0 ? Outcome{ReturnErrno{static_cast<int>(-shown)}} : Outcome{ReturnValue{shown}});
   }
   if (pending.row->result == ResultKind::kReapedPid && result > 0)
-    forget_if_reaped(static_cast<pid_t>(result));
+    tasks_.forget_if_reaped(static_cast<pid_t>(result));
   resume(tid);
 }
 
 // The acts a decision may ask for besides answering: their results become the call's.
-Outcome BoxSession::act_on(pid_t tid, const EntryOutcome& decided) {
+Outcome PtraceRoute::act_on(pid_t tid, const EntryOutcome& decided) {
   if (const auto* end = std::get_if<EndBox>(&decided))
     return end_box_by_reboot(tid, end->as_signal);
   if (const auto* all = std::get_if<SignalBox>(&decided))
-    return result_outcome(signal_whole_box(tid, all->signo));
+    return result_outcome(signals_.signal_whole_box(tid, all->signo));
   if (const auto* group = std::get_if<SignalGroup>(&decided))
-    return result_outcome(signal_group(tid, group->real_pgid, group->signo));
+    return result_outcome(signals_.signal_group(tid, group->real_pgid, group->signo));
   return std::visit(
       [](const auto& answer) -> Outcome {
         if constexpr (std::is_constructible_v<Outcome, decltype(answer)>)
@@ -273,7 +313,7 @@ Outcome BoxSession::act_on(pid_t tid, const EntryOutcome& decided) {
 
 // A SECCOMP_RET_TRACE of a filter the program installed itself: having no tracer of its own, the
 // call fails with ENOSYS, as the kernel fails it when nobody traces the caller.
-void BoxSession::on_foreign_seccomp_stop(pid_t tid, user_regs_struct& regs) {
+void PtraceRoute::on_foreign_seccomp_stop(pid_t tid, user_regs_struct& regs) {
   regs.orig_rax = static_cast<unsigned long long>(-1);
   regs.rax = static_cast<unsigned long long>(-ENOSYS);
   tracee::set_regs(tid, regs);
@@ -283,8 +323,8 @@ void BoxSession::on_foreign_seccomp_stop(pid_t tid, user_regs_struct& regs) {
 // clone3() passes its flags in memory: the clone rule is applied there, and the caller's own word
 // is put back at exit. Another thread of the caller could change the word again before the kernel
 // reads it; the exit stop then finds the child unattached (on_new_child).
-void BoxSession::apply_clone3_rule(pid_t tid, const Call& call, Outcome& outcome,
-                                   PendingExit& pending) {
+void PtraceRoute::apply_clone3_rule(pid_t tid, const Call& call, Outcome& outcome,
+                                    PendingExit& pending) {
   for (int i = 0; i < call.row->arg_count(); ++i) {
     if (call.row->args[i] != ArgKind::kCloneArgsStruct) continue;
     const std::uint64_t at = call.args[i];
@@ -293,7 +333,7 @@ void BoxSession::apply_clone3_rule(pid_t tid, const Call& call, Outcome& outcome
     if (!at || !tracee::read_memory(tid, at, &flags, sizeof(flags))) return;
     const Task* caller = table_.task(tid);
     const CloneFlagsRule rule =
-        rule_for_clone_flags(flags, caller && caller->real_tgid == init_pid_);
+        rule_for_clone_flags(flags, caller && caller->real_tgid == tasks_.init_pid());
     if (rule.error) {
       outcome = ReturnErrno{rule.error};
     } else if (rule.flags != flags) {
@@ -312,7 +352,7 @@ void BoxSession::apply_clone3_rule(pid_t tid, const Call& call, Outcome& outcome
 
 // The exit of fork, vfork, clone or clone3 in the parent: the child's box number replaces its
 // real one.
-void BoxSession::on_new_child(pid_t tid, const PendingExit& pending, std::int64_t result) {
+void PtraceRoute::on_new_child(pid_t tid, const PendingExit& pending, std::int64_t result) {
   if (pending.restore_clone_flags)
     tracee::write_memory_forced(tid, pending.clone_args_at, &*pending.restore_clone_flags,
                                 sizeof(std::uint64_t));
@@ -327,7 +367,7 @@ void BoxSession::on_new_child(pid_t tid, const PendingExit& pending, std::int64_
 // A clone3() child that no fork event attached: the kernel read other flags than the supervisor
 // left (CLONE_UNTRACED written back by another thread in between). Nobody serves it and nothing
 // would kill it with the supervisor: fail closed, killing it and the box.
-void BoxSession::contain_escaped_child(pid_t parent, Pid child) {
+void PtraceRoute::contain_escaped_child(pid_t parent, Pid child) {
   std::fprintf(stderr,
                "vpidbox: a task escaped the supervisor (its clone3 flags changed while "
                "they were checked); killing the box\n");
@@ -344,17 +384,17 @@ void BoxSession::contain_escaped_child(pid_t parent, Pid child) {
       (static_cast<Pid>(info.ppid) == caller_tgid ||
        (grandparent.ok() && static_cast<Pid>(info.ppid) == grandparent.value)))
     abi::pidfd_send_signal(pidfd.get(), SIGKILL, nullptr, 0);
-  kill_box();
+  control_.kill_box();
 }
 
 // See interrupted_call.h.
-void BoxSession::restart_interrupted_wait(pid_t tid) {
+void PtraceRoute::restart_interrupted_wait(pid_t tid) {
   user_regs_struct regs;
   if (!tracee::get_regs(tid, regs) || static_cast<std::int64_t>(regs.rax) != kErrRestartSys) return;
   const int nr = static_cast<int>(regs.orig_rax);
   const SyscallRow* row = find_syscall(nr, tracee::syscall_args(regs));
   const bool query = row && row->route == Route::kUnotify;
-  const bool open = proc_open_ && is_fd_open_syscall(nr) && !open_may_block_natively(tid, regs);
+  const bool open = proc_ && is_fd_open_syscall(nr) && !open_may_block_natively(tid, regs);
   if (!query && !open) return;
   regs.rax = static_cast<unsigned long long>(kErrRestartNoIntr);
   tracee::set_regs(tid, regs);
@@ -365,9 +405,9 @@ void BoxSession::restart_interrupted_wait(pid_t tid) {
 // real number (or kNoSuchPid) is written for the kernel; the caller's own value is returned, to be
 // put back at exit, also into memory the caller cannot write. A pointer that cannot be read is
 // the kernel's to refuse (EFAULT).
-std::optional<std::int32_t> BoxSession::translate_memory_arg(pid_t tid, const Call& call,
-                                                             Outcome& outcome,
-                                                             std::uint64_t& address) {
+std::optional<std::int32_t> PtraceRoute::translate_memory_arg(pid_t tid, const Call& call,
+                                                              Outcome& outcome,
+                                                              std::uint64_t& address) {
   for (int i = 0; i < call.row->arg_count(); ++i) {
     const ArgKind kind = call.row->args[i];
     if (!is_memory_pid_in(kind) || !call.args[i]) continue;
@@ -393,7 +433,7 @@ std::optional<std::int32_t> BoxSession::translate_memory_arg(pid_t tid, const Ca
 
 // Pids the kernel wrote in the caller's memory (is_memory_pid_out): TIOCGPGRP's, TIOCGSID's, a
 // socket's owner, struct f_owner_ex's pid. They become the box's numbers.
-void BoxSession::translate_memory_result(pid_t tid, const PendingExit& pending) {
+void PtraceRoute::translate_memory_result(pid_t tid, const PendingExit& pending) {
   for (int i = 0; i < pending.row->arg_count(); ++i) {
     const ArgKind kind = pending.row->args[i];
     if (!is_memory_pid_out(kind) || !pending.args[i]) continue;
@@ -405,20 +445,19 @@ void BoxSession::translate_memory_result(pid_t tid, const PendingExit& pending) 
   }
 }
 
-void BoxSession::rewrite_siginfo_at(pid_t tid, std::uint64_t address) {
+void PtraceRoute::rewrite_siginfo_at(pid_t tid, std::uint64_t address) {
   siginfo_t info;
   if (!tracee::read_memory(tid, address, &info, sizeof(info))) return;  // EFAULT: a value
-  if (info.si_code == SI_USER && info.si_pid == supervisor_pid_) {
+  if (signals_.sent_by_supervisor(info.si_code, info.si_pid)) {
     // Sent by the supervisor for an emulated kill(-1), kill(0) or kill(-pgid), and taken by
     // sigtimedwait() without a delivery stop: the caller it was sent for, or 0 (from outside).
     const Task* task = table_.task(tid);
-    auto sender =
-        task ? emulated_senders_.find({task->real_tgid, info.si_signo}) : emulated_senders_.end();
+    const std::optional<EmulatedSender> sender =
+        task ? signals_.take_sender(task->real_tgid, info.si_signo) : std::nullopt;
     info.si_pid = 0;
-    if (sender != emulated_senders_.end()) {
-      info.si_pid = sender->second.vpid;
-      info.si_uid = sender->second.uid;
-      emulated_senders_.erase(sender);
+    if (sender) {
+      info.si_pid = sender->vpid;
+      info.si_uid = sender->uid;
     }
     tracee::write_memory(tid, address + offsetof(siginfo_t, si_pid), &info.si_pid,
                          sizeof(info.si_pid));
@@ -432,26 +471,25 @@ void BoxSession::rewrite_siginfo_at(pid_t tid, std::uint64_t address) {
   const Pid value = *shown;
   tracee::write_memory(tid, address + offsetof(siginfo_t, si_pid), &value, sizeof(value));
   // waitid() may just have reaped the child it reports.
-  if (info.si_signo == SIGCHLD) forget_if_reaped(real);
+  if (info.si_signo == SIGCHLD) tasks_.forget_if_reaped(real);
 }
 
-void BoxSession::on_signal_delivery(pid_t tid, int signo) {
+void PtraceRoute::on_signal_delivery(pid_t tid, int signo) {
   siginfo_t info{};
   if (::ptrace(PTRACE_GETSIGINFO, tid, 0, &info) != 0) return;  // it died
   const Task* task = table_.task(tid);
-  const bool is_init = task && task->real_tgid == init_pid_;
+  const bool is_init = task && task->real_tgid == tasks_.init_pid();
   bool changed = false;
   bool sender_in_box = true;
-  if (info.si_code == SI_USER && info.si_pid == supervisor_pid_) {
+  if (signals_.sent_by_supervisor(info.si_code, info.si_pid)) {
     // Sent by the supervisor: forwarded from outside, or kill(-1) emulated for a box process.
     sender_in_box = false;
     if (task) {
-      auto sender = emulated_senders_.find({task->real_tgid, signo});
-      if (sender != emulated_senders_.end()) {
-        info.si_pid = sender->second.vpid;
-        info.si_uid = sender->second.uid;
+      if (const std::optional<EmulatedSender> sender =
+              signals_.take_sender(task->real_tgid, signo)) {
+        info.si_pid = sender->vpid;
+        info.si_uid = sender->uid;
         sender_in_box = true;
-        emulated_senders_.erase(sender);
       } else {
         info.si_pid = 0;
       }
@@ -464,79 +502,19 @@ void BoxSession::on_signal_delivery(pid_t tid, int signo) {
   }
   if (is_init && !init_receives({signo, info.si_code, sender_in_box}, has_handler(tid, signo)))
     return resume(tid);
-  if (unotify_) restart_interrupted_wait(tid);
+  if (with_listener_) restart_interrupted_wait(tid);
   if (changed) ::ptrace(PTRACE_SETSIGINFO, tid, 0, &info);
   resume(tid, signo);
 }
 
-std::int64_t BoxSession::signal_whole_box(pid_t caller, int signo) {
-  // kill(-1) from inside a pid namespace reaches every process of the namespace except init and
-  // the caller's own thread group (kernel/signal.c kill_something_info); the host's processes
-  // must not be touched, so the supervisor sends the signals itself, and the receivers' si_pid is
-  // set to the caller at their delivery stops.
-  const Task* me = table_.task(caller);
-  const TaskCreds sender = read_task_creds(caller);
-  if (!me || !sender.ok) return -ESRCH;
-  const Pid me_vpid = table_.virtual_tgid(caller).value_or(0);
-  int count = 0;
-  std::int64_t result = 0;
-  for (auto& [tid, traced] : traced_) {
-    const Task* task = table_.task(tid);
-    if (!task || task->real_tgid != tid || tid == init_pid_ || tid == me->real_tgid) continue;
-    ++count;
-    const TaskCreds target = read_task_creds(tid);
-    // EPERM does not count, as in kill().
-    if (target.ok && !may_signal(signal_ids(sender), signal_ids(target))) continue;
-    result = send_as({me_vpid, sender.ruid}, traced, tid, signo) ? 0 : -errno;
-  }
-  return count ? result : -ESRCH;
-}
-
-Outcome BoxSession::end_box_by_reboot(pid_t caller, int as_signal) {
+Outcome PtraceRoute::end_box_by_reboot(pid_t caller, int as_signal) {
   const TaskCreds creds = read_task_creds(caller);
   if (!creds.ok || !creds.has(CAP_SYS_BOOT)) return ReturnErrno{EPERM};
   // Like reboot_pid_ns(): the namespace ends, its init "killed" by the reboot's signal, and the
   // caller exits.
-  init_death_override_ = as_signal;
-  kill_box();
+  control_.end_box_as(as_signal);
   ::kill(caller, SIGKILL);
   return ReturnValue{0};
-}
-
-bool BoxSession::send_as(const EmulatedSender& sender, TracedTask& target, Pid target_tgid,
-                         int signo) {
-  if (signo == 0) return true;
-  // SIGKILL has no delivery stop at which to name the sender.
-  if (signo != SIGKILL) emulated_senders_[{target_tgid, signo}] = sender;
-  return abi::pidfd_send_signal(target.pidfd.get(), signo, nullptr, 0) == 0;
-}
-
-std::int64_t BoxSession::signal_group(pid_t caller, Pid real_pgid, int signo) {
-  // kernel/signal.c __kill_pgrp_info: 0 if any member got it, else the last error; ESRCH for an
-  // empty group. Only the box's members are reached: a group made outside the box (the one
-  // vpidbox was started in) may hold the host's processes, which the box must not signal.
-  const TaskCreds sender = read_task_creds(caller);
-  if (!sender.ok) return -ESRCH;
-  const EmulatedSender as{table_.virtual_tgid(caller).value_or(0), sender.ruid};
-  GroupSignalResult result;
-  for (auto& [tid, traced] : traced_) {
-    const Task* task = table_.task(tid);
-    if (!task || task->real_tgid != tid || ::getpgid(tid) != real_pgid) continue;
-    if (tid == init_pid_ && (signo == SIGKILL || signo == SIGSTOP)) {
-      result.delivered();  // init ignores them from inside, and the call still succeeds
-      continue;
-    }
-    const TaskCreds target = read_task_creds(tid);
-    if (target.ok && !may_signal(signal_ids(sender), signal_ids(target))) {
-      result.failed(EPERM);
-      continue;
-    }
-    if (send_as(as, traced, tid, signo))
-      result.delivered();
-    else
-      result.failed(errno);
-  }
-  return result.result();
 }
 
 }  // namespace vpidbox

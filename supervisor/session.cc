@@ -2,10 +2,7 @@
 #include "supervisor/session.h"
 
 #include <dirent.h>
-#include <fcntl.h>
-#include <linux/capability.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/signalfd.h>
@@ -22,7 +19,6 @@
 #include "supervisor/box_session.h"
 #include "supervisor/kernel_abi.h"
 #include "supervisor/launcher.h"
-#include "supervisor/proc_open.h"
 #include "translate/invariant.h"
 
 namespace vpidbox {
@@ -34,33 +30,15 @@ void print_error(const std::string& line) {
   std::fprintf(stderr, "vpidbox: %s\n", line.c_str());
 }
 
-bool is_stop_signal(int sig) {
-  return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
-}
-
-// A zombie still answers PIDFD_GET_INFO; once reaped, its pidfd says ESRCH. Kernels before 6.13
-// lack the ioctl: there the pidfd's fdinfo shows "Pid: -1" once the task is reaped.
-bool is_reaped(int pidfd) {
-  if (pidfd < 0) return true;
-  abi::PidfdInfo info{};
-  info.mask = abi::kPidfdInfoPid;
-  if (::ioctl(pidfd, abi::kPidfdGetInfo, &info) == 0) return false;
-  if (errno == ESRCH) return true;
-  return pidfd_fdinfo_pid(0, pidfd).value_or(-1) <= 0;
-}
-
 }  // namespace
-
-bool has_handler(Pid real_tgid, int signo) {
-  return status_mask_has(real_tgid, "SigCgt", signo).value_or(false);
-}
 
 BoxSession::BoxSession(const RunOptions& options)
     : options_(options),
-      table_(read_pid_max()),
-      kernel_([this](Pid tgid) { return leader_pidfd(tgid); },
-              [this](Pid tgid) { return waited_signals(tgid); }),
-      supervisor_pid_(::getpid()) {}
+      tasks_(read_pid_max()),
+      kernel_([this](Pid tgid) { return tasks_.leader_pidfd(tgid); },
+              [this](Pid tgid) { return tasks_.waited_signals(tgid); }),
+      signals_(tasks_, ::getpid()),
+      ptrace_(tasks_, signals_, kernel_, trace_, *this) {}
 
 Pid BoxSession::read_pid_max() {
   // A pid namespace allocates below the host's pid_max; so does the box.
@@ -72,20 +50,6 @@ Pid BoxSession::read_pid_max() {
   return pid_max;
 }
 
-std::uint64_t BoxSession::waited_signals(Pid tgid) const {
-  std::uint64_t signals = 0;
-  for (const auto& [tid, traced] : traced_) {
-    const Task* task = table_.task(tid);
-    if (task && task->real_tgid == tgid) signals |= traced.waiting_for;
-  }
-  return signals;
-}
-
-int BoxSession::leader_pidfd(Pid tgid) const {
-  auto it = traced_.find(tgid);
-  return it == traced_.end() ? -1 : it->second.pidfd.get();
-}
-
 void BoxSession::watch(int fd) {
   epoll_event ev{};
   ev.events = EPOLLIN;
@@ -95,11 +59,6 @@ void BoxSession::watch(int fd) {
 
 void BoxSession::unwatch(int fd) {
   ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
-}
-
-// A failed ptrace request means the tracee was killed meanwhile: its exit is reported next.
-void BoxSession::resume(pid_t tid, int signo) {
-  ::ptrace(PTRACE_CONT, tid, 0, signo);
 }
 
 bool BoxSession::set_up() {
@@ -129,67 +88,53 @@ bool BoxSession::set_up() {
     print_error(std::string("cannot start the box: ") + std::strerror(errno));
     return false;
   }
-  init_pid_ = init.pid;
   launch_channel_ = std::move(init.channel);
-  if (::ptrace(PTRACE_SEIZE, init_pid_, 0, kTraceOptions) != 0) {
+  if (::ptrace(PTRACE_SEIZE, init.pid, 0, kTraceOptions) != 0) {
     print_error(std::string("ptrace is not permitted here (") + std::strerror(errno) +
                 "); see 'vpidbox check'");
-    ::kill(init_pid_, SIGKILL);
-    ::waitpid(init_pid_, nullptr, 0);
+    ::kill(init.pid, SIGKILL);
+    ::waitpid(init.pid, nullptr, 0);
     return false;
   }
-  TracedTask& init_task = traced_[init_pid_];
-  init_task.pidfd.reset(abi::pidfd_open(init_pid_, 0));
-  init_task.started = true;
-  VPIDBOX_INVARIANT(table_.add_task(init_pid_, init_pid_) == 1, "init is not pid 1");
+  tasks_.adopt_init(init.pid);
 
   std::string error;
-  std::optional<UniqueFd> listener;
-  if (send_go(launch_channel_.get()) && start_proc(launch_channel_.get(), error))
-    listener = receive_listener(launch_channel_.get(), error);
-  if (!listener) {
+  if (!start_routes(error)) {
     print_error(error.empty() ? "box init failed during set-up" : error);
-    ::kill(init_pid_, SIGKILL);
-    ::waitpid(init_pid_, nullptr, __WALL);
+    ::kill(init.pid, SIGKILL);
+    ::waitpid(init.pid, nullptr, __WALL);
     return false;
   }
-  if (listener->valid()) {
-    unotify_.emplace(std::move(*listener));
-    unotify_->enable_sync_wakeup();
-    watch(unotify_->fd());
-  }
-  if (proc_fs_) watch(proc_fs_->fd());
   watch(signal_fd_.get());
   watch(launch_channel_.get());
   watch(kill_after_timer_.get());
   return true;
 }
 
-bool BoxSession::start_proc(int channel, std::string& error) {
+// Init tells which /proc it got (and hands over the FUSE descriptor of its own), then the seccomp
+// listener, if the hybrid engine has one.
+bool BoxSession::start_routes(std::string& error) {
+  const int channel = launch_channel_.get();
+  if (!send_go(channel)) return false;
   std::optional<ProcChannel> proc = receive_proc(channel, error);
   if (!proc) return false;
-  if (proc->mode != ProcMode::kFuse) return true;
-  proc_mount_id_ = proc->mount_id;
-  char user_ns[64];
-  const ssize_t n = ::readlink(("/proc/" + std::to_string(init_pid_) + "/ns/user").c_str(), user_ns,
-                               sizeof(user_ns));
-  proc_creds_ = std::make_unique<CredentialWorker>(
-      n > 0 ? std::string(user_ns, static_cast<std::size_t>(n)) : std::string());
-  // As pid_ns_ctl_handler: CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE, a number in [0, pid_max].
-  proc_fs_ = std::make_unique<procfs::ProcFs>(
-      table_, proc_mount_id_,
-      [this](Pid caller, Pid nr) {
-        const TaskCreds creds = read_task_creds(caller);
-        if (!creds.has(CAP_SYS_ADMIN) && !creds.has(CAP_CHECKPOINT_RESTORE)) return EPERM;
-        return table_.set_last_allocated(nr) ? 0 : EINVAL;
-      },
-      [this](Pid caller, bool own_task, const std::function<int()>& op) {
-        return proc_creds_->run_as(caller, own_task, op);
-      });
-  proc_open_.emplace(table_, proc_mount_id_, *proc_creds_);
-  if (!proc_fs_->start(proc->fuse.release(), error)) {
-    proc_fs_.reset();
-    return false;
+  if (proc->mode == ProcMode::kFuse) {
+    char user_ns[64];
+    const std::string link = "/proc/" + std::to_string(tasks_.init_pid()) + "/ns/user";
+    const ssize_t n = ::readlink(link.c_str(), user_ns, sizeof(user_ns));
+    proc_ = ProcRoute::start(std::move(*proc), tasks_.table(),
+                             n > 0 ? std::string(user_ns, static_cast<std::size_t>(n)) : "", error);
+    if (!proc_) return false;
+    ptrace_.set_proc_route(proc_.get());
+    watch(proc_->fuse_fd());
+  }
+  std::optional<UniqueFd> listener = receive_listener(channel, error);
+  if (!listener) return false;
+  if (listener->valid()) {
+    unotify_.emplace(UnotifyChannel(std::move(*listener)), tasks_.table(), kernel_, trace_,
+                     proc_.get());
+    ptrace_.set_listener_present(true);
+    watch(unotify_->fd());
   }
   return true;
 }
@@ -211,9 +156,9 @@ void BoxSession::loop() {
           unwatch(fd);  // every task that could notify is gone
           continue;
         }
-        on_unotify();
-      } else if (proc_fs_ && fd == proc_fs_->fd()) {
-        if (!proc_fs_->serve_ready()) unwatch(fd);  // the mount is gone with the box
+        unotify_->serve_one();
+      } else if (proc_ && fd == proc_->fuse_fd()) {
+        if (!proc_->serve_fuse()) unwatch(fd);  // the mount is gone with the box
       } else if (fd == signal_fd_.get()) {
         on_signalfd();
       } else if (fd == launch_channel_.get()) {
@@ -245,10 +190,10 @@ void BoxSession::on_control_signal(const signalfd_siginfo& info) {
   if (init_status_ || tearing_down_) return;
   // kill(0, sig) from inside reaches the supervisor too when it shares the process group, as it
   // reaches `unshare` in a pid namespace; that is not the user asking to stop the box.
-  if (info.ssi_code != kSiKernel && table_.contains(static_cast<Pid>(info.ssi_pid))) return;
+  if (info.ssi_code != kSiKernel && tasks_.table().contains(static_cast<Pid>(info.ssi_pid))) return;
   const bool from_terminal = info.ssi_code == kSiKernel;
   const ForwardAction action = forward_policy_.on_signal(
-      signo, from_terminal, has_handler(init_pid_, signo), ForwardPolicy::Clock::now());
+      signo, from_terminal, has_handler(tasks_.init_pid(), signo), ForwardPolicy::Clock::now());
   switch (action) {
     case ForwardAction::kIgnore:
       return;
@@ -257,7 +202,7 @@ void BoxSession::on_control_signal(const signalfd_siginfo& info) {
       kill_box();
       return;
     case ForwardAction::kForward:
-      abi::pidfd_send_signal(leader_pidfd(init_pid_), signo, nullptr, 0);
+      abi::pidfd_send_signal(tasks_.leader_pidfd(tasks_.init_pid()), signo, nullptr, 0);
       if (options_.kill_after && starts_kill_after(signo)) {
         itimerspec spec{};
         const auto ms = options_.kill_after->count();
@@ -279,7 +224,12 @@ void BoxSession::on_kill_after_timer() {
 }
 
 void BoxSession::kill_box() {
-  abi::pidfd_send_signal(leader_pidfd(init_pid_), SIGKILL, nullptr, 0);
+  abi::pidfd_send_signal(tasks_.leader_pidfd(tasks_.init_pid()), SIGKILL, nullptr, 0);
+}
+
+void BoxSession::end_box_as(int as_signal) {
+  init_death_override_ = as_signal;
+  kill_box();
 }
 
 void BoxSession::drain_children() {
@@ -294,140 +244,36 @@ void BoxSession::drain_children() {
       return;
     }
     if (WIFSTOPPED(status)) {
-      on_stop(tid, status);
+      ptrace_.on_stop(tid, status);
     } else if (WIFEXITED(status) || WIFSIGNALED(status)) {
       on_exit(tid, status);
     }
   }
 }
 
-void BoxSession::register_task(pid_t tid) {
-  sweep_reaped();
-  UniqueFd pidfd(abi::pidfd_open(tid, 0));
-  Pid tgid = tid;
-  if (!pidfd.valid()) {
-    // EINVAL: not a thread-group leader, so a thread; its group is in /proc.
-    ProcStatusIds ids = read_status_ids(tid);
-    if (!ids.ok) return;  // it died already
-    tgid = ids.tgid;
-  }
-  if (!table_.add_task(tid, tgid)) {
-    // The box's pid space is full: the kernel would have failed the fork with EAGAIN.
-    ::kill(tid, SIGKILL);
-    return;
-  }
-  traced_[tid].pidfd = std::move(pidfd);
-  if (tearing_down_) ::kill(tid, SIGKILL);
-}
-
-void BoxSession::on_stop(pid_t tid, int status) {
-  const int signo = WSTOPSIG(status);
-  const int event = status >> 16;
-  if (!traced_.contains(tid)) register_task(tid);
-  auto it = traced_.find(tid);
-  if (it == traced_.end()) return;
-  if (!it->second.started) {
-    // The first stop of an auto-attached task: it has not run yet.
-    it->second.started = true;
-    const Task* task = table_.task(tid);
-    if (task && task->real_tgid != tid) trace_exec_of_threads(tid);
-    resume(tid);
-    return;
-  }
-  if (signo == (SIGTRAP | 0x80)) return on_syscall_exit(tid);
-  switch (event) {
-    case PTRACE_EVENT_SECCOMP:
-      return on_seccomp_stop(tid);
-    case PTRACE_EVENT_FORK:
-    case PTRACE_EVENT_VFORK:
-    case PTRACE_EVENT_CLONE:
-      return on_fork_event(tid);
-    case PTRACE_EVENT_EXEC:
-      return on_exec_event(tid);
-    case PTRACE_EVENT_STOP:
-      // A group-stop is kept with LISTEN so that job control (SIGCONT) works as without us.
-      if (is_stop_signal(signo))
-        ::ptrace(PTRACE_LISTEN, tid, 0, 0);
-      else
-        resume(tid);
-      return;
-    case 0:
-      return on_signal_delivery(tid, signo);
-    default:
-      return resume(tid);
-  }
-}
-
 void BoxSession::on_exit(pid_t tid, int status) {
-  if (tid == init_pid_) {
+  if (tid == tasks_.init_pid()) {
     init_status_ = status;
     begin_teardown();
   } else if (tearing_down_) {
     kill_untraced_children();  // the orphans of this one are the supervisor's now
   }
-  auto it = traced_.find(tid);
-  if (it == traced_.end()) return;
-  it->second.exit.reset();
-  // A process stays a zombie, holding its number, until its parent reaps it; a thread or a
-  // reaped process is gone now.
-  if (is_reaped(it->second.pidfd.get())) {
-    // A thread's number is never a process group's or a session's: no need to ask who uses it.
-    const Task* task = table_.task(tid);
-    const bool leader = task && task->real_tgid == tid;
-    table_.remove(tid, leader ? group_ids_in_use() : std::set<Pid>{});
-    traced_.erase(it);
-  } else {
-    table_.mark_exited(tid);
-  }
-}
-
-void BoxSession::forget_if_reaped(pid_t tid) {
-  auto it = traced_.find(tid);
-  if (it == traced_.end() || !table_.task(tid) || !table_.task(tid)->exited) return;
-  if (!is_reaped(it->second.pidfd.get())) return;
-  table_.remove(tid, group_ids_in_use());
-  traced_.erase(it);
-}
-
-std::set<Pid> BoxSession::group_ids_in_use() const {
-  // Zombies keep their group and session until they are reaped, so they hold the numbers too.
-  std::set<Pid> ids;
-  std::vector<Pid> tids = table_.live_real_tids();
-  for (Pid tid : table_.exited_real_tids()) tids.push_back(tid);
-  for (Pid tid : tids) {
-    if (pid_t pgid = ::getpgid(tid); pgid > 0) ids.insert(pgid);
-    if (pid_t sid = ::getsid(tid); sid > 0) ids.insert(sid);
-  }
-  return ids;
-}
-
-void BoxSession::sweep_reaped() {
-  std::vector<Pid> gone;
-  for (Pid tid : table_.exited_real_tids())
-    if (is_reaped(leader_pidfd(tid))) gone.push_back(tid);
-  if (gone.empty()) return;
-  const std::set<Pid> groups = group_ids_in_use();
-  for (Pid tid : gone) {
-    table_.remove(tid, groups);
-    traced_.erase(tid);
-  }
-  table_.release_unused_groups(groups);
+  tasks_.on_exit(tid);
 }
 
 void BoxSession::begin_teardown() {
   // As when a pid namespace's init exits: every other process of the box is killed, and the box
   // is over only when all of them are gone.
   tearing_down_ = true;
-  for (const auto& [tid, task] : traced_)
-    if (task.pidfd.valid()) abi::pidfd_send_signal(task.pidfd.get(), SIGKILL, nullptr, 0);
+  tasks_.kill_all();
   kill_untraced_children();
 }
 
 void BoxSession::kill_untraced_children() {
   // Once init is gone, the box's orphans become the supervisor's children (it is a subreaper),
   // so every child it has is of the box. One it does not trace has escaped it (see
-  // contain_escaped_child) and has neither EXITKILL nor a pidfd here: it is killed by number,
-  // which stays its own until the supervisor reaps it.
+  // PtraceRoute::contain_escaped_child) and has neither EXITKILL nor a pidfd here: it is killed
+  // by number, which stays its own until the supervisor reaps it.
   DIR* tasks = ::opendir("/proc/self/task");
   if (!tasks) return;
   while (const dirent* task = ::readdir(tasks)) {
@@ -437,40 +283,10 @@ void BoxSession::kill_untraced_children() {
     if (!f) continue;
     int child = 0;
     while (std::fscanf(f, "%d", &child) == 1)
-      if (!traced_.contains(child)) ::kill(child, SIGKILL);
+      if (!tasks_.follows(child)) ::kill(child, SIGKILL);
     std::fclose(f);
   }
   ::closedir(tasks);
-}
-
-void BoxSession::on_unotify() {
-  seccomp_notif req;
-  if (unotify_->receive(req) != NotifStatus::kOk) return;
-  if (is_fd_open_syscall(req.data.nr)) {
-    if (proc_open_)
-      proc_open_->serve(*unotify_, req);
-    else
-      unotify_->answer_continue(req.id);
-    return;
-  }
-  Call call;
-  call.real_tid = static_cast<Pid>(req.pid);
-  for (int i = 0; i < 6; ++i) call.args[i] = req.data.args[i];
-  call.row = find_syscall(req.data.nr, call.args);
-  // Only the table's unotify rows notify; anything else is a filter bug.
-  VPIDBOX_INVARIANT(call.row != nullptr, "notification for a syscall outside the table");
-  const Outcome outcome = decide_query(call, table_, kernel_);
-  if (trace_.enabled()) {
-    const Task* task = table_.task(call.real_tid);
-    trace_.write(task ? task->vtid : 0, call, outcome);
-  }
-  if (const auto* v = std::get_if<ReturnValue>(&outcome)) {
-    unotify_->answer_value(req.id, v->value);
-  } else if (const auto* e = std::get_if<ReturnErrno>(&outcome)) {
-    unotify_->answer_errno(req.id, e->error);
-  } else {
-    unotify_->answer_continue(req.id);
-  }
 }
 
 int BoxSession::run() {

@@ -1,0 +1,134 @@
+#include "supervisor/box_tasks.h"
+
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <vector>
+
+#include "supervisor/kernel_abi.h"
+#include "supervisor/kernel_facts.h"
+#include "translate/invariant.h"
+
+namespace vpidbox {
+namespace {
+
+// A zombie still answers PIDFD_GET_INFO; once reaped, its pidfd says ESRCH. Kernels before 6.13
+// lack the ioctl: there the pidfd's fdinfo shows "Pid: -1" once the task is reaped.
+bool is_reaped(int pidfd) {
+  if (pidfd < 0) return true;
+  abi::PidfdInfo info{};
+  info.mask = abi::kPidfdInfoPid;
+  if (::ioctl(pidfd, abi::kPidfdGetInfo, &info) == 0) return false;
+  if (errno == ESRCH) return true;
+  return pidfd_fdinfo_pid(0, pidfd).value_or(-1) <= 0;
+}
+
+}  // namespace
+
+void BoxTasks::adopt_init(pid_t pid) {
+  init_pid_ = pid;
+  TracedTask& init = traced_[pid];
+  init.pidfd.reset(abi::pidfd_open(pid, 0));
+  init.started = true;
+  VPIDBOX_INVARIANT(table_.add_task(pid, pid) == 1, "init is not pid 1");
+}
+
+void BoxTasks::add(pid_t tid) {
+  sweep_reaped();
+  UniqueFd pidfd(abi::pidfd_open(tid, 0));
+  Pid tgid = tid;
+  if (!pidfd.valid()) {
+    // EINVAL: not a thread-group leader, so a thread; its group is in /proc.
+    ProcStatusIds ids = read_status_ids(tid);
+    if (!ids.ok) return;  // it died already
+    tgid = ids.tgid;
+  }
+  if (!table_.add_task(tid, tgid)) {
+    ::kill(tid, SIGKILL);
+    return;
+  }
+  traced_[tid].pidfd = std::move(pidfd);
+  if (killing_) ::kill(tid, SIGKILL);
+}
+
+TracedTask* BoxTasks::find(pid_t tid) {
+  auto it = traced_.find(tid);
+  return it == traced_.end() ? nullptr : &it->second;
+}
+
+void BoxTasks::on_exit(pid_t tid) {
+  auto it = traced_.find(tid);
+  if (it == traced_.end()) return;
+  it->second.exit.reset();
+  if (is_reaped(it->second.pidfd.get())) {
+    // A thread's number is never a process group's or a session's: no need to ask who uses it.
+    const Task* task = table_.task(tid);
+    const bool leader = task && task->real_tgid == tid;
+    table_.remove(tid, leader ? group_ids_in_use() : std::set<Pid>{});
+    traced_.erase(it);
+  } else {
+    table_.mark_exited(tid);
+  }
+}
+
+void BoxTasks::forget_if_reaped(pid_t tid) {
+  auto it = traced_.find(tid);
+  if (it == traced_.end() || !table_.task(tid) || !table_.task(tid)->exited) return;
+  if (!is_reaped(it->second.pidfd.get())) return;
+  table_.remove(tid, group_ids_in_use());
+  traced_.erase(it);
+}
+
+void BoxTasks::exec_by_thread(Pid former, pid_t tid) {
+  table_.exec_by_thread(former, tid);
+  traced_.erase(former);
+}
+
+int BoxTasks::leader_pidfd(Pid tgid) const {
+  auto it = traced_.find(tgid);
+  return it == traced_.end() ? -1 : it->second.pidfd.get();
+}
+
+std::uint64_t BoxTasks::waited_signals(Pid tgid) const {
+  std::uint64_t signals = 0;
+  for (const auto& [tid, traced] : traced_) {
+    const Task* task = table_.task(tid);
+    if (task && task->real_tgid == tgid) signals |= traced.waiting_for;
+  }
+  return signals;
+}
+
+void BoxTasks::kill_all() {
+  killing_ = true;
+  for (const auto& [tid, task] : traced_)
+    if (task.pidfd.valid()) abi::pidfd_send_signal(task.pidfd.get(), SIGKILL, nullptr, 0);
+}
+
+std::set<Pid> BoxTasks::group_ids_in_use() const {
+  // Zombies keep their group and session until they are reaped, so they hold the numbers too.
+  std::set<Pid> ids;
+  std::vector<Pid> tids = table_.live_real_tids();
+  for (Pid tid : table_.exited_real_tids()) tids.push_back(tid);
+  for (Pid tid : tids) {
+    if (pid_t pgid = ::getpgid(tid); pgid > 0) ids.insert(pgid);
+    if (pid_t sid = ::getsid(tid); sid > 0) ids.insert(sid);
+  }
+  return ids;
+}
+
+void BoxTasks::sweep_reaped() {
+  std::vector<Pid> gone;
+  for (Pid tid : table_.exited_real_tids())
+    if (is_reaped(leader_pidfd(tid))) gone.push_back(tid);
+  if (gone.empty()) return;
+  const std::set<Pid> groups = group_ids_in_use();
+  for (Pid tid : gone) {
+    table_.remove(tid, groups);
+    traced_.erase(tid);
+  }
+  table_.release_unused_groups(groups);
+}
+
+}  // namespace vpidbox

@@ -1,0 +1,102 @@
+// The box's tasks as the supervisor follows them: the process table (real and virtual numbers)
+// and, for every task it traces, what it holds for it (a pidfd, the exit stop it waits for).
+// Shared by the lifecycle and the routes; the only place tasks are added and forgotten.
+#pragma once
+
+#include <sys/ptrace.h>
+#include <sys/types.h>
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "supervisor/unique_fd.h"
+#include "translate/process_table.h"
+#include "translate/syscall_table.h"
+
+namespace vpidbox {
+
+// Fork, vfork and clone events attach every new task before it runs; EXITKILL makes the kernel
+// kill every tracee if the supervisor dies, so no box process outlives it. TRACESECCOMP brings
+// the filter's SECCOMP_RET_TRACE calls to the ptrace route. PTRACE_O_TRACEEXEC is added for
+// multithreaded processes only (PtraceRoute::trace_exec_of_threads).
+constexpr long kTraceOptions = PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
+                               PTRACE_O_EXITKILL | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACESYSGOOD;
+
+// What a task's next syscall-exit stop must rewrite.
+struct PendingExit {
+  const SyscallRow* row = nullptr;  // nullptr: the result of fork/vfork/clone (a child's number)
+  std::array<std::uint64_t, 6> args{};
+  // A pid argument passed in memory was replaced by its real number for the kernel; the caller's
+  // memory (at restore_memory_at) gets its own value back at exit.
+  std::optional<std::int32_t> restore_memory_arg;
+  std::uint64_t restore_memory_at = 0;
+  // clone3(): the caller's flags word, where the supervisor changed it for the kernel (at
+  // clone_args_at), and whether the child was attached (its fork event came).
+  std::optional<std::uint64_t> restore_clone_flags;
+  std::uint64_t clone_args_at = 0;
+  bool child_attached = false;
+};
+
+struct TracedTask {
+  UniqueFd pidfd;  // held for thread-group leaders
+  bool started = false;
+  std::optional<PendingExit> exit;
+  // The signals a thread waits for in rt_sigtimedwait(): the kernel takes them out of its
+  // blocked mask meanwhile (into real_blocked, which /proc does not show), yet they are not
+  // ignored.
+  std::uint64_t waiting_for = 0;
+};
+
+class BoxTasks {
+ public:
+  explicit BoxTasks(Pid pid_max) : table_(pid_max) {}
+
+  ProcessTable& table() { return table_; }
+  const ProcessTable& table() const { return table_; }
+  pid_t init_pid() const { return init_pid_; }
+
+  // Init, just seized: number 1.
+  void adopt_init(pid_t pid);
+  // A task the kernel attached (its fork event or its first stop came): it gets the box's next
+  // number, or is killed when the box's pid space is full (the kernel would have failed the fork
+  // with EAGAIN), or once the box is being killed.
+  void add(pid_t tid);
+  TracedTask* find(pid_t tid);
+  bool follows(pid_t tid) const { return traced_.contains(tid); }
+  // A task's exit was reported: a thread or a reaped process is forgotten, a zombie is kept
+  // (holding its number) until its parent reaps it.
+  void on_exit(pid_t tid);
+  // A process some call may just have reaped.
+  void forget_if_reaped(pid_t tid);
+  // A non-leader thread called execve: it now has its leader's tid (`tid`), its own (`former`)
+  // is released.
+  void exec_by_thread(Pid former, pid_t tid);
+
+  int leader_pidfd(Pid tgid) const;
+  // The signals the threads of a process wait for in rt_sigtimedwait().
+  std::uint64_t waited_signals(Pid tgid) const;
+  // Calls f(real tgid, TracedTask&) for every process (thread-group leader) of the box.
+  template <class F>
+  void for_each_process(F f) {
+    for (auto& [tid, traced] : traced_) {
+      const Task* task = table_.task(tid);
+      if (task && task->real_tgid == tid) f(tid, traced);
+    }
+  }
+  // SIGKILL to every task of the box, now and as new ones are attached.
+  void kill_all();
+
+ private:
+  void sweep_reaped();
+  std::set<Pid> group_ids_in_use() const;
+
+  ProcessTable table_;
+  std::map<Pid, TracedTask> traced_;
+  pid_t init_pid_ = -1;
+  bool killing_ = false;
+};
+
+}  // namespace vpidbox

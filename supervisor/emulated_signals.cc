@@ -1,0 +1,90 @@
+#include "supervisor/emulated_signals.h"
+
+#include <linux/capability.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+
+#include "supervisor/kernel_abi.h"
+#include "supervisor/kernel_facts.h"
+#include "translate/signal_rules.h"
+
+namespace vpidbox {
+namespace {
+
+// What kill_ok_by_cred() compares of a task's credentials.
+SignalIds signal_ids(const TaskCreds& creds) {
+  return {creds.ruid, creds.euid, creds.suid, creds.has(CAP_KILL)};
+}
+
+}  // namespace
+
+std::int64_t EmulatedSignals::signal_whole_box(pid_t caller, int signo) {
+  // kill(-1) from inside a pid namespace reaches every process of the namespace except init and
+  // the caller's own thread group (kernel/signal.c kill_something_info).
+  const ProcessTable& table = tasks_.table();
+  const Task* me = table.task(caller);
+  const TaskCreds sender = read_task_creds(caller);
+  if (!me || !sender.ok) return -ESRCH;
+  const EmulatedSender as{table.virtual_tgid(caller).value_or(0), sender.ruid};
+  int count = 0;
+  std::int64_t result = 0;
+  tasks_.for_each_process([&](Pid tgid, TracedTask& traced) {
+    if (tgid == tasks_.init_pid() || tgid == me->real_tgid) return;
+    ++count;
+    const TaskCreds target = read_task_creds(tgid);
+    // EPERM does not count, as in kill().
+    if (target.ok && !may_signal(signal_ids(sender), signal_ids(target))) return;
+    result = send_as(as, traced, tgid, signo) ? 0 : -errno;
+  });
+  return count ? result : -ESRCH;
+}
+
+std::int64_t EmulatedSignals::signal_group(pid_t caller, Pid real_pgid, int signo) {
+  // Only the box's members are reached: a group made outside the box (the one vpidbox was
+  // started in) may hold the host's processes, which the box must not signal.
+  const TaskCreds sender = read_task_creds(caller);
+  if (!sender.ok) return -ESRCH;
+  const EmulatedSender as{tasks_.table().virtual_tgid(caller).value_or(0), sender.ruid};
+  GroupSignalResult result;
+  tasks_.for_each_process([&](Pid tgid, TracedTask& traced) {
+    if (::getpgid(tgid) != real_pgid) return;
+    if (tgid == tasks_.init_pid() && (signo == SIGKILL || signo == SIGSTOP)) {
+      result.delivered();  // init ignores them from inside, and the call still succeeds
+      return;
+    }
+    const TaskCreds target = read_task_creds(tgid);
+    if (target.ok && !may_signal(signal_ids(sender), signal_ids(target))) {
+      result.failed(EPERM);
+      return;
+    }
+    if (send_as(as, traced, tgid, signo))
+      result.delivered();
+    else
+      result.failed(errno);
+  });
+  return result.result();
+}
+
+bool EmulatedSignals::sent_by_supervisor(int code, Pid sender) const {
+  return code == SI_USER && sender == supervisor_pid_;
+}
+
+std::optional<EmulatedSender> EmulatedSignals::take_sender(Pid receiver_tgid, int signo) {
+  auto it = senders_.find({receiver_tgid, signo});
+  if (it == senders_.end()) return std::nullopt;
+  const EmulatedSender sender = it->second;
+  senders_.erase(it);
+  return sender;
+}
+
+bool EmulatedSignals::send_as(const EmulatedSender& sender, TracedTask& target, Pid target_tgid,
+                              int signo) {
+  if (signo == 0) return true;
+  // SIGKILL has no delivery stop at which to name the sender.
+  if (signo != SIGKILL) senders_[{target_tgid, signo}] = sender;
+  return abi::pidfd_send_signal(target.pidfd.get(), signo, nullptr, 0) == 0;
+}
+
+}  // namespace vpidbox

@@ -1,0 +1,47 @@
+#include "supervisor/unotify_route.h"
+
+#include <cerrno>
+
+#include "translate/invariant.h"
+#include "translate/rules.h"
+
+namespace vpidbox {
+
+UnotifyRoute::UnotifyRoute(UnotifyChannel channel, const ProcessTable& table, KernelView& kernel,
+                           TraceLog& trace, ProcRoute* proc)
+    : channel_(std::move(channel)), table_(table), kernel_(kernel), trace_(trace), proc_(proc) {
+  channel_.enable_sync_wakeup();
+}
+
+void UnotifyRoute::serve_one() {
+  seccomp_notif req;
+  if (channel_.receive(req) != NotifStatus::kOk) return;
+  if (is_fd_open_syscall(req.data.nr)) {
+    // The filter routes opens only while the box has its own /proc.
+    if (proc_)
+      proc_->serve_open(channel_, req);
+    else
+      channel_.answer_continue(req.id);
+    return;
+  }
+  Call call;
+  call.real_tid = static_cast<Pid>(req.pid);
+  for (int i = 0; i < 6; ++i) call.args[i] = req.data.args[i];
+  call.row = find_syscall(req.data.nr, call.args);
+  // Only the table's unotify rows notify; anything else is a filter bug.
+  VPIDBOX_INVARIANT(call.row != nullptr, "notification for a syscall outside the table");
+  const Outcome outcome = decide_query(call, table_, kernel_);
+  if (trace_.enabled()) {
+    const Task* task = table_.task(call.real_tid);
+    trace_.write(task ? task->vtid : 0, call, outcome);
+  }
+  if (const auto* v = std::get_if<ReturnValue>(&outcome)) {
+    channel_.answer_value(req.id, v->value);
+  } else if (const auto* e = std::get_if<ReturnErrno>(&outcome)) {
+    channel_.answer_errno(req.id, e->error);
+  } else {
+    channel_.answer_continue(req.id);
+  }
+}
+
+}  // namespace vpidbox

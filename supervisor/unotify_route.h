@@ -1,0 +1,30 @@
+// The unotify route: the pure queries (getpid, getppid, gettid, getpgrp, getpgid, getsid)
+// answered in one seccomp user-notification round trip, and the opens routed to the /proc route.
+#pragma once
+
+#include "supervisor/proc_route.h"
+#include "supervisor/trace_log.h"
+#include "supervisor/unotify_channel.h"
+#include "translate/kernel_view.h"
+#include "translate/process_table.h"
+
+namespace vpidbox {
+
+class UnotifyRoute {
+ public:
+  // `proc` is the /proc route when the box has its own /proc (opens are routed only then).
+  UnotifyRoute(UnotifyChannel channel, const ProcessTable& table, KernelView& kernel,
+               TraceLog& trace, ProcRoute* proc);
+  int fd() const { return channel_.fd(); }
+  // Receives one notification and answers it.
+  void serve_one();
+
+ private:
+  UnotifyChannel channel_;
+  const ProcessTable& table_;
+  KernelView& kernel_;
+  TraceLog& trace_;
+  ProcRoute* proc_;
+};
+
+}  // namespace vpidbox
