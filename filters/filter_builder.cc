@@ -60,7 +60,7 @@ FilterResult install_box_filter(bool with_listener, bool route_fd_opens) {
       // prlimit64(0, ...), sched_getaffinity(0, ...), setpgid(0, 0) and the like run at full
       // speed: trap only when some pid argument is not 0 (rules for one syscall are OR-ed).
       for (int i = 0; i < row.arg_count() && rc == 0; ++i) {
-        if (row.args[i] == ArgKind::kValue) continue;
+        if (!carries_pid(row.args[i])) continue;
         rc = seccomp_rule_add_exact(ctx.get(), action, row.nr_x86_64, 1,
                                     scmp_arg_cmp{static_cast<unsigned>(i), SCMP_CMP_NE, 0, 0});
       }

@@ -140,12 +140,14 @@ void PtraceRoute::on_exec_event(pid_t tid) {
 // are FUSE directories, which pidfd_send_signal() refuses with EBADF. The call becomes the kill()
 // it stands for (rt_sigqueueinfo() with a siginfo), decided and translated as one from here on.
 void PtraceRoute::proc_dir_as_pidfd(pid_t tid, Call& call, user_regs_struct& regs) {
-  if (call.args[3] != 0) return;  // flags: the kernel's to refuse
-  const std::optional<Pid> vnr = proc_->proc_dir_number(tid, static_cast<int>(call.args[0]));
+  if (call.arg_of(ArgKind::kFlags) != 0) return;  // the kernel's to refuse
+  const std::optional<Pid> vnr =
+      proc_->proc_dir_number(tid, static_cast<int>(call.arg_of(ArgKind::kPidfdSignal)));
   if (!vnr) return;
-  const long nr = call.args[2] ? SYS_rt_sigqueueinfo : SYS_kill;
+  const std::uint64_t info = call.arg_of(ArgKind::kSiginfoIn);
+  const long nr = info ? SYS_rt_sigqueueinfo : SYS_kill;
   const std::array<std::uint64_t, 6> args{
-      static_cast<std::uint64_t>(*vnr), call.args[1], call.args[2], 0, 0, 0};
+      static_cast<std::uint64_t>(*vnr), call.arg_of(ArgKind::kSignal), info, 0, 0, 0};
   const SyscallRow* row = find_syscall(static_cast<int>(nr), args);
   if (!row) return;
   call.row = row;
@@ -161,26 +163,28 @@ void PtraceRoute::proc_dir_as_pidfd(pid_t tid, Call& call, user_regs_struct& reg
 // read, as one in memory can. What cannot be read is left to the kernel to refuse (EFAULT), and
 // an ioctl on anything but a socket to answer ENOTTY.
 void PtraceRoute::owner_in_register(pid_t tid, Call& call, user_regs_struct& regs) {
-  const ArgKind kind = call.row->args[2];
-  if ((kind != ArgKind::kOwnerIn && kind != ArgKind::kOwnerExIn) || !call.args[2]) return;
+  const std::optional<int> in = call.row->index_of(ArgKind::kOwnerIn);
+  const std::optional<int> ex_in = call.row->index_of(ArgKind::kOwnerExIn);
+  const std::uint64_t at = in ? call.args[*in] : ex_in ? call.args[*ex_in] : 0;
+  if (!at) return;
+  const int fd = static_cast<int>(call.arg_of(ArgKind::kFd));
   std::optional<Pid> owner;
-  if (kind == ArgKind::kOwnerIn) {
-    const std::string link =
-        "/proc/" + std::to_string(tid) + "/fd/" + std::to_string(static_cast<int>(call.args[0]));
+  if (in) {
+    const std::string link = "/proc/" + std::to_string(tid) + "/fd/" + std::to_string(fd);
     char text[16];
     const ssize_t n = ::readlink(link.c_str(), text, sizeof(text));
     std::int32_t value = 0;
     if (n < 7 || std::string_view(text, 7) != "socket:" ||
-        !tracee::read_memory(tid, call.args[2], &value, sizeof(value)))
+        !tracee::read_memory(tid, at, &value, sizeof(value)))
       return;
     owner = value;
   } else {
     std::int32_t owner_ex[2];  // struct f_owner_ex {type, pid}
-    if (!tracee::read_memory(tid, call.args[2], owner_ex, sizeof(owner_ex))) return;
+    if (!tracee::read_memory(tid, at, owner_ex, sizeof(owner_ex))) return;
     owner = owner_ex_as_setown(owner_ex[0], owner_ex[1]);
   }
   if (!owner) return;
-  const std::array<std::uint64_t, 6> args{call.args[0], F_SETOWN,
+  const std::array<std::uint64_t, 6> args{static_cast<std::uint64_t>(fd), F_SETOWN,
                                           static_cast<std::uint64_t>(std::int64_t{*owner})};
   const SyscallRow* row = find_syscall(SYS_fcntl, args);
   VPIDBOX_INVARIANT(row != nullptr, "F_SETOWN has a row");
@@ -206,7 +210,7 @@ void PtraceRoute::on_seccomp_stop(pid_t tid) {
   call.args = tracee::syscall_args(regs);
   call.row = find_syscall(static_cast<int>(regs.orig_rax), call.args);
   VPIDBOX_INVARIANT(call.row != nullptr, "SECCOMP_RET_TRACE for a syscall outside the table");
-  if (proc_ && call.row->args[0] == ArgKind::kPidfdSignal) proc_dir_as_pidfd(tid, call, regs);
+  if (proc_ && call.row->has(ArgKind::kPidfdSignal)) proc_dir_as_pidfd(tid, call, regs);
   owner_in_register(tid, call, regs);
   const EntryDecision decision = decide_entry(call, table_, kernel_);
   Outcome outcome = act_on(tid, decision.outcome);
@@ -236,8 +240,8 @@ void PtraceRoute::on_seccomp_stop(pid_t tid) {
   TracedTask* traced = tasks_.find(tid);
   if (!decision.stop_at_exit || !traced) return resume(tid);
   traced->exit = pending;
-  if (call.row->siginfo_out == SiginfoOut::kArg1 && call.args[0])  // rt_sigtimedwait(set, ...)
-    tracee::read_memory(tid, call.args[0], &traced->waiting_for, sizeof(traced->waiting_for));
+  if (const std::uint64_t set = call.arg_of(ArgKind::kSigsetIn))
+    tracee::read_memory(tid, set, &traced->waiting_for, sizeof(traced->waiting_for));
   ::ptrace(PTRACE_SYSCALL, tid, 0, 0);
 }
 
@@ -276,11 +280,9 @@ void PtraceRoute::on_syscall_exit(pid_t tid) {
     tracee::write_memory_forced(tid, pending.restore_memory_at, &*pending.restore_memory_arg,
                                 sizeof(std::int32_t));
   if (result == 0) translate_memory_result(tid, pending);
-  if (pending.row->siginfo_out != SiginfoOut::kNoSiginfo && result >= 0) {
-    const std::uint64_t address =
-        pending.args[pending.row->siginfo_out == SiginfoOut::kArg1 ? 1 : 2];
-    if (address) rewrite_siginfo_at(tid, address);
-  }
+  if (const std::optional<int> info = pending.row->index_of(ArgKind::kSiginfoOut);
+      info && result >= 0 && pending.args[*info])
+    rewrite_siginfo_at(tid, pending.args[*info]);
   if (trace_.enabled()) {
     const Task* task = table_.task(tid);
     Call call{tid, pending.row, pending.args};

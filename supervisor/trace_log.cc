@@ -10,7 +10,7 @@ std::string format_trace_line(Pid vtid, const Call& call, const Outcome& outcome
   std::string line = fmt::format("[v{} r{}] {}(", vtid, call.real_tid, call.row->name);
   for (int i = 0; i < call.row->arg_count(); ++i) {
     // pid arguments are C ints: show -1, not its 64-bit register image.
-    const bool is_pid = call.row->args[i] != ArgKind::kValue;
+    const bool is_pid = carries_pid(call.row->args[i]);
     const std::int64_t shown =
         is_pid ? static_cast<std::int32_t>(call.args[i]) : static_cast<std::int64_t>(call.args[i]);
     line += fmt::format("{}{}", i ? ", " : "", shown);

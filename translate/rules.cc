@@ -57,8 +57,8 @@ std::optional<Pid> group_real(const ProcessTable& table, Pid vnr) {
 
 Outcome group_query(const Call& call, const ProcessTable& table, KernelView& kernel, bool session) {
   std::optional<Pid> target = call.real_tid;
-  if (call.row->arg_count() > 0 && as_pid(call.args[0]) != 0)
-    target = task_real(table, as_pid(call.args[0]));
+  if (const Pid named = as_pid(call.arg_of(ArgKind::kPidOrZeroSelf)); named != 0)
+    target = task_real(table, named);
   if (!target) return ReturnErrno{ESRCH};
   RealOrErrno group = session ? kernel.sid_of(*target) : kernel.pgid_of(*target);
   if (!group.ok()) return ReturnErrno{group.error};
@@ -127,7 +127,7 @@ void translate_arg(const Call& call, const ProcessTable& table, int index, Entry
       if (number < -1 && number != INT_MIN) group(-number, true);
       return;
     case ArgKind::kWaitidId: {
-      const auto idtype = static_cast<idtype_t>(call.args[0]);
+      const auto idtype = static_cast<idtype_t>(call.arg_of(ArgKind::kIdType));
       if (idtype == P_PID) return process();
       if (idtype == P_PGID && number > 0) group(number, false);
       return;
@@ -137,14 +137,14 @@ void translate_arg(const Call& call, const ProcessTable& table, int index, Entry
       return;
     case ArgKind::kPrioWho:
     case ArgKind::kIoprioWho: {
-      const auto which = static_cast<int>(call.args[0]);
+      const auto which = static_cast<int>(call.arg_of(ArgKind::kWhich));
       const bool prio = kind == ArgKind::kPrioWho;
       if (which == (prio ? PRIO_PROCESS : kIoprioWhoProcess)) return thread();
       if (which == (prio ? PRIO_PGRP : kIoprioWhoPgrp) && number > 0) group(number, false);
       return;
     }
     case ArgKind::kPidfdTarget:
-      return (call.args[1] & kPidfdThread) ? thread() : process();
+      return (call.arg_of(ArgKind::kFlags) & kPidfdThread) ? thread() : process();
     case ArgKind::kOwner:
       return set(owner_for_kernel(table, call.real_tid, number));
     case ArgKind::kPgidIn:
@@ -155,12 +155,22 @@ void translate_arg(const Call& call, const ProcessTable& table, int index, Entry
     case ArgKind::kOwnerExIn:
     case ArgKind::kOwnerExOut:
     case ArgKind::kSigeventIn:
+    case ArgKind::kSiginfoOut:
+      return;  // in the caller's memory: the engine reads it (see memory_pid_for_kernel)
     case ArgKind::kSignal:
-    case ArgKind::kRebootCmd:
+    case ArgKind::kIdType:
+    case ArgKind::kWhich:
+    case ArgKind::kFlags:
+    case ArgKind::kFd:
+    case ArgKind::kSiginfoIn:
+    case ArgKind::kSigsetIn:
     case ArgKind::kCloneFlags:
     case ArgKind::kCloneArgsStruct:
     case ArgKind::kPidfdSignal:
-      return;  // in the caller's memory: the engine reads it (see memory_pid_for_kernel)
+    case ArgKind::kRebootMagic1:
+    case ArgKind::kRebootMagic2:
+    case ArgKind::kRebootCmd:
+      return;  // not a pid: read by the rules beside one (decide_entry)
   }
 }
 
@@ -238,7 +248,9 @@ bool has_rule(const SyscallRow& row) {
     case Route::kTrace: {
       bool translates = row.needs_exit_stop();
       for (ArgKind kind : row.args)
-        translates |= kind != ArgKind::kUnused && kind != ArgKind::kValue;
+        translates |= carries_pid(kind) || kind == ArgKind::kSiginfoOut ||
+                      kind == ArgKind::kCloneFlags || kind == ArgKind::kCloneArgsStruct ||
+                      kind == ArgKind::kPidfdSignal || kind == ArgKind::kRebootCmd;
       return translates;
     }
   }
@@ -291,8 +303,8 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
     if (call.row->args[i] != ArgKind::kRebootCmd) continue;
     // kernel/reboot.c: the magic numbers first, then (in a pid namespace) reboot_pid_ns().
     // The caller's CAP_SYS_BOOT is the engine's to check (EPERM).
-    const auto magic1 = static_cast<std::uint32_t>(call.args[0]);
-    const auto magic2 = static_cast<std::uint32_t>(call.args[1]);
+    const auto magic1 = static_cast<std::uint32_t>(call.arg_of(ArgKind::kRebootMagic1));
+    const auto magic2 = static_cast<std::uint32_t>(call.arg_of(ArgKind::kRebootMagic2));
     const bool magic_ok = magic1 == 0xfee1deadu && (magic2 == 672274793u || magic2 == 85072278u ||
                                                     magic2 == 369367448u || magic2 == 537993216u);
     const auto cmd = static_cast<std::uint32_t>(call.args[i]);
@@ -324,8 +336,8 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
   // cannot pass on, and a pidfd of an outside process, a capability received from outside, are
   // the kernel's.)
   for (int i = 0; i < call.row->arg_count(); ++i) {
-    if (call.row->args[i] != ArgKind::kPidfdSignal || call.args[i + 2] != 0 ||
-        call.args[i + 3] != kPidfdSignalProcessGroup)  // (pidfd, sig, info, flags)
+    if (call.row->args[i] != ArgKind::kPidfdSignal || call.arg_of(ArgKind::kSiginfoIn) != 0 ||
+        call.arg_of(ArgKind::kFlags) != kPidfdSignalProcessGroup)
       continue;
     const RealOrErrno named = kernel.pidfd_target(call.real_tid, static_cast<int>(call.args[i]));
     if (named.ok() && table.task(named.value))
@@ -339,7 +351,7 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
   // (ESRCH): tgkill(1, n) of an outside n is no signal to init.
   bool names_nothing = false;
   for (int i = 0; i < call.row->arg_count(); ++i)
-    names_nothing |= call.row->args[i] != ArgKind::kValue &&
+    names_nothing |= carries_pid(call.row->args[i]) &&
                      (out.args[i] == as_arg(kNoSuchPid) || out.args[i] == as_arg(-kNoSuchPid));
   const bool emulated = std::holds_alternative<SignalBox>(out.outcome) ||
                         std::holds_alternative<SignalGroup>(out.outcome);
@@ -357,8 +369,8 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
       } else if (kind == ArgKind::kPidfdSignal) {
         RealOrErrno named = kernel.pidfd_target(call.real_tid, static_cast<int>(call.args[i]));
         if (named.ok()) target = named.value;
-        pidfd_with_siginfo = call.args[i + 2] != 0;  // (pidfd, sig, info, flags)
-      } else if (kind != ArgKind::kValue && target == 0) {
+        pidfd_with_siginfo = call.arg_of(ArgKind::kSiginfoIn) != 0;
+      } else if (carries_pid(kind) && target == 0) {
         target = as_pid(out.args[i]);  // the first pid argument, translated
       }
     }

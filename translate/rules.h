@@ -17,6 +17,12 @@ struct Call {
   Pid real_tid = 0;  // the calling thread, as the supervisor sees it
   const SyscallRow* row = nullptr;
   std::array<std::uint64_t, 6> args{};
+
+  // The value of the call's (first) argument of `kind`, or `fallback` when it has none.
+  std::uint64_t arg_of(ArgKind kind, std::uint64_t fallback = 0) const {
+    const std::optional<int> i = row->index_of(kind);
+    return i ? args[*i] : fallback;
+  }
 };
 
 // Whether a rule exists for the row's route; the unit tests check it for every table row.

@@ -23,28 +23,16 @@ constexpr SyscallRow kTable[] = {
 
     // Waiting: arguments in, the reaped pid or si_pid out.
     {"wait4", 61, {kWaitTarget, kValue, kValue, kValue}, ResultKind::kReapedPid, kTrace},
-    {"waitid",
-     247,
-     {kValue, kWaitidId, kValue, kValue, kValue},
-     ResultKind::kPlain,
-     kTrace,
-     0,
-     SiginfoOut::kArg2},
+    {"waitid", 247, {kIdType, kWaitidId, kSiginfoOut, kValue, kValue}, ResultKind::kPlain, kTrace},
 
     // Signals. The receiver's si_pid is rewritten at its signal-delivery stop.
     {"kill", 62, {kKillTarget, kSignal}, ResultKind::kPlain, kTrace},
     {"tkill", 200, {kTid, kSignal}, ResultKind::kPlain, kTrace},
     {"tgkill", 234, {kTgid, kTid, kSignal}, ResultKind::kPlain, kTrace},
-    {"rt_sigqueueinfo", 129, {kTgid, kSignal, kValue}, ResultKind::kPlain, kTrace},
-    {"rt_tgsigqueueinfo", 297, {kTgid, kTid, kSignal, kValue}, ResultKind::kPlain, kTrace},
-    {"rt_sigtimedwait",
-     128,
-     {kValue, kValue, kValue, kValue},
-     ResultKind::kPlain,
-     kTrace,
-     0,
-     SiginfoOut::kArg1},
-    {"pidfd_open", 434, {kPidfdTarget, kValue}, ResultKind::kPlain, kTrace},
+    {"rt_sigqueueinfo", 129, {kTgid, kSignal, kSiginfoIn}, ResultKind::kPlain, kTrace},
+    {"rt_tgsigqueueinfo", 297, {kTgid, kTid, kSignal, kSiginfoIn}, ResultKind::kPlain, kTrace},
+    {"rt_sigtimedwait", 128, {kSigsetIn, kSiginfoOut, kValue, kValue}, ResultKind::kPlain, kTrace},
+    {"pidfd_open", 434, {kPidfdTarget, kFlags}, ResultKind::kPlain, kTrace},
 
     // Groups and sessions.
     {"setpgid", 109, {kPidOrZeroSelf, kSetpgidGroup}, ResultKind::kPlain, kTrace},
@@ -60,10 +48,10 @@ constexpr SyscallRow kTable[] = {
     {"sched_getaffinity", 204, {kTidOrZeroSelf, kValue, kValue}, ResultKind::kPlain, kTrace},
     {"sched_setattr", 314, {kTidOrZeroSelf, kValue, kValue}, ResultKind::kPlain, kTrace},
     {"sched_getattr", 315, {kTidOrZeroSelf, kValue, kValue, kValue}, ResultKind::kPlain, kTrace},
-    {"getpriority", 140, {kValue, kPrioWho}, ResultKind::kPlain, kTrace},
-    {"setpriority", 141, {kValue, kPrioWho, kValue}, ResultKind::kPlain, kTrace},
-    {"ioprio_get", 252, {kValue, kIoprioWho}, ResultKind::kPlain, kTrace},
-    {"ioprio_set", 251, {kValue, kIoprioWho, kValue}, ResultKind::kPlain, kTrace},
+    {"getpriority", 140, {kWhich, kPrioWho}, ResultKind::kPlain, kTrace},
+    {"setpriority", 141, {kWhich, kPrioWho, kValue}, ResultKind::kPlain, kTrace},
+    {"ioprio_get", 252, {kWhich, kIoprioWho}, ResultKind::kPlain, kTrace},
+    {"ioprio_set", 251, {kWhich, kIoprioWho, kValue}, ResultKind::kPlain, kTrace},
     {"prlimit64", 302, {kPidOrZeroSelf, kValue, kValue, kValue}, ResultKind::kPlain, kTrace},
     {"get_robust_list", 274, {kTidOrZeroSelf, kValue, kValue}, ResultKind::kPlain, kTrace},
     {"migrate_pages", 256, {kPidOrZeroSelf, kValue, kValue, kValue}, ResultKind::kPlain, kTrace},
@@ -99,57 +87,57 @@ constexpr SyscallRow kTable[] = {
 
     // The terminal's foreground group and session (tcsetpgrp, tcgetpgrp, tcgetsid): job control.
     // clang-format off
-    {"ioctl", 16, {kValue, kValue, kPgidIn}, ResultKind::kPlain, kTrace, 0,
-     SiginfoOut::kNoSiginfo, true, 1, 0xffffffff, 0x5410 /* TIOCSPGRP */},
-    {"ioctl", 16, {kValue, kValue, kPidOut}, ResultKind::kPlain, kTrace, 0,
-     SiginfoOut::kNoSiginfo, true, 1, 0xffffffff, 0x540F /* TIOCGPGRP */},
-    {"ioctl", 16, {kValue, kValue, kPidOut}, ResultKind::kPlain, kTrace, 0,
-     SiginfoOut::kNoSiginfo, true, 1, 0xffffffff, 0x5429 /* TIOCGSID */},
+    {"ioctl", 16, {kFd, kValue, kPgidIn}, ResultKind::kPlain, kTrace, 0,
+     true, 1, 0xffffffff, 0x5410 /* TIOCSPGRP */},
+    {"ioctl", 16, {kFd, kValue, kPidOut}, ResultKind::kPlain, kTrace, 0,
+     true, 1, 0xffffffff, 0x540F /* TIOCGPGRP */},
+    {"ioctl", 16, {kFd, kValue, kPidOut}, ResultKind::kPlain, kTrace, 0,
+     true, 1, 0xffffffff, 0x5429 /* TIOCGSID */},
     // A socket's owner, that SIGIO and SIGURG go to (as F_SETOWN and F_GETOWN: a negative number
     // is a process group).
-    {"ioctl", 16, {kValue, kValue, kOwnerIn}, ResultKind::kPlain, kTrace, 0,
-     SiginfoOut::kNoSiginfo, true, 1, 0xffffffff, 0x8901 /* FIOSETOWN */},
-    {"ioctl", 16, {kValue, kValue, kOwnerIn}, ResultKind::kPlain, kTrace, 0,
-     SiginfoOut::kNoSiginfo, true, 1, 0xffffffff, 0x8902 /* SIOCSPGRP */},
-    {"ioctl", 16, {kValue, kValue, kOwnerOut}, ResultKind::kPlain, kTrace, 0,
-     SiginfoOut::kNoSiginfo, true, 1, 0xffffffff, 0x8903 /* FIOGETOWN */},
-    {"ioctl", 16, {kValue, kValue, kOwnerOut}, ResultKind::kPlain, kTrace, 0,
-     SiginfoOut::kNoSiginfo, true, 1, 0xffffffff, 0x8904 /* SIOCGPGRP */},
+    {"ioctl", 16, {kFd, kValue, kOwnerIn}, ResultKind::kPlain, kTrace, 0,
+     true, 1, 0xffffffff, 0x8901 /* FIOSETOWN */},
+    {"ioctl", 16, {kFd, kValue, kOwnerIn}, ResultKind::kPlain, kTrace, 0,
+     true, 1, 0xffffffff, 0x8902 /* SIOCSPGRP */},
+    {"ioctl", 16, {kFd, kValue, kOwnerOut}, ResultKind::kPlain, kTrace, 0,
+     true, 1, 0xffffffff, 0x8903 /* FIOGETOWN */},
+    {"ioctl", 16, {kFd, kValue, kOwnerOut}, ResultKind::kPlain, kTrace, 0,
+     true, 1, 0xffffffff, 0x8904 /* SIOCGPGRP */},
 
     // A file's owner (O_ASYNC's SIGIO, SIGURG, leases, dnotify), kept by the kernel to signal
     // later. Only these commands are trapped: fcntl is hot.
-    {"fcntl", 72, {kValue, kValue, kOwner}, ResultKind::kPlain, kTrace, 0,
-     SiginfoOut::kNoSiginfo, true, 1, 0xffffffff, 8 /* F_SETOWN */},
-    {"fcntl", 72, {kValue, kValue, kValue}, ResultKind::kOwner, kTrace, 0,
-     SiginfoOut::kNoSiginfo, true, 1, 0xffffffff, 9 /* F_GETOWN */},
-    {"fcntl", 72, {kValue, kValue, kOwnerExIn}, ResultKind::kPlain, kTrace, 0,
-     SiginfoOut::kNoSiginfo, true, 1, 0xffffffff, 15 /* F_SETOWN_EX */},
-    {"fcntl", 72, {kValue, kValue, kOwnerExOut}, ResultKind::kPlain, kTrace, 0,
-     SiginfoOut::kNoSiginfo, true, 1, 0xffffffff, 16 /* F_GETOWN_EX */},
+    {"fcntl", 72, {kFd, kValue, kOwner}, ResultKind::kPlain, kTrace, 0,
+     true, 1, 0xffffffff, 8 /* F_SETOWN */},
+    {"fcntl", 72, {kFd, kValue, kValue}, ResultKind::kOwner, kTrace, 0,
+     true, 1, 0xffffffff, 9 /* F_GETOWN */},
+    {"fcntl", 72, {kFd, kValue, kOwnerExIn}, ResultKind::kPlain, kTrace, 0,
+     true, 1, 0xffffffff, 15 /* F_SETOWN_EX */},
+    {"fcntl", 72, {kFd, kValue, kOwnerExOut}, ResultKind::kPlain, kTrace, 0,
+     true, 1, 0xffffffff, 16 /* F_GETOWN_EX */},
 
     // Pids prctl() keeps: Yama's allowed tracer (0 none, -1 anyone), and the task whose core
     // scheduling cookie is shared (0 the caller). Where Yama or core scheduling are not built
     // in, the kernel refuses both with EINVAL.
     {"prctl", 157, {kValue, kPidOrZeroSelf}, ResultKind::kPlain, kTrace, 0,
-     SiginfoOut::kNoSiginfo, true, 0, 0xffffffff, 0x59616d61 /* PR_SET_PTRACER */},
+     true, 0, 0xffffffff, 0x59616d61 /* PR_SET_PTRACER */},
     {"prctl", 157, {kValue, kValue, kTidOrZeroSelf, kValue, kValue}, ResultKind::kPlain, kTrace,
-     0, SiginfoOut::kNoSiginfo, true, 0, 0xffffffff, 62 /* PR_SCHED_CORE */},
+     0, true, 0, 0xffffffff, 62 /* PR_SCHED_CORE */},
 
     // clone(): a namespace's init may not make a sibling of itself (EINVAL), and CLONE_UNTRACED
     // is dropped so that ptrace's automatic attach follows the child like any other (LeakSanitizer
     // makes its helper task so). Only clones carrying either flag stop.
     {"clone", 56, {kCloneFlags, kValue, kValue, kValue, kValue}, ResultKind::kPlain, kTrace,
-     0, SiginfoOut::kNoSiginfo, true, 0, CLONE_PARENT, CLONE_PARENT},
+     0, true, 0, CLONE_PARENT, CLONE_PARENT},
     {"clone", 56, {kCloneFlags, kValue, kValue, kValue, kValue}, ResultKind::kPlain, kTrace,
-     0, SiginfoOut::kNoSiginfo, true, 0, CLONE_UNTRACED, CLONE_UNTRACED},
+     0, true, 0, CLONE_UNTRACED, CLONE_UNTRACED},
     // clone3() keeps its flags in memory, where the filter cannot look: every call stops for the
     // same rule, and stops again at exit, where the supervisor checks that the child was attached.
     {"clone3", 435, {kCloneArgsStruct, kValue}, ResultKind::kNewChild, kTrace},
     // A signal through a pidfd that init would discard is dropped, from inside (see kill).
-    {"pidfd_send_signal", 424, {kPidfdSignal, kSignal, kValue, kValue}, ResultKind::kPlain,
+    {"pidfd_send_signal", 424, {kPidfdSignal, kSignal, kSiginfoIn, kFlags}, ResultKind::kPlain,
      kTrace},
     // reboot() from a namespace never reboots the machine: it ends the namespace's init.
-    {"reboot", 169, {kValue, kValue, kRebootCmd, kValue}, ResultKind::kPlain, kTrace},
+    {"reboot", 169, {kRebootMagic1, kRebootMagic2, kRebootCmd, kValue}, ResultKind::kPlain, kTrace},
     // A timer that signals one thread (SIGEV_THREAD_ID): the thread is named by its tid, which
     // gettid() gives as the box's number.
     {"timer_create", 222, {kValue, kSigeventIn, kValue}, ResultKind::kPlain, kTrace},
@@ -167,11 +155,8 @@ bool SyscallRow::zero_args_need_no_trap() const {
   if (route != Route::kTrace || needs_exit_stop()) return false;
   bool any_pid = false;
   for (ArgKind kind : args) {
+    if (!carries_pid(kind)) continue;
     switch (kind) {
-      case kUnused:
-      case kValue:
-      case kSignal:
-        break;
       case kPidOrZeroSelf:
       case kTidOrZeroSelf:
       case kTgid:

@@ -11,36 +11,56 @@
 
 namespace vpidbox {
 
+// What each argument of a call is. The pid kinds are translated; the others are what the rules
+// read beside them (which `which`, which flags, where the kernel writes a siginfo), named by
+// kind so that no rule or engine depends on an argument's position.
 enum class ArgKind : std::uint8_t {
   kUnused,
-  kValue,            // shown by --trace, not translated
-  kPidOrZeroSelf,    // a process (a tid is accepted); 0 means the caller; ESRCH outside
-  kTid,              // a thread: a virtual tid, or a real tid of the caller's own thread group
-  kTidOrZeroSelf,    // the same, 0 meaning the calling thread
-  kTgid,             // a process id, > 0; ESRCH outside
-  kKillTarget,       // kill(): > 0 a process, 0 own group, -1 everything, < -1 a process group
-  kWaitTarget,       // wait4(): > 0 a child, 0 own group, -1 any, < -1 a group; ECHILD outside
-  kWaitidId,         // waitid()'s id, read with the idtype in arg 0
-  kSetpgidGroup,     // setpgid()'s pgid: 0 means the target's own pid; EPERM outside
-  kPrioWho,          // getpriority()/setpriority()'s who, read with `which` in arg 0
-  kIoprioWho,        // ioprio_get()/ioprio_set()'s who, read with `which` in arg 0
-  kPidfdTarget,      // pidfd_open()'s pid: a process, or a thread with PIDFD_THREAD (arg 1)
-  kPerfTarget,       // perf_event_open()'s pid: a thread, 0 self, -1 any task on the cpu
-  kPgidIn,           // a pointer to a pgid the kernel reads (TIOCSPGRP); ESRCH outside
-  kPidOut,           // a pointer to a pid/pgid/sid the kernel writes (TIOCGPGRP, TIOCGSID)
-  kCapHeader,        // capget()/capset()'s header {version, pid}: a thread (0 the caller) in memory
-  kOwner,            // F_SETOWN's owner: > 0 a task, < 0 a process group, 0 none
-  kOwnerIn,          // a pointer to an owner as F_SETOWN takes it (FIOSETOWN, SIOCSPGRP)
-  kOwnerOut,         // a pointer to an owner as F_GETOWN returns it (FIOGETOWN, SIOCGPGRP)
-  kOwnerExIn,        // a pointer to struct f_owner_ex {type, pid} the kernel reads (F_SETOWN_EX)
-  kOwnerExOut,       // a pointer to struct f_owner_ex the kernel writes (F_GETOWN_EX)
-  kSigeventIn,       // a pointer to struct sigevent: its thread, with SIGEV_THREAD_ID
+  kValue,  // shown by --trace, not translated
+  // Pids and groups in registers.
+  kPidOrZeroSelf,  // a process (a tid is accepted); 0 means the caller; ESRCH outside
+  kTid,            // a thread: a virtual tid, or a real tid of the caller's own thread group
+  kTidOrZeroSelf,  // the same, 0 meaning the calling thread
+  kTgid,           // a process id, > 0; ESRCH outside
+  kKillTarget,     // kill(): > 0 a process, 0 own group, -1 everything, < -1 a process group
+  kWaitTarget,     // wait4(): > 0 a child, 0 own group, -1 any, < -1 a group; ECHILD outside
+  kWaitidId,       // waitid()'s id, read with its kIdType
+  kSetpgidGroup,   // setpgid()'s pgid: 0 means the target's own pid; EPERM outside
+  kPrioWho,        // getpriority()/setpriority()'s who, read with its kWhich
+  kIoprioWho,      // ioprio_get()/ioprio_set()'s who, read with its kWhich
+  kPidfdTarget,    // pidfd_open()'s pid: a process, or a thread with PIDFD_THREAD (kFlags)
+  kPerfTarget,     // perf_event_open()'s pid: a thread, 0 self, -1 any task on the cpu
+  kOwner,          // F_SETOWN's owner: > 0 a task, < 0 a process group, 0 none
+  // Pids in the caller's memory (memory_pid_offset says where).
+  kPgidIn,      // a pointer to a pgid the kernel reads (TIOCSPGRP); ESRCH outside
+  kPidOut,      // a pointer to a pid/pgid/sid the kernel writes (TIOCGPGRP, TIOCGSID)
+  kCapHeader,   // capget()/capset()'s header {version, pid}: a thread (0 the caller)
+  kOwnerIn,     // a pointer to an owner as F_SETOWN takes it (FIOSETOWN, SIOCSPGRP)
+  kOwnerOut,    // a pointer to an owner as F_GETOWN returns it (FIOGETOWN, SIOCGPGRP)
+  kOwnerExIn,   // a pointer to struct f_owner_ex {type, pid} the kernel reads (F_SETOWN_EX)
+  kOwnerExOut,  // a pointer to struct f_owner_ex the kernel writes (F_GETOWN_EX)
+  kSigeventIn,  // a pointer to struct sigevent: its thread, with SIGEV_THREAD_ID
+  kSiginfoOut,  // a pointer to a siginfo the kernel writes: its si_pid is translated at exit
+  // What the rules read beside the pids.
   kSignal,           // a signal number (SIGKILL/SIGSTOP aimed at init are ignored from inside)
+  kIdType,           // waitid()'s idtype (P_PID, P_PGID, ...)
+  kWhich,            // what `who` names: a process, a group, a user (PRIO_*, IOPRIO_WHO_*)
+  kFlags,            // the call's flags (pidfd_open, pidfd_send_signal)
+  kFd,               // the descriptor the call acts on
+  kSiginfoIn,        // a pointer to a siginfo the kernel reads (0: the call makes one)
+  kSigsetIn,         // a pointer to the signal set a thread waits for (rt_sigtimedwait)
   kCloneFlags,       // clone()'s flags: see rule_for_clone_flags (translate/rules.h)
   kCloneArgsStruct,  // clone3()'s struct clone_args in memory, its flags first: the same rule
   kPidfdSignal,      // a pidfd to signal: what init would discard is dropped, from inside
+  kRebootMagic1,     // reboot()'s first magic number
+  kRebootMagic2,     // reboot()'s second magic number
   kRebootCmd,        // reboot()'s command: in a pid namespace it ends the namespace instead
 };
+
+// Whether an argument of this kind is (or points at) a pid, a tid or a group to translate.
+constexpr bool carries_pid(ArgKind kind) {
+  return kind >= ArgKind::kPidOrZeroSelf && kind <= ArgKind::kSigeventIn;
+}
 
 enum class ResultKind : std::uint8_t {
   kPlain,       // errno or a value that is not a pid
@@ -78,9 +98,6 @@ inline std::optional<std::uint64_t> memory_selector_offset(ArgKind kind) {
   return std::nullopt;
 }
 
-// Where the kernel writes a siginfo whose si_pid must be translated at syscall exit.
-enum class SiginfoOut : std::uint8_t { kNoSiginfo, kArg1, kArg2 };
-
 // How a syscall is served.
 //  kUnotify: a pure query, answered by the supervisor in one unotify round trip.
 //  kTrace:   the kernel must run it in the caller's context with translated arguments, and/or
@@ -95,7 +112,6 @@ struct SyscallRow {
   ResultKind result;
   Route route;
   int refuse_errno = 0;
-  SiginfoOut siginfo_out = SiginfoOut::kNoSiginfo;
   // When set, only calls with (argument `filter_arg` & filter_mask) == filter_value are
   // intercepted (the filter compares it: an ioctl request, a clone flag, a signal number). Rows
   // may share a syscall number.
@@ -113,12 +129,19 @@ struct SyscallRow {
     while (n < 6 && args[n] != ArgKind::kUnused) ++n;
     return n;
   }
+  // The position of the first argument of `kind`, if the call has one.
+  std::optional<int> index_of(ArgKind kind) const {
+    for (int i = 0; i < 6; ++i)
+      if (args[i] == kind) return i;
+    return std::nullopt;
+  }
+  bool has(ArgKind kind) const { return index_of(kind).has_value(); }
   // Whether the filter may let the call run untrapped when all its pid arguments are 0: each of
   // them then means the caller (or nothing to translate), and no result needs rewriting.
   bool zero_args_need_no_trap() const;
   // Whether the ptrace route must stop again at syscall exit to rewrite the result.
   bool needs_exit_stop() const {
-    if (result != ResultKind::kPlain || siginfo_out != SiginfoOut::kNoSiginfo) return true;
+    if (result != ResultKind::kPlain || has(ArgKind::kSiginfoOut)) return true;
     for (ArgKind kind : args)
       if (is_memory_pid_in(kind) || is_memory_pid_out(kind)) return true;
     return false;

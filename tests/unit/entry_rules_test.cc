@@ -67,11 +67,9 @@ Call make_call(const char* name, Pid caller, std::array<std::uint64_t, 6> args) 
 // The arguments that make a selector-dependent pid argument mean "a process".
 std::array<std::uint64_t, 6> selecting_a_process(const SyscallRow& row) {
   std::array<std::uint64_t, 6> args{};
-  for (int i = 0; i < row.arg_count(); ++i) {
-    if (row.args[i] == ArgKind::kWaitidId) args[0] = P_PID;
-    if (row.args[i] == ArgKind::kPrioWho) args[0] = PRIO_PROCESS;
-    if (row.args[i] == ArgKind::kIoprioWho) args[0] = 1;  // IOPRIO_WHO_PROCESS
-  }
+  if (const std::optional<int> idtype = row.index_of(ArgKind::kIdType)) args[*idtype] = P_PID;
+  if (const std::optional<int> which = row.index_of(ArgKind::kWhich))
+    args[*which] = row.has(ArgKind::kPrioWho) ? PRIO_PROCESS : 1;  // IOPRIO_WHO_PROCESS
   return args;
 }
 
@@ -93,10 +91,7 @@ TEST_CASE("every pid argument of the ptrace route: box numbers become real, othe
     for (int i = 0; i < row.arg_count(); ++i) {
       const ArgKind kind = row.args[i];
       // Pids passed in memory or through a pidfd, and flags, are tested below.
-      if (kind == ArgKind::kValue || is_memory_pid_in(kind) || is_memory_pid_out(kind) ||
-          kind == ArgKind::kCloneFlags || kind == ArgKind::kCloneArgsStruct ||
-          kind == ArgKind::kPidfdSignal || kind == ArgKind::kSignal || kind == ArgKind::kRebootCmd)
-        continue;
+      if (!carries_pid(kind) || is_memory_pid_in(kind) || is_memory_pid_out(kind)) continue;
       INFO(std::string(row.name) << " argument " << i);
       Box box;
       std::array<std::uint64_t, 6> args = selecting_a_process(row);
@@ -249,8 +244,8 @@ TEST_CASE("rt_sigtimedwait and waitid stop at exit to rewrite the siginfo they f
   EntryDecision d =
       decide_entry(make_call("rt_sigtimedwait", 510, {0, 0x1000, 0, 8}), box.table, box.kernel);
   CHECK(d.stop_at_exit);
-  CHECK(find_syscall("rt_sigtimedwait")->siginfo_out == SiginfoOut::kArg1);
-  CHECK(find_syscall("waitid")->siginfo_out == SiginfoOut::kArg2);
+  CHECK(find_syscall("rt_sigtimedwait")->index_of(ArgKind::kSiginfoOut) == 1);
+  CHECK(find_syscall("waitid")->index_of(ArgKind::kSiginfoOut) == 2);
 }
 
 TEST_CASE("terminal job control: tcsetpgrp's pgid in, tcgetpgrp's and tcgetsid's out") {
@@ -389,7 +384,8 @@ TEST_CASE("calls the filter lets through with zero pid arguments need no transla
     Box box;
     std::array<std::uint64_t, 6> args{};     // every argument 0, pid arguments included
     for (std::uint64_t which : {0, 1, 2}) {  // PRIO_/IOPRIO_WHO_ selectors, where they matter
-      args[0] = row.args[0] == ArgKind::kValue ? which : 0;
+      if (const std::optional<int> selector = row.index_of(ArgKind::kWhich))
+        args[*selector] = which;
       EntryDecision d =
           decide_entry(make_call(std::string(row.name).c_str(), 510, args), box.table, box.kernel);
       CHECK(std::holds_alternative<Continue>(d.outcome));

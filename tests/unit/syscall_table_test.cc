@@ -26,8 +26,7 @@ TEST_CASE("every table row has a handler and a test") {
     CHECK(has_rule(row));
     // A trace row without a pid argument needs a dedicated test.
     bool has_pid_argument = false;
-    for (ArgKind kind : row.args)
-      has_pid_argument |= kind != ArgKind::kUnused && kind != ArgKind::kValue;
+    for (ArgKind kind : row.args) has_pid_argument |= carries_pid(kind);
     CHECK((kRowsWithDedicatedTests.contains(row.name) ||
            (row.route == Route::kTrace && has_pid_argument)));
     CHECK(names.insert({row.name, row.filter_value}).second);
