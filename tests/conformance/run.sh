@@ -7,6 +7,7 @@
 # given), runs CONFORMANCE_BIN_DIR/NAME twice:
 #   oracle: as init of a kernel pid namespace   unshare --pid --fork --mount-proc NAME
 #   box:    as init of a vpidbox box            VPIDBOX_BINARY run -- NAME
+# (VPIDBOX_ENGINE and VPIDBOX_PROC, when set, are passed to vpidbox run as --engine and --proc.)
 # and compares stdout plus a final "exit=STATUS" line and an "outside_witness=" line (whether a
 # process outside both, whose pid the programs get, was left untouched: see start_witness).
 # After each run, no process executing a file from CONFORMANCE_BIN_DIR may remain ("leftover="
@@ -88,7 +89,7 @@ run_one() {
   if [ "$mode" = oracle ]; then
     cmd=(unshare --pid --fork --mount-proc "$prog")
   else
-    cmd=("$vpidbox" run ${VPIDBOX_ENGINE:+--engine="$VPIDBOX_ENGINE"} -- "$prog")
+    cmd=("$vpidbox" run ${VPIDBOX_ENGINE:+--engine="$VPIDBOX_ENGINE"} ${VPIDBOX_PROC:+--proc="$VPIDBOX_PROC"} -- "$prog")
   fi
   timeout -k 2 "$per_run_timeout" "${cmd[@]}" >"$out" 2>"$out.err" </dev/null &
   tpid=$!
