@@ -4,6 +4,7 @@
 # kernel pid namespace (unshare --pid --fork --mount-proc, the oracle) and must behave the same.
 #
 #   run.sh VPIDBOX_BINARY [TEST...]
+#   run.sh --list
 #
 # VPIDBOX_ENGINE (hybrid, ptrace, auto), when set, is passed to every `vpidbox run` as --engine
 # (meson: `clients-ptrace`). VPIDBOX_TEST_KEEP=1 keeps the outputs.
@@ -13,6 +14,12 @@
 # shellcheck disable=SC2016  # the $ in single-quoted scripts is for the shell in the box
 # shellcheck disable=SC2015  # "check && check || fail_because" is meant as written
 set -u
+
+# run.sh --list: the names of the tests, one a line (meson registers each as a test of its own).
+if [ "${1:-}" = --list ]; then
+  sed -n 's/^t_\([a-z0-9_]*\)() {.*/\1/p' "$0"
+  exit 0
+fi
 
 # Safety first: everything this script starts lives in a pid namespace of its own, so that a
 # leaked daemon or a misdirected kill cannot reach the machine, and /proc shows only our own
