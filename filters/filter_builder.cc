@@ -26,6 +26,7 @@ std::uint32_t action_for(const SyscallRow& row, bool with_listener) {
     case Route::kRefuse:
       return SCMP_ACT_ERRNO(row.refuse_errno);
     case Route::kUnotify:
+    case Route::kProcOpen:
       if (with_listener) return SCMP_ACT_NOTIFY;
       break;
     case Route::kTrace:
@@ -50,6 +51,7 @@ FilterResult install_box_filter(bool with_listener, bool route_fd_opens) {
   seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);
 
   for (const SyscallRow& row : syscall_table()) {
+    if (row.route == Route::kProcOpen && !route_fd_opens) continue;
     const std::uint32_t action = action_for(row, with_listener);
     int rc = 0;
     if (row.filtered) {
@@ -68,11 +70,6 @@ FilterResult install_box_filter(bool with_listener, bool route_fd_opens) {
       rc = seccomp_rule_add_exact(ctx.get(), action, row.nr_x86_64, 0);
     }
     if (rc) return failure(row.name.data(), rc);
-  }
-  if (route_fd_opens) {
-    const std::uint32_t action = with_listener ? SCMP_ACT_NOTIFY : SCMP_ACT_TRACE(kBoxTraceData);
-    for (int nr : {SCMP_SYS(open), SCMP_SYS(openat), SCMP_SYS(openat2), SCMP_SYS(creat)})
-      if (int rc = seccomp_rule_add_exact(ctx.get(), action, nr, 0)) return failure("open", rc);
   }
   if (int rc = seccomp_load(ctx.get())) return failure("loading the seccomp filter", rc);
   if (!with_listener) return FilterResult{true, -1, {}};

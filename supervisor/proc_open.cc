@@ -21,6 +21,7 @@
 #include "procfs-fuse/render.h"
 #include "supervisor/kernel_facts.h"
 #include "supervisor/unique_fd.h"
+#include "translate/syscall_table.h"
 
 namespace vpidbox {
 namespace {
@@ -149,7 +150,8 @@ std::optional<OpenCall> decode_open_call(pid_t pid, long nr, const std::uint64_t
 }
 
 bool is_fd_open_syscall(int nr) {
-  return nr == SYS_open || nr == SYS_openat || nr == SYS_openat2 || nr == SYS_creat;
+  const SyscallRow* row = find_syscall(nr);
+  return row && row->route == Route::kProcOpen;
 }
 
 namespace {

@@ -162,6 +162,8 @@ void translate_arg(const Call& call, const ProcessTable& table, int index, Entry
     case ArgKind::kWhich:
     case ArgKind::kFlags:
     case ArgKind::kFd:
+    case ArgKind::kPath:
+    case ArgKind::kOpenHow:
     case ArgKind::kSiginfoIn:
     case ArgKind::kSigsetIn:
     case ArgKind::kCloneFlags:
@@ -241,6 +243,8 @@ bool has_rule(const SyscallRow& row) {
   switch (row.route) {
     case Route::kRefuse:
       return row.refuse_errno != 0;
+    case Route::kProcOpen:
+      return row.has(ArgKind::kPath);  // supervisor/proc_open.h decides on the path
     case Route::kUnotify:
       return row.result == ResultKind::kCallerTgid || row.result == ResultKind::kCallerTid ||
              row.result == ResultKind::kParent || row.result == ResultKind::kGroup ||

@@ -143,6 +143,12 @@ constexpr SyscallRow kTable[] = {
     {"timer_create", 222, {kValue, kSigeventIn, kValue}, ResultKind::kPlain, kTrace},
     // clang-format on
 
+    // The opens: the box's /proc serves some of them (fd links, its own files) in place.
+    {"open", 2, {kPath, kFlags, kValue}, ResultKind::kPlain, kProcOpen},
+    {"openat", 257, {kFd, kPath, kFlags, kValue}, ResultKind::kPlain, kProcOpen},
+    {"openat2", 437, {kFd, kPath, kOpenHow, kValue}, ResultKind::kPlain, kProcOpen},
+    {"creat", 85, {kPath, kValue}, ResultKind::kPlain, kProcOpen},
+
     // io_uring runs its operations without a seccomp check on each one (IORING_OP_WAITID and
     // others would bypass translation). ENOSYS makes liburing users fall back to plain syscalls,
     // as on a kernel built without io_uring.

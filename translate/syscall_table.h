@@ -46,7 +46,9 @@ enum class ArgKind : std::uint8_t {
   kIdType,           // waitid()'s idtype (P_PID, P_PGID, ...)
   kWhich,            // what `who` names: a process, a group, a user (PRIO_*, IOPRIO_WHO_*)
   kFlags,            // the call's flags (pidfd_open, pidfd_send_signal)
-  kFd,               // the descriptor the call acts on
+  kFd,               // the descriptor the call acts on (or the directory a path is relative to)
+  kPath,             // a pointer to a path
+  kOpenHow,          // a pointer to openat2()'s struct open_how
   kSiginfoIn,        // a pointer to a siginfo the kernel reads (0: the call makes one)
   kSigsetIn,         // a pointer to the signal set a thread waits for (rt_sigtimedwait)
   kCloneFlags,       // clone()'s flags: see rule_for_clone_flags (translate/rules.h)
@@ -103,7 +105,9 @@ inline std::optional<std::uint64_t> memory_selector_offset(ArgKind kind) {
 //  kTrace:   the kernel must run it in the caller's context with translated arguments, and/or
 //            its result must be rewritten: a ptrace stop through SECCOMP_RET_TRACE.
 //  kRefuse:  answered with `refuse_errno` by the filter itself, no round trip.
-enum class Route : std::uint8_t { kUnotify, kTrace, kRefuse };
+//  kProcOpen: the opens, served by the /proc route (a notification, or a ptrace stop on the
+//            ptrace engine) while the box has its own /proc, and not intercepted otherwise.
+enum class Route : std::uint8_t { kUnotify, kTrace, kRefuse, kProcOpen };
 
 struct SyscallRow {
   std::string_view name;

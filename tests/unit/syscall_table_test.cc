@@ -16,7 +16,8 @@ static const std::set<std::string_view> kRowsWithDedicatedTests = {
     "getpid",         "gettid",     "getppid",         "getpgrp", "getpgid", "getsid",
     "io_uring_setup", "wait4",      "waitid",          "kill",    "tgkill",  "tkill",
     "setsid",         "pidfd_open", "rt_sigtimedwait", "ioctl",   "clone",   "pidfd_send_signal",
-    "reboot",         "fcntl",      "clone3",
+    "reboot",         "fcntl",      "clone3",          "open",    "openat",  "openat2",
+    "creat",
 };
 
 TEST_CASE("every table row has a handler and a test") {
@@ -56,4 +57,15 @@ TEST_CASE("table numbers are the x86_64 numbers") {
   CHECK(find_syscall(SYS_sched_setaffinity)->name == "sched_setaffinity");
   CHECK(find_syscall(SYS_perf_event_open)->name == "perf_event_open");
   CHECK(find_syscall(SYS_getuid) == nullptr);
+}
+
+TEST_CASE("the open family is declared once, for the /proc route") {
+  for (int nr : {SYS_open, SYS_openat, SYS_openat2, SYS_creat}) {
+    const SyscallRow* row = find_syscall(nr);
+    REQUIRE(row != nullptr);
+    CHECK(row->route == Route::kProcOpen);
+    CHECK(row->has(ArgKind::kPath));
+  }
+  CHECK(find_syscall(SYS_openat)->index_of(ArgKind::kFd) == 0);
+  CHECK(find_syscall(SYS_openat2)->index_of(ArgKind::kOpenHow) == 2);
 }
