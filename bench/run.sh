@@ -28,7 +28,9 @@
 #
 # Environment:
 #   VPIDBOX         the binary (default: build/supervisor/vpidbox)
-#   BENCH_RUNNERS   runners to use, in order (native must be among them for ratios)
+#   BENCH_RUNNERS   runners to use, in order (native must be among them for ratios); beside
+#                   the defaults, vpidbox_before runs $VPIDBOX_BEFORE (an earlier build) the
+#                   way vpidbox runs, to compare two builds in one run
 #   BENCH_QUICK=1   few rounds, for testing the harness itself
 #   BENCH_RESULTS   where to write the results (default: bench/RESULTS.md)
 #
@@ -114,6 +116,10 @@ runner_prefix() {
     native) PREFIX=() ;;
     vpidbox) PREFIX=("$VPIDBOX" run --) ;;
     vpidbox_hostproc) PREFIX=("$VPIDBOX" run --proc=host --) ;;
+    vpidbox_before)
+      [ -n "${VPIDBOX_BEFORE:-}" ] || return 1
+      PREFIX=("$VPIDBOX_BEFORE" run --)
+      ;;
     unshare)
       PREFIX=(unshare --pid --fork)
       if [ "$UNSHARE_MOUNT_PROC" = 1 ]; then PREFIX+=(--mount-proc); fi
@@ -152,6 +158,9 @@ probe_runners() {
     case "$r" in
       vpidbox | vpidbox_hostproc)
         [ -x "$VPIDBOX" ] || { RUNNER_NA[$r]="binary not built ($VPIDBOX)"; continue; } ;;
+      vpidbox_before)
+        [ -x "${VPIDBOX_BEFORE:-}" ] ||
+          { RUNNER_NA[$r]="VPIDBOX_BEFORE names no binary"; continue; } ;;
       native) ;;
       *) command -v "${PREFIX[0]}" >/dev/null 2>&1 ||
         { RUNNER_NA[$r]="${PREFIX[0]} not installed"; continue; } ;;
@@ -356,14 +365,14 @@ define_metric startup ms "start-up: RUNNER /bin/true" \
 define_metric proc_ps us "ps -ef with 200 idle processes in the box" \
   "RUNNER bench/out/with_procs -p 200 -n RUNS -- ps -ef: 200 forked idle processes, then RUNS runs of \`ps -ef >/dev/null\` one after the other, mean time per ps run (fork to reap; the 200 are started before and not timed); unshare runs with --mount-proc" \
   "≤ 2× native" "target_ratio_le 2"
-M_RUNNERS[proc_ps]="native vpidbox vpidbox_hostproc unshare"
+M_RUNNERS[proc_ps]="native vpidbox vpidbox_before vpidbox_hostproc unshare"
 define_metric proc_read us "/proc readdir + read microbenchmark (a tiny top)" \
   "RUNNER bench/out/proc_read: 20 forked idle processes, then scans of opendir(/proc) + readdir + open/read to EOF/close of /proc/N/stat and /proc/N/status for every numeric entry; a run's value: median of its batch means per scan; unshare runs with --mount-proc" \
   "≤ 2× native" "target_ratio_le 2"
-M_RUNNERS[proc_read]="native vpidbox vpidbox_hostproc unshare"
+M_RUNNERS[proc_read]="native vpidbox vpidbox_before vpidbox_hostproc unshare"
 define_metric open_cost us "open + close of a regular file" \
   "RUNNER bench/out/open_cost FILE: open(FILE, O_RDONLY) + close in a loop, a run's value: median of its batch means per pair (what trapping open/openat costs)"
-M_RUNNERS[open_cost]="native vpidbox vpidbox_hostproc"
+M_RUNNERS[open_cost]="native vpidbox vpidbox_before vpidbox_hostproc"
 
 # measure_syscall_lat: getpid_lat and getuid_lat, ROUNDS runs of syscall_lat
 # per runner, interleaved; each runner's value is the median over its runs.
