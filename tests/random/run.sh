@@ -94,8 +94,8 @@ check_seed() {
     else
       echo "FAIL seed $seed"
     fi
-  } >"$base.result"
-  if [ "$(cat "$base.result")" != ok ]; then
+  } >"$base.partial"
+  if [ "$(cat "$base.partial")" != ok ]; then
     {
     echo "    --- program ($randprog --print $seed):"
     "$randprog" --print "$seed" | sed 's/^/    /'
@@ -107,8 +107,9 @@ check_seed() {
         head -n 20 "$base.$mode.err" | sed 's/^/    /'
       fi
     done
-    } >>"$base.result"
+    } >>"$base.partial"
   fi
+  mv "$base.partial" "$base.result"  # complete: report_until may read it
   [ -n "${VPIDBOX_TEST_KEEP:-}" ] || rm -f "$base.oracle" "$base.box" "$base".*.err "$base.diff"
 }
 
