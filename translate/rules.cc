@@ -270,6 +270,7 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
     const std::optional<Pid> init = table.to_real(1);
     int signo = -1;
     Pid target = 0;
+    Pid tgid = 0;
     for (int i = 0; i < call.row->arg_count(); ++i) {
       const ArgKind kind = call.row->args[i];
       if (kind == ArgKind::kSignal) {
@@ -277,11 +278,16 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
       } else if (kind == ArgKind::kPidfdSignal) {
         RealOrErrno named = kernel.pidfd_target(call.real_tid, static_cast<int>(call.args[i]));
         if (named.ok()) target = named.value;
+      } else if (kind == ArgKind::kTgid && i + 1 < call.row->arg_count() &&
+                 call.row->args[i + 1] == ArgKind::kTid) {
+        tgid = as_pid(out.args[i]);  // tgkill: the thread decides, if it belongs to tgid
       } else if (kind != ArgKind::kValue && target == 0) {
         target = as_pid(out.args[i]);  // the first pid argument, translated
       }
     }
     const Task* named = target > 0 ? table.task(target) : nullptr;
+    // A thread outside the named thread group is ESRCH, the kernel's to say.
+    if (named && tgid != 0 && named->real_tgid != tgid) named = nullptr;
     if (init && named && named->real_tgid == *init && signo > 0 &&
         (is_unstoppable(signo) || !kernel.catches_or_blocks(*init, signo))) {
       out.outcome = ReturnValue{0};
