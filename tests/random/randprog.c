@@ -42,7 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { kMaxProcs = 10, kMaxXthreads = 8, kXthreadsPerProc = 2, kMaxSteps = 72, kBogusPid = 4000 };
+enum { kMaxProcs = 10, kMaxXthreads = 8, kXthreadsPerProc = 2, kMaxSteps = 96, kBogusPid = 4000 };
 
 // Fixed fds, inherited by every process and kept across exec: slot s reads its commands from
 // kCmdRead + s; every process writes acknowledgements to kAckWrite.
@@ -267,6 +267,23 @@ static int settle_deaths(struct model* m, struct step* st, int sigchld_seen_befo
     if (has_children(m, s)) with_children++;
   }
   if (ndying >= 2 && (sigchld_seen_before || with_children >= 2)) return 0;
+  // One death can still send init several SIGCHLDs at once: one per zombie child handed to it,
+  // and its own if init is its parent. Whether they merge into one pending SIGCHLD depends on
+  // timing (in the box, the exit of a traced process reaches its parent only once the supervisor
+  // has seen it): not generated while init can observe SIGCHLD.
+  const struct mproc* init = &m->p[0];
+  if (ndying == 1 && (init->disp[kSigChldIndex] == D_HANDLER ||
+                      init->disp[kSigChldIndex] == D_HANDLER_RESTART ||
+                      (init->blocked & (1u << kSigChldIndex)))) {
+    int notifications = 0;
+    for (int s = 0; s < m->nprocs; s++) {
+      if (!m->p[s].dying) continue;
+      notifications += m->p[s].parent == 0;
+      for (int c = 0; c < m->nprocs; c++)
+        notifications += is_child(m, s, c) && m->p[c].state == ZOMBIE;
+    }
+    if (notifications >= 2) return 0;
+  }
   st->ndeaths = 0;
   while (ndying > 0) {
     int d = -1;
@@ -632,7 +649,7 @@ static void generate(uint64_t seed) {
   m.p[0].pgid = m.p[0].sid = kNoSlot;
   nsteps = 0;
   int wanted = 8 + pick(24);
-  for (int i = 0; i < wanted && nsteps < kMaxSteps - kMaxProcs - 4; i++) {
+  for (int i = 0; i < wanted && nsteps < kMaxSteps - 2 * kMaxProcs - 4; i++) {
     for (int tries = 0; tries < 200; tries++) {
       struct model trial = m;
       struct step st;
@@ -659,6 +676,23 @@ static void generate(uint64_t seed) {
     if (keep > 0) {
       keep--;
       continue;
+    }
+    // Its zombie children first, so that its exit hands none to init (see settle_deaths).
+    for (;;) {
+      int c = -1;
+      for (int z = 0; z < m.nprocs; z++)
+        if (is_child(&m, s, z) && m.p[z].state == ZOMBIE && (c < 0 || m.p[z].seq < m.p[c].seq))
+          c = z;
+      if (c < 0) break;
+      struct step st;
+      memset(&st, 0, sizeof st);
+      st.actor = s;
+      st.op = OP_WAIT;
+      st.kind = W4_PID;
+      st.t = st.predicted = c;
+      st.g = st.x = st.new_slot = kNoSlot;
+      m.p[c].state = REAPED;
+      steps[nsteps++] = st;
     }
     struct step st;
     memset(&st, 0, sizeof st);
