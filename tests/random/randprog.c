@@ -499,8 +499,11 @@ static int generate_step(struct model* m, struct step* st) {
           if (exists(m, st->t)) deliver(m, st->t, st->sig, 0);
           break;
         case TG_XTHREAD:
+          // Only living xthreads: in the box, a thread that has ended stays signalable (a traced
+          // zombie) until the supervisor has reaped it, a window the oracle barely has.
           if (m->nxthreads == 0) return 0;
           st->x = pick(m->nxthreads);
+          if (!m->xthread_alive[st->x]) return 0;
           st->t = m->xthread_owner[st->x];
           // The xthread blocks every signal: only SIGKILL does something (to the process).
           if (m->xthread_alive[st->x] && st->sig == kSigKill) deliver(m, st->t, kSigKill, 0);
@@ -559,6 +562,7 @@ static int generate_step(struct model* m, struct step* st) {
       if (st->kind == Q_XTHREAD) {
         if (m->nxthreads == 0) return 0;
         st->x = pick(m->nxthreads);
+        if (!m->xthread_alive[st->x]) return 0;  // see TG_XTHREAD
       }
       break;
     case OP_SIGACTION: {
