@@ -126,15 +126,24 @@ enum op {
 };
 
 static const char* const op_names[OP_COUNT] = {
-    "ids",        "fork",         "exit",      "wait",      "kill",      "tgkill",
-    "setpgid",    "setsid",       "query",     "sigaction", "sigprocmask", "sigwait",
-    "sigpending", "thread",       "xthread-spawn", "xthread-stop", "exec", "final"};
+    "ids",        "fork",   "exit",          "wait",         "kill",        "tgkill",
+    "setpgid",    "setsid", "query",         "sigaction",    "sigprocmask", "sigwait",
+    "sigpending", "thread", "xthread-spawn", "xthread-stop", "exec",        "final"};
 
 // Kinds of each operation.
 enum { W4_PID, W4_ANY, W4_ZERO, W4_NEGPG, WID_PID, WID_ALL, WID_PGID, WID_PGID0, W_KINDS };
 enum { K_PID, K_GETPPID, K_SELF, K_ZERO, K_NEGPG, K_MINUS1, K_BOGUS, K_KINDS };
 enum { TG_SELF, TG_MAIN, TG_XTHREAD, TG_MISMATCH, TG_KINDS };
-enum { SP_00, SP_SELF_TO, SP_CHILD_SELF, SP_CHILD_MINE, SP_CHILD_TO, SP_OTHER, SP_XTHREAD, SP_KINDS };
+enum {
+  SP_00,
+  SP_SELF_TO,
+  SP_CHILD_SELF,
+  SP_CHILD_MINE,
+  SP_CHILD_TO,
+  SP_OTHER,
+  SP_XTHREAD,
+  SP_KINDS
+};
 enum { Q_ZERO, Q_PID, Q_XTHREAD, Q_BOGUS, Q_KINDS };
 enum { D_DFL, D_HANDLER, D_HANDLER_RESTART, D_IGN, D_KINDS };
 enum { M_BLOCK, M_UNBLOCK, M_UNBLOCK_ALL, M_KINDS };
@@ -272,9 +281,9 @@ static int settle_deaths(struct model* m, struct step* st, int sigchld_seen_befo
   // timing (in the box, the exit of a traced process reaches its parent only once the supervisor
   // has seen it): not generated while init can observe SIGCHLD.
   const struct mproc* init = &m->p[0];
-  if (ndying == 1 && (init->disp[kSigChldIndex] == D_HANDLER ||
-                      init->disp[kSigChldIndex] == D_HANDLER_RESTART ||
-                      (init->blocked & (1u << kSigChldIndex)))) {
+  if (ndying == 1 &&
+      (init->disp[kSigChldIndex] == D_HANDLER || init->disp[kSigChldIndex] == D_HANDLER_RESTART ||
+       (init->blocked & (1u << kSigChldIndex)))) {
     int notifications = 0;
     for (int s = 0; s < m->nprocs; s++) {
       if (!m->p[s].dying) continue;
@@ -390,11 +399,10 @@ static int model_setpgid(struct model* m, int a, int t, int g) {
 // drawn is not allowed (the caller draws again with the model unchanged).
 static int generate_step(struct model* m, struct step* st) {
   static const int weights[OP_COUNT] = {
-      [OP_IDS] = 3,        [OP_FORK] = 14,      [OP_EXIT] = 6,       [OP_WAIT] = 12,
-      [OP_KILL] = 14,      [OP_TGKILL] = 6,     [OP_SETPGID] = 8,    [OP_SETSID] = 4,
-      [OP_QUERY] = 5,      [OP_SIGACTION] = 10, [OP_SIGMASK] = 8,    [OP_SIGWAIT] = 5,
-      [OP_SIGPENDING] = 2, [OP_THREAD] = 5,     [OP_XSPAWN] = 3,     [OP_XSTOP] = 2,
-      [OP_EXEC] = 4};
+      [OP_IDS] = 3,     [OP_FORK] = 14,   [OP_EXIT] = 6,       [OP_WAIT] = 12,  [OP_KILL] = 14,
+      [OP_TGKILL] = 6,  [OP_SETPGID] = 8, [OP_SETSID] = 4,     [OP_QUERY] = 5,  [OP_SIGACTION] = 10,
+      [OP_SIGMASK] = 8, [OP_SIGWAIT] = 5, [OP_SIGPENDING] = 2, [OP_THREAD] = 5, [OP_XSPAWN] = 3,
+      [OP_XSTOP] = 2,   [OP_EXEC] = 4};
   int total = 0;
   for (int o = 0; o < OP_COUNT; o++) total += weights[o];
   int r = pick(total), op = 0;
@@ -444,8 +452,7 @@ static int generate_step(struct model* m, struct step* st) {
       for (int c = 0; c < m->nprocs; c++) {
         if (!is_child(m, a, c) || !wait_matches(m, a, st->kind, st->t, st->g, c)) continue;
         any = 1;
-        if (m->p[c].state == ZOMBIE && (reaped < 0 || m->p[c].seq < m->p[reaped].seq))
-          reaped = c;
+        if (m->p[c].state == ZOMBIE && (reaped < 0 || m->p[c].seq < m->p[reaped].seq)) reaped = c;
       }
       if (reaped < 0 && any && !(st->flags & kWnohang)) return 0;  // would block for good
       st->predicted = reaped;
@@ -728,21 +735,18 @@ static void describe_slot(char* buf, size_t size, int s) {
 
 static void print_script(void) {
   static const char* const wait_kinds[W_KINDS] = {
-      "wait4(T)", "wait4(-1)", "wait4(0)", "wait4(-pgid G)",
+      "wait4(T)",        "wait4(-1)",     "wait4(0)",         "wait4(-pgid G)",
       "waitid(P_PID T)", "waitid(P_ALL)", "waitid(P_PGID G)", "waitid(P_PGID 0)"};
-  static const char* const kill_kinds[K_KINDS] = {"kill(T)", "kill(getppid())", "kill(getpid())",
-                                                  "kill(0)", "kill(-pgid G)", "kill(-1)",
+  static const char* const kill_kinds[K_KINDS] = {"kill(T)",   "kill(getppid())", "kill(getpid())",
+                                                  "kill(0)",   "kill(-pgid G)",   "kill(-1)",
                                                   "kill(4000)"};
   static const char* const tg_kinds[TG_KINDS] = {"tgkill(self, self)", "tgkill(T, T)",
-                                                 "tgkill(owner, xthread X)",
-                                                 "tgkill(T, own tid)"};
-  static const char* const sp_kinds[SP_KINDS] = {"setpgid(0, 0)", "setpgid(0, G)",
-                                                 "setpgid(T, T)", "setpgid(T, getpgid(0))",
-                                                 "setpgid(T, G)", "setpgid(T, T) non-child",
-                                                 "setpgid(xthread X, X)"};
+                                                 "tgkill(owner, xthread X)", "tgkill(T, own tid)"};
+  static const char* const sp_kinds[SP_KINDS] = {
+      "setpgid(0, 0)", "setpgid(0, G)",           "setpgid(T, T)",        "setpgid(T, getpgid(0))",
+      "setpgid(T, G)", "setpgid(T, T) non-child", "setpgid(xthread X, X)"};
   static const char* const q_kinds[Q_KINDS] = {"getpgid/getsid(0)", "getpgid/getsid(T)",
-                                               "getpgid/getsid(xthread X)",
-                                               "getpgid/getsid(4000)"};
+                                               "getpgid/getsid(xthread X)", "getpgid/getsid(4000)"};
   static const char* const d_kinds[D_KINDS] = {"SIG_DFL", "handler", "handler SA_RESTART",
                                                "SIG_IGN"};
   static const char* const m_kinds[M_KINDS] = {"block", "unblock", "unblock all"};
@@ -765,8 +769,8 @@ static void print_script(void) {
         break;
       case OP_WAIT:
         snprintf(what, sizeof what, "%s%s%s T=%s G=%s -> %s%s", wait_kinds[st->kind],
-                 st->flags & kWnohang ? " WNOHANG" : "", st->flags & kWnowait ? " WNOWAIT" : "",
-                 t, g, st->predicted >= 0 ? "reaps p" : "nothing",
+                 st->flags & kWnohang ? " WNOHANG" : "", st->flags & kWnowait ? " WNOWAIT" : "", t,
+                 g, st->predicted >= 0 ? "reaps p" : "nothing",
                  st->predicted >= 0 ? (char[]){(char)('0' + st->predicted), 0} : "");
         break;
       case OP_KILL:
@@ -778,8 +782,8 @@ static void print_script(void) {
       case OP_SETPGID:
         snprintf(what, sizeof what, "%s T=%s G=%s X=%d -> %s", sp_kinds[st->kind], t, g, st->x,
                  st->kind == SP_XTHREAD ? "EINVAL"
-                 : st->predicted ? strerrorname_np(st->predicted)
-                                 : "0");
+                 : st->predicted        ? strerrorname_np(st->predicted)
+                                        : "0");
         break;
       case OP_SETSID:
         snprintf(what, sizeof what, "-> %s", st->predicted ? "EPERM" : "new session");
@@ -1043,7 +1047,10 @@ static void worker_loop(void) __attribute__((noreturn));
 static void do_wait(const struct step* st, const int* v) {
   int options = st->flags & kWnohang ? WNOHANG : 0;
   if (st->kind < WID_PID) {
-    pid_t arg = st->kind == W4_PID ? v[0] : st->kind == W4_ANY ? -1 : st->kind == W4_ZERO ? 0 : -v[1];
+    pid_t arg = st->kind == W4_PID    ? v[0]
+                : st->kind == W4_ANY  ? -1
+                : st->kind == W4_ZERO ? 0
+                                      : -v[1];
     int status = 0;
     pid_t r = wait4(arg, &status, options, NULL);
     if (r > 0)
@@ -1074,7 +1081,8 @@ static void do_exec(int step_index) {
   snprintf(slot, sizeof slot, "%d", my_slot);
   snprintf(step, sizeof step, "%d", step_index);
   int n = 0;
-  for (int s = 0; s < kMaxProcs; s++) n += snprintf(table + n, sizeof table - (size_t)n, "%d,", pids[s]);
+  for (int s = 0; s < kMaxProcs; s++)
+    n += snprintf(table + n, sizeof table - (size_t)n, "%d,", pids[s]);
   for (int x = 0; x < kMaxXthreads; x++)
     n += snprintf(table + n, sizeof table - (size_t)n, "%d,", tids[x]);
   char* argv[] = {(char*)self_path, "--resume", seed, slot, step, table, NULL};
@@ -1190,8 +1198,7 @@ static int execute(int index, const int* v) {
           break;
       }
       int r = setpgid(pid, pgid);
-      out("setpgid(%d, %d)=%s getpgid=%s", (int)pid, (int)pgid, result(r),
-          result(getpgid(pid)));
+      out("setpgid(%d, %d)=%s getpgid=%s", (int)pid, (int)pgid, result(r), result(getpgid(pid)));
       return 0;
     }
     case OP_SETSID: {
@@ -1201,8 +1208,8 @@ static int execute(int index, const int* v) {
       return 0;
     }
     case OP_QUERY: {
-      pid_t pid = st->kind == Q_ZERO  ? 0
-                  : st->kind == Q_PID ? v[0]
+      pid_t pid = st->kind == Q_ZERO      ? 0
+                  : st->kind == Q_PID     ? v[0]
                   : st->kind == Q_XTHREAD ? v[2]
                                           : kBogusPid;
       out("getpgid(%d)=%s getsid(%d)=%s", (int)pid, result(getpgid(pid)), (int)pid,
