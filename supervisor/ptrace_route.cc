@@ -255,6 +255,22 @@ void BoxSession::rewrite_siginfo_at(pid_t tid, std::uint64_t address) {
   siginfo_t info;
   if (!tracee::read_memory(tid, address, &info, sizeof(info))) return;  // EFAULT: a value
   const Pid real = info.si_pid;
+  if (info.si_code == SI_USER && real == supervisor_pid_) {
+    // Sent by the supervisor (kill(-1), kill(0), kill(-pgid)) and taken by sigtimedwait() or
+    // sigwaitinfo(), with no delivery stop to name the sender: as at that stop.
+    const Task* task = table_.task(tid);
+    auto sender =
+        task ? emulated_senders_.find({task->real_tgid, info.si_signo}) : emulated_senders_.end();
+    EmulatedSender shown{0, info.si_uid};
+    if (sender != emulated_senders_.end()) {
+      shown = sender->second;
+      emulated_senders_.erase(sender);
+    }
+    tracee::write_memory(tid, address + offsetof(siginfo_t, si_pid), &shown.vpid,
+                         sizeof(shown.vpid));
+    tracee::write_memory(tid, address + offsetof(siginfo_t, si_uid), &shown.uid, sizeof(shown.uid));
+    return;
+  }
   std::optional<Pid> shown = virtual_si_pid(info.si_signo, info.si_code, real, table_);
   if (!shown || *shown == real) return;
   const Pid value = *shown;
