@@ -165,6 +165,8 @@ struct step {
   int code;       // exit code
   int new_slot;   // fork
   int predicted;  // wait: slot reaped (or kNoSlot); sigwait: 1 if a signal is pending
+  int nsyncs;
+  int sync[kMaxProcs];  // processes that must run (their handlers) before the next step
   int ndeaths;
   int death[kMaxProcs];
   int confirmer[kMaxProcs];
@@ -191,6 +193,7 @@ struct mproc {
   int pend_private[kNumSigs];  // pending on the main thread (tgkill)
   int pend_shared[kNumSigs];   // pending on the process (kill)
   int dying;
+  int needs_sync;  // got a signal its handler takes while it waits for a command
 };
 
 struct model {
@@ -244,6 +247,9 @@ static void deliver(struct model* m, int s, int sig_index, int shared) {
     return;
   }
   if (p->disp[sig_index] == D_DFL && fatal_by_default(sig_index) && s != 0) p->dying = 1;
+  // A handler runs when its process next gets the CPU: two signals of one number sent to a
+  // waiting process in two steps merge or not, by timing, unless it runs in between.
+  if (p->disp[sig_index] == D_HANDLER || p->disp[sig_index] == D_HANDLER_RESTART) p->needs_sync = 1;
 }
 
 // SIGCHLD can be observed (a handler records it, or it is queued while blocked): then the
@@ -293,6 +299,13 @@ static int settle_deaths(struct model* m, struct step* st, int sigchld_seen_befo
     }
     if (notifications >= 2) return 0;
   }
+  st->nsyncs = 0;
+  for (int s = 1; s < m->nprocs; s++) {
+    if (m->p[s].needs_sync && !m->p[s].dying && m->p[s].state == ALIVE && s != st->actor)
+      st->sync[st->nsyncs++] = s;
+    m->p[s].needs_sync = 0;
+  }
+  m->p[0].needs_sync = 0;  // init waits in read(): it runs its handlers before the next step
   st->ndeaths = 0;
   while (ndying > 0) {
     int d = -1;
@@ -530,6 +543,10 @@ static int generate_step(struct model* m, struct step* st) {
           break;
         case SP_SELF_TO:
           g = st->g = random_group(m);
+          // init in a group named by another process: when that process is gone, init's exit
+          // never ends in the oracle (the kernel waits for every number of the namespace to be
+          // freed, and init's group holds one). Not generated.
+          if (a == 0 && g != 0) return 0;
           break;
         case SP_CHILD_SELF:
         case SP_CHILD_MINE:
@@ -816,6 +833,7 @@ static void print_script(void) {
     printf("%2d p%d %s %s", i, st->actor, op_names[st->op], what);
     for (int d = 0; d < st->ndeaths; d++)
       printf("%s p%d (by p%d)", d ? "," : "; ends", st->death[d], st->confirmer[d]);
+    for (int k = 0; k < st->nsyncs; k++) printf("%s p%d", k ? "," : "; then runs", st->sync[k]);
     printf("\n");
   }
 }
@@ -950,7 +968,7 @@ static void flush_records(void) {
 
 // Commands and acknowledgements.
 struct command {
-  int step;  // -1: confirm that v[0] is a zombie
+  int step;  // -1: confirm that v[0] is a zombie; -2: nothing (print the records)
   int v[3];
 };
 struct ack {
@@ -1337,10 +1355,8 @@ static void worker_loop(void) {
     read_full(kCmdRead + my_slot, &c, sizeof c);
     flush_records();
     int value = 0;
-    if (c.step < 0)
-      confirm_zombie(c.v[0]);
-    else
-      value = execute(c.step, c.v);
+    if (c.step == -1) confirm_zombie(c.v[0]);  // -2: only run, to print the records
+    if (c.step >= 0) value = execute(c.step, c.v);
     flush_records();
     send_ack(c.step, value);
   }
@@ -1381,6 +1397,11 @@ static void coordinate(int from) {
         await_ack(-1);
       }
       flush_records();
+    }
+    for (int k = 0; k < st->nsyncs; k++) {
+      struct command c = {-2, {0, 0, 0}};
+      write_full(kCmdWrite + st->sync[k], &c, sizeof c);
+      await_ack(-2);
     }
   }
 }
