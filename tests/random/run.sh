@@ -70,7 +70,8 @@ run_one() {
   else
     cmd=("$vpidbox" run ${VPIDBOX_ENGINE:+--engine="$VPIDBOX_ENGINE"} -- "$randprog" "$seed")
   fi
-  timeout -k 2 "$per_run_timeout" "${cmd[@]}" >"$out" 2>"$out.err" </dev/null
+  # The group's stderr takes bash's own "Killed" report when the run times out.
+  { timeout -k 2 "$per_run_timeout" "${cmd[@]}" >"$out" 2>"$out.err" </dev/null; } 2>/dev/null
   echo "exit=$?" >>"$out"
   left=$(leftovers "$seed")
   if [ -n "$left" ]; then
