@@ -365,6 +365,7 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
     int signal_index = -1;
     bool pidfd_with_siginfo = false;
     Pid target = 0;
+    Pid tgid = 0;
     for (int i = 0; i < call.row->arg_count(); ++i) {
       const ArgKind kind = call.row->args[i];
       if (kind == ArgKind::kSignal) {
@@ -374,11 +375,15 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
         RealOrErrno named = kernel.pidfd_target(call.real_tid, static_cast<int>(call.args[i]));
         if (named.ok()) target = named.value;
         pidfd_with_siginfo = call.arg_of(ArgKind::kSiginfoIn) != 0;
+      } else if (kind == ArgKind::kTgid && call.row->has(ArgKind::kTid)) {
+        tgid = as_pid(out.args[i]);  // tgkill: the thread decides, if it belongs to tgid
       } else if (carries_pid(kind) && target == 0) {
         target = as_pid(out.args[i]);  // the first pid argument, translated
       }
     }
     const Task* named = target > 0 ? table.task(target) : nullptr;
+    // A thread outside the named thread group is ESRCH, the kernel's to say.
+    if (named && tgid != 0 && named->real_tgid != tgid) named = nullptr;
     if (init && named && named->real_tgid == *init && signo > 0 && signo <= kMaxSignal &&
         (is_unstoppable(signo) || !kernel.catches_or_blocks(*init, signo))) {
       // pidfd_send_signal() insists that the siginfo's signal is the call's: no signal 0 there.

@@ -501,6 +501,21 @@ TEST_CASE("SIGKILL and SIGSTOP aimed at init from inside are ignored, by every s
   CHECK(static_cast<Pid>(d.args[1]) == kNoSuchPid);
 }
 
+TEST_CASE("tgkill naming init's group but another process's thread is left to the kernel") {
+  // tgkill(1, tid of a thread outside init) is ESRCH in a namespace, whatever init does with the
+  // signal: it must not be answered 0 as a signal init would discard.
+  Box box;
+  for (auto [name, args] :
+       std::initializer_list<std::pair<const char*, std::array<std::uint64_t, 6>>>{
+           {"tgkill", {1, 2, SIGTERM}},
+           {"tgkill", {1, 3, SIGKILL}},
+           {"rt_tgsigqueueinfo", {1, 2, SIGTERM, 0}}}) {
+    INFO(name);
+    EntryDecision d = decide_entry(make_call(name, 510, args), box.table, box.kernel);
+    CHECK(std::holds_alternative<Continue>(d.outcome));
+  }
+}
+
 TEST_CASE("reboot() ends the box instead of the machine") {
   Box box;
   auto reboot = [&](std::uint64_t magic2, std::uint64_t cmd) {
