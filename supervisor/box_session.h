@@ -15,6 +15,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "procfs-fuse/proc_fs.h"
 #include "supervisor/kernel_facts.h"
@@ -54,6 +55,9 @@ struct TracedTask {
   // blocked mask meanwhile (into real_blocked, which /proc does not show), yet they are not
   // ignored.
   std::uint64_t waiting_for = 0;
+  // A leader's session when it was registered: only setsid() changes a session, and it makes
+  // the caller's own pid the sid, so these two are the only numbers its sid can be.
+  Pid sid_at_start = 0;
 };
 
 // A signal the supervisor sent for kill(-1) on behalf of a box process: the receiver must see
@@ -86,7 +90,8 @@ class BoxSession {
   void register_task(pid_t tid);
   void forget_if_reaped(pid_t tid);
   void sweep_reaped();
-  std::set<Pid> group_ids_in_use() const;
+  std::set<Pid> group_ids_in_use(const std::vector<Pid>& candidates) const;
+  bool names_group_or_session(Pid real) const;
   void kill_box();
   void begin_teardown();
   int leader_pidfd(Pid tgid) const;

@@ -139,6 +139,7 @@ bool BoxSession::set_up() {
   TracedTask& init_task = traced_[init_pid_];
   init_task.pidfd.reset(abi::pidfd_open(init_pid_, 0));
   init_task.started = true;
+  init_task.sid_at_start = ::getsid(init_pid_);
   VPIDBOX_INVARIANT(table_.add_task(init_pid_, init_pid_) == 1, "init is not pid 1");
 
   std::string error;
@@ -306,6 +307,8 @@ void BoxSession::register_task(pid_t tid) {
     ::kill(tid, SIGKILL);
     return;
   }
+  // It has not run yet: its session is still its parent's.
+  if (pidfd.valid()) traced_[tid].sid_at_start = ::getsid(tid);
   traced_[tid].pidfd = std::move(pidfd);
   if (tearing_down_) ::kill(tid, SIGKILL);
 }
@@ -362,7 +365,7 @@ void BoxSession::on_exit(pid_t tid, int status) {
     // A thread's number is never a process group's or a session's: no need to ask who uses it.
     const Task* task = table_.task(tid);
     const bool leader = task && task->real_tgid == tid;
-    table_.remove(tid, leader ? group_ids_in_use() : std::set<Pid>{});
+    table_.remove(tid, leader ? group_ids_in_use({tid}) : std::set<Pid>{});
     traced_.erase(it);
   } else {
     table_.mark_exited(tid);
@@ -373,20 +376,29 @@ void BoxSession::forget_if_reaped(pid_t tid) {
   auto it = traced_.find(tid);
   if (it == traced_.end() || !table_.task(tid) || !table_.task(tid)->exited) return;
   if (!is_reaped(it->second.pidfd.get())) return;
-  table_.remove(tid, group_ids_in_use());
+  table_.remove(tid, group_ids_in_use({tid}));
   traced_.erase(it);
 }
 
-std::set<Pid> BoxSession::group_ids_in_use() const {
-  // Zombies keep their group and session until they are reaped, so they hold the numbers too.
+std::set<Pid> BoxSession::group_ids_in_use(const std::vector<Pid>& candidates) const {
   std::set<Pid> ids;
-  std::vector<Pid> tids = table_.live_real_tids();
-  for (Pid tid : table_.exited_real_tids()) tids.push_back(tid);
-  for (Pid tid : tids) {
-    if (pid_t pgid = ::getpgid(tid); pgid > 0) ids.insert(pgid);
-    if (pid_t sid = ::getsid(tid); sid > 0) ids.insert(sid);
-  }
+  for (Pid real : candidates)
+    if (names_group_or_session(real)) ids.insert(real);
   return ids;
+}
+
+// Asked at every reap, so it must not cost a call per task of the box (a thousand processes
+// exiting would cost a million): one kill(2) answers for the process group, and only the tasks
+// born into a session of that number are asked for theirs. Zombies keep their group and
+// session until they are reaped, and both answers count them.
+bool BoxSession::names_group_or_session(Pid real) const {
+  // No task of the box is the supervisor's namespace's init; and kill(-1) would mean every
+  // process, so it is never asked.
+  if (real <= 1) return false;
+  if (::kill(-real, 0) == 0 || errno == EPERM) return true;  // signal 0 sends nothing
+  for (const auto& [tid, traced] : traced_)
+    if (traced.sid_at_start == real && tid != real && ::getsid(tid) == real) return true;
+  return false;
 }
 
 void BoxSession::sweep_reaped() {
@@ -394,7 +406,9 @@ void BoxSession::sweep_reaped() {
   for (Pid tid : table_.exited_real_tids())
     if (is_reaped(leader_pidfd(tid))) gone.push_back(tid);
   if (gone.empty()) return;
-  const std::set<Pid> groups = group_ids_in_use();
+  std::vector<Pid> candidates = table_.held_numbers();
+  candidates.insert(candidates.end(), gone.begin(), gone.end());
+  const std::set<Pid> groups = group_ids_in_use(candidates);
   for (Pid tid : gone) {
     table_.remove(tid, groups);
     traced_.erase(tid);
