@@ -74,7 +74,6 @@ class BoxSession {
 
  private:
   // session.cc: set-up, the event loop, lifecycle.
-  static Pid read_pid_max();
   bool set_up();
   void loop();
   bool finished() const { return init_status_.has_value() && no_children_; }

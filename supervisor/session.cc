@@ -20,6 +20,7 @@
 #include "supervisor/box_session.h"
 #include "supervisor/kernel_abi.h"
 #include "supervisor/launcher.h"
+#include "supervisor/pid_max.h"
 #include "supervisor/proc_open.h"
 #include "translate/invariant.h"
 
@@ -55,20 +56,10 @@ bool has_handler(Pid real_tgid, int signo) {
 
 BoxSession::BoxSession(const RunOptions& options)
     : options_(options),
-      table_(read_pid_max()),
+      table_(new_namespace_pid_max()),
       kernel_([this](Pid tgid) { return leader_pidfd(tgid); },
               [this](Pid tgid) { return waited_signals(tgid); }),
       supervisor_pid_(::getpid()) {}
-
-Pid BoxSession::read_pid_max() {
-  // A pid namespace allocates below the host's pid_max; so does the box.
-  Pid pid_max = 32768;
-  if (std::FILE* f = std::fopen("/proc/sys/kernel/pid_max", "re")) {
-    if (std::fscanf(f, "%d", &pid_max) != 1) pid_max = 32768;
-    std::fclose(f);
-  }
-  return pid_max;
-}
 
 std::uint64_t BoxSession::waited_signals(Pid tgid) const {
   std::uint64_t signals = 0;
