@@ -2,7 +2,8 @@
 # Installs, with apt-get, whatever vpidbox needs to build and test that is missing.
 set -euo pipefail
 packages=(g++ meson ninja-build pkg-config libseccomp-dev libcap-dev libfmt-dev libcli11-dev
-  doctest-dev libfuse3-dev fuse3 util-linux procps python3 bash coreutils make tini stress-ng)
+  doctest-dev libfuse3-dev fuse3 util-linux procps python3 bash coreutils make tini stress-ng
+  clang libclang-rt-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
