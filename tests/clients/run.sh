@@ -777,9 +777,11 @@ t_stress_ng() {
       out=$work/stress_ng.${stressors[0]}.$mode
       st=$("$mode" "$out" stress-ng "${args[@]}")
       cat "$out.err" >>"$out"  # stress-ng logs to both
+      # Every stressor ran to its end and reported. (Not that it counted operations: on 2 CPUs
+      # a stressor starved for the 3 s may report 0, in the namespace as in the box.)
       for s in "${stressors[@]}"; do
-        grep -qE "^stress-ng: metrc: +\[[0-9]+\] $s +[1-9][0-9]* " "$out" ||
-          fail_because "$mode: no bogo ops reported for the $s stressor"
+        grep -qE "^stress-ng: metrc: +\[[0-9]+\] $s +[0-9]+ " "$out" ||
+          fail_because "$mode: no metrics line for the $s stressor"
       done
       if [ "$mode" = box ] && [ "$run" = pthread ]; then
         bad=$(grep -E '(fail|error):' "$out" | grep -vE "$set_tid_fail|$pthread_error")
