@@ -1,12 +1,10 @@
 // libFuzzer target for the /proc renderers: arbitrary bytes into every renderer.
 //
-// Build and run by hand (from the repository's top directory; needs clang and libclang-rt-14-dev):
-//   clang++ -std=c++20 -fsanitize=fuzzer,address,undefined -I. \
-//     procfs-fuse/fuzz_render.cc procfs-fuse/render.cc -lfmt -o /tmp/fuzz_render \
-//     && /tmp/fuzz_render -max_total_time=60
-// or, in a clang build directory: ninja procfs-fuse/procfs_render_fuzz. libFuzzer writes a
-// failing input to ./crash-<sha1>: add -artifact_prefix=/tmp/ to keep it out of the tree.
-// Optional: -dict=procfs-fuse/fuzz_render.dict and a corpus of real /proc files as arguments.
+// scripts/fuzz.sh [SECONDS | libFuzzer options] builds it with clang in build-fuzz/ and runs it
+// with procfs-fuse/fuzz_render.dict and a corpus of this machine's /proc files (scripts/test.sh
+// runs it for 25 s). By hand, in a clang build directory: ninja procfs-fuse/procfs_render_fuzz.
+// libFuzzer writes a failing input to ./crash-<sha1>: add -artifact_prefix=/tmp/ to keep it out
+// of the tree.
 //
 // Besides crashes and sanitizer reports it checks two properties, and traps when one fails:
 //  - with the identity view every renderer except loadavg gives back its input byte for byte

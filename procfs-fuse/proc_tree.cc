@@ -158,6 +158,7 @@ std::optional<NodeSpec> child_of(const NodeSpec& parent, std::string_view name,
   child.host_path = join(parent.host_path, name);
   child.rewrite = Rewrite::kNone;
   if (child.host_path == "sys/kernel/ns_last_pid") child.rewrite = Rewrite::kLastPid;
+  if (child.host_path == "sys/kernel/pid_max") child.rewrite = Rewrite::kPidMax;
   if (child.host_path == "sysvipc/shm" || child.host_path == "sysvipc/msg")
     child.rewrite = Rewrite::kSysvipc;
   return child;
@@ -298,6 +299,9 @@ std::string render_for_reader(const NodeSpec& node, std::string_view real_text,
       return render_locks(real_text, view);
     case Rewrite::kLastPid:
       return std::to_string(view.last_allocated) + "\n";
+    case Rewrite::kPidMax:
+      // The box's own limit, as a pid namespace shows its own (the host's may be lower).
+      return std::to_string(table.space().pid_max()) + "\n";
     case Rewrite::kNone:
       break;
   }

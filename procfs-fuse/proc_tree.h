@@ -41,6 +41,7 @@ enum class Rewrite {
   kLoadavg,
   kLocks,
   kLastPid,
+  kPidMax,
 };
 
 // Where a node sits, for what its children are.

@@ -54,7 +54,7 @@ TEST_CASE("a box number leads to the host directory of its real task") {
   CHECK(walk(table, {"loadavg"}).rewrite == Rewrite::kLoadavg);
   CHECK(walk(table, {"locks"}).rewrite == Rewrite::kLocks);
   CHECK(walk(table, {"sys", "kernel", "ns_last_pid"}).rewrite == Rewrite::kLastPid);
-  CHECK(walk(table, {"sys", "kernel", "pid_max"}).rewrite == Rewrite::kNone);
+  CHECK(walk(table, {"sys", "kernel", "pid_max"}).rewrite == Rewrite::kPidMax);
   CHECK(walk(table, {"sysvipc", "shm"}).rewrite == Rewrite::kSysvipc);
   CHECK(walk(table, {"sysvipc", "sem"}).rewrite == Rewrite::kNone);
   CHECK(walk(table, {"3", "timers"}).rewrite == Rewrite::kTimers);
@@ -158,4 +158,11 @@ TEST_CASE("the box path of a node names box numbers") {
   CHECK(box_path(*resolve_proc_path("/proc/3/status", 501, table)) == "/proc/3/status");
   CHECK(box_path(*resolve_proc_path("/proc/meminfo", 501, table)) == "/proc/meminfo");
   CHECK(box_path(root_node()) == "/proc");
+}
+
+TEST_CASE("pid_max shows the box's own limit, not the host's") {
+  ProcessTable table(4194304);
+  table.add_task(500, 500);
+  const NodeSpec node = walk(table, {"sys", "kernel", "pid_max"});
+  CHECK(render_for_reader(node, "32768\n", table, false) == "4194304\n");
 }

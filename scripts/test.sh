@@ -8,11 +8,17 @@ scripts/install-deps.sh
 scripts/build.sh >/dev/null
 status=0
 meson test -C build --print-errorlogs --num-processes 1 "$@" || status=$?
+# A short pass of the /proc renderers' fuzz target (clang, in build-fuzz/), with the full suite.
+fuzzed=
+if [ $# -eq 0 ]; then
+  fuzzed=ok
+  scripts/fuzz.sh 25 || { status=1; fuzzed=failed; }
+fi
 # The plain closing line: how many suites passed and failed.
 summary=build/meson-logs/testlog.json
 if [ -f "$summary" ]; then
   ok=$(grep -c '"result": "OK"' "$summary" || true)
   bad=$(grep -c '"result": "\(FAIL\|TIMEOUT\|ERROR\)"' "$summary" || true)
-  echo "$ok passed, $bad failed"
+  echo "$ok passed, $bad failed${fuzzed:+; fuzz $fuzzed}"
 fi
 exit "$status"

@@ -31,7 +31,6 @@ class BoxSession final : private BoxControl {
   int run();
 
  private:
-  static Pid read_pid_max();
   bool set_up();
   bool start_routes(std::string& error);
   void loop();

@@ -32,6 +32,7 @@ void BoxTasks::adopt_init(pid_t pid) {
   TracedTask& init = traced_[pid];
   init.pidfd.reset(abi::pidfd_open(pid, 0));
   init.started = true;
+  init.sid_at_start = ::getsid(pid);
   VPIDBOX_INVARIANT(table_.add_task(pid, pid) == 1, "init is not pid 1");
 }
 
@@ -49,7 +50,10 @@ void BoxTasks::add(pid_t tid) {
     ::kill(tid, SIGKILL);
     return;
   }
-  traced_[tid].pidfd = std::move(pidfd);
+  TracedTask& traced = traced_[tid];
+  traced.pidfd = std::move(pidfd);
+  // It has not run yet: its session is still its parent's.
+  if (traced.pidfd.valid()) traced.sid_at_start = ::getsid(tid);
   if (killing_) ::kill(tid, SIGKILL);
 }
 
@@ -66,7 +70,7 @@ void BoxTasks::on_exit(pid_t tid) {
     // A thread's number is never a process group's or a session's: no need to ask who uses it.
     const Task* task = table_.task(tid);
     const bool leader = task && task->real_tgid == tid;
-    table_.remove(tid, leader ? group_ids_in_use() : std::set<Pid>{});
+    table_.remove(tid, leader ? group_ids_in_use({tid}) : std::set<Pid>{});
     traced_.erase(it);
   } else {
     table_.mark_exited(tid);
@@ -77,7 +81,7 @@ void BoxTasks::forget_if_reaped(pid_t tid) {
   auto it = traced_.find(tid);
   if (it == traced_.end() || !table_.task(tid) || !table_.task(tid)->exited) return;
   if (!is_reaped(it->second.pidfd.get())) return;
-  table_.remove(tid, group_ids_in_use());
+  table_.remove(tid, group_ids_in_use({tid}));
   traced_.erase(it);
 }
 
@@ -106,16 +110,25 @@ void BoxTasks::kill_all() {
     if (task.pidfd.valid()) abi::pidfd_send_signal(task.pidfd.get(), SIGKILL, nullptr, 0);
 }
 
-std::set<Pid> BoxTasks::group_ids_in_use() const {
-  // Zombies keep their group and session until they are reaped, so they hold the numbers too.
+std::set<Pid> BoxTasks::group_ids_in_use(const std::vector<Pid>& candidates) const {
   std::set<Pid> ids;
-  std::vector<Pid> tids = table_.live_real_tids();
-  for (Pid tid : table_.exited_real_tids()) tids.push_back(tid);
-  for (Pid tid : tids) {
-    if (pid_t pgid = ::getpgid(tid); pgid > 0) ids.insert(pgid);
-    if (pid_t sid = ::getsid(tid); sid > 0) ids.insert(sid);
-  }
+  for (Pid real : candidates)
+    if (names_group_or_session(real)) ids.insert(real);
   return ids;
+}
+
+// Asked at every reap, so it must not cost a call per task of the box (a thousand processes
+// exiting would cost a million): one kill(2) answers for the process group, and only the tasks
+// born into a session of that number are asked for theirs. Zombies keep their group and
+// session until they are reaped, and both answers count them.
+bool BoxTasks::names_group_or_session(Pid real) const {
+  // No task of the box is the supervisor's namespace's init; and kill(-1) would mean every
+  // process, so it is never asked.
+  if (real <= 1) return false;
+  if (::kill(-real, 0) == 0 || errno == EPERM) return true;  // signal 0 sends nothing
+  for (const auto& [tid, traced] : traced_)
+    if (traced.sid_at_start == real && tid != real && ::getsid(tid) == real) return true;
+  return false;
 }
 
 void BoxTasks::sweep_reaped() {
@@ -123,7 +136,9 @@ void BoxTasks::sweep_reaped() {
   for (Pid tid : table_.exited_real_tids())
     if (is_reaped(leader_pidfd(tid))) gone.push_back(tid);
   if (gone.empty()) return;
-  const std::set<Pid> groups = group_ids_in_use();
+  std::vector<Pid> candidates = table_.held_numbers();
+  candidates.insert(candidates.end(), gone.begin(), gone.end());
+  const std::set<Pid> groups = group_ids_in_use(candidates);
   for (Pid tid : gone) {
     table_.remove(tid, groups);
     traced_.erase(tid);

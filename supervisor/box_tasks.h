@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <vector>
 
 #include "supervisor/unique_fd.h"
 #include "translate/process_table.h"
@@ -48,6 +49,9 @@ struct TracedTask {
   // blocked mask meanwhile (into real_blocked, which /proc does not show), yet they are not
   // ignored.
   std::uint64_t waiting_for = 0;
+  // A leader's session when it was registered: only setsid() changes a session, and it makes
+  // the caller's own pid the sid, so these two are the only numbers its sid can be.
+  Pid sid_at_start = 0;
 };
 
 class BoxTasks {
@@ -91,7 +95,9 @@ class BoxTasks {
 
  private:
   void sweep_reaped();
-  std::set<Pid> group_ids_in_use() const;
+  // Which of `candidates` still name a process group or a session of the box.
+  std::set<Pid> group_ids_in_use(const std::vector<Pid>& candidates) const;
+  bool names_group_or_session(Pid real) const;
 
   ProcessTable table_;
   std::map<Pid, TracedTask> traced_;

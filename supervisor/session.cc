@@ -19,6 +19,7 @@
 #include "supervisor/box_session.h"
 #include "supervisor/kernel_abi.h"
 #include "supervisor/launcher.h"
+#include "supervisor/pid_max.h"
 #include "translate/invariant.h"
 
 namespace vpidbox {
@@ -34,21 +35,11 @@ void print_error(const std::string& line) {
 
 BoxSession::BoxSession(const RunOptions& options)
     : options_(options),
-      tasks_(read_pid_max()),
+      tasks_(new_namespace_pid_max()),
       kernel_([this](Pid tgid) { return tasks_.leader_pidfd(tgid); },
               [this](Pid tgid) { return tasks_.waited_signals(tgid); }),
       signals_(tasks_, ::getpid()),
       ptrace_(tasks_, signals_, kernel_, trace_, *this) {}
-
-Pid BoxSession::read_pid_max() {
-  // A pid namespace allocates below the host's pid_max; so does the box.
-  Pid pid_max = 32768;
-  if (std::FILE* f = std::fopen("/proc/sys/kernel/pid_max", "re")) {
-    if (std::fscanf(f, "%d", &pid_max) != 1) pid_max = 32768;
-    std::fclose(f);
-  }
-  return pid_max;
-}
 
 void BoxSession::watch(int fd) {
   epoll_event ev{};

@@ -35,4 +35,19 @@ void PidSpace::release(Pid nr) {
   used_.erase(nr);
 }
 
+Pid new_namespace_pid_max_for(std::string_view release, Pid callers_pid_max) {
+  constexpr Pid kPidMaxLimit = 4 * 1024 * 1024;
+  // "6.14.0-rc1", "6.18.44-fc-v857", "5.10.0-32-amd64": the two leading numbers.
+  int version[2] = {0, 0};
+  std::size_t pos = 0;
+  for (int& part : version) {
+    if (pos >= release.size() || release[pos] < '0' || release[pos] > '9') return callers_pid_max;
+    for (; pos < release.size() && release[pos] >= '0' && release[pos] <= '9'; ++pos)
+      part = part * 10 + (release[pos] - '0');
+    if (pos < release.size() && release[pos] == '.') ++pos;
+  }
+  const bool per_namespace = version[0] > 6 || (version[0] == 6 && version[1] >= 14);
+  return per_namespace ? kPidMaxLimit : callers_pid_max;
+}
+
 }  // namespace vpidbox

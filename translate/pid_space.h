@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <set>
+#include <string_view>
 
 namespace vpidbox {
 
@@ -40,5 +41,11 @@ class PidSpace {
   Pid cursor_ = 1;
   std::set<Pid> used_;
 };
+
+// The pid_max a new pid namespace starts with, known only from the kernel's release (uname -r)
+// and the pid_max of the caller's namespace: since Linux 6.14 each pid namespace has its own, and
+// a new one starts at PID_MAX_LIMIT (4194304 on 64-bit) whatever its parent's is; before, there
+// is one pid_max for the whole machine. For when the kernel cannot be asked (pid_max.h).
+Pid new_namespace_pid_max_for(std::string_view release, Pid callers_pid_max);
 
 }  // namespace vpidbox

@@ -67,6 +67,13 @@ void ProcessTable::exec_by_thread(Pid old_real_tid, Pid real_tgid) {
   if (leader != tasks_.end()) leader->second.exited = false;
 }
 
+std::vector<Pid> ProcessTable::held_numbers() const {
+  std::vector<Pid> out;
+  for (const auto& [real, vnr] : real_to_v_)
+    if (!tasks_.contains(real)) out.push_back(real);
+  return out;
+}
+
 std::vector<Pid> ProcessTable::live_real_tids() const {
   std::vector<Pid> out;
   for (const auto& [real, t] : tasks_)

@@ -51,6 +51,8 @@ class ProcessTable {
   // that may have been swept from the table between the reap and the syscall-exit stop.
   std::optional<Pid> recently_released(Pid real) const;
 
+  // The numbers held for a group or session after their task is gone.
+  std::vector<Pid> held_numbers() const;
   std::vector<Pid> live_real_tids() const;
   std::vector<Pid> exited_real_tids() const;
   std::size_t task_count() const { return tasks_.size(); }

@@ -26,8 +26,9 @@ set -u
 if [ -z "${VPIDBOX_SAFETY_NS:-}" ]; then
   userns=()
   [ "$(id -u)" = 0 ] || userns=(--user --map-root-user)
+  # The machine's pid_max, for the programs that must see it (run_options).
   exec unshare "${userns[@]}" --pid --fork --mount-proc --kill-child \
-    env VPIDBOX_SAFETY_NS=1 "$0" "$@"
+    env VPIDBOX_SAFETY_NS=1 VPIDBOX_HOST_PID_MAX="$(cat /proc/sys/kernel/pid_max)" "$0" "$@"
 fi
 
 if [ $# -lt 2 ]; then
@@ -39,7 +40,8 @@ bin_dir=$(cd "$2" && pwd -P) || exit 2
 shift 2
 src_dir=$(cd "$(dirname "$0")" && pwd -P)
 
-per_run_timeout=20  # seconds, for one run of one program
+per_run_timeout=20  # seconds, for one run of one program (run_options may give one more)
+max_run_timeout=120 # seconds, the most run_options may give
 signal_gap=0.3      # seconds between two signals of a send_signals= line
 
 ulimit -c 0
@@ -82,18 +84,41 @@ leftovers() {
   done
 }
 
+# run_option NAME KEY: the value of KEY=VALUE on NAME's lines of run_options, or nothing.
+run_option() {
+  local prog options option
+  [ -r "$src_dir/run_options" ] || return 0
+  while read -r prog options; do
+    [ "$prog" = "$1" ] || continue
+    for option in ${options%%#*}; do
+      case $option in "$2"=*) echo "${option#*=}" ;; esac
+    done
+  done <"$src_dir/run_options"
+}
+
+# run_timeout NAME: the seconds one run of NAME may take.
+run_timeout() {
+  local t
+  t=$(run_option "$1" timeout)
+  case $t in '' | *[!0-9]*) t=$per_run_timeout ;; esac
+  [ "$t" -gt "$max_run_timeout" ] && t=$max_run_timeout
+  [ "$t" -lt "$per_run_timeout" ] && t=$per_run_timeout
+  echo "$t"
+}
+
 # run_one MODE PROG OUT: runs PROG as oracle or box init, writes stdout + "exit=N" (+ leftovers)
 # to OUT, stderr to OUT.err.
 run_one() {
-  local mode=$1 prog=$2 out=$3 cmd tpid target sigs sig status deadline sent=0 left pid
+  local mode=$1 prog=$2 out=$3 cmd tpid target sigs sig status deadline sent=0 left pid limit
   if [ "$mode" = oracle ]; then
     cmd=(unshare --pid --fork --mount-proc "$prog")
   else
     cmd=("$vpidbox" run ${VPIDBOX_ENGINE:+--engine="$VPIDBOX_ENGINE"} ${VPIDBOX_PROC:+--proc="$VPIDBOX_PROC"} -- "$prog")
   fi
-  timeout -k 2 "$per_run_timeout" "${cmd[@]}" >"$out" 2>"$out.err" </dev/null &
+  limit=$(run_timeout "${prog##*/}")
+  timeout -k 2 "$limit" "${cmd[@]}" >"$out" 2>"$out.err" </dev/null &
   tpid=$!
-  deadline=$((SECONDS + per_run_timeout + 5))
+  deadline=$((SECONDS + limit + 5))
   # stderr of this block goes nowhere: bash reports a background job that died by a signal
   # ("Segmentation fault ...") on its own stderr. Errors worth keeping go to $out.err.
   {
@@ -218,8 +243,24 @@ for name in "${names[@]}"; do
     failed=$((failed + 1))
     continue
   fi
+  # pid_max=host: the runner's namespace takes the machine's pid_max for this program, so that
+  # the box's supervisor (and the real pids) live under it as on the machine. Only where
+  # pid_max is per namespace (it differs from the machine's here): elsewhere a write would
+  # change the machine's.
+  own_pid_max=$(cat /proc/sys/kernel/pid_max)
+  host_like=
+  if [ "$(run_option "$name" pid_max)" = host ] && [ -n "${VPIDBOX_HOST_PID_MAX:-}" ] &&
+    [ "$VPIDBOX_HOST_PID_MAX" != "$own_pid_max" ]; then
+    echo "$VPIDBOX_HOST_PID_MAX" >/proc/sys/kernel/pid_max 2>/dev/null && host_like=1
+  fi
   run_one oracle "$prog" "$work/$name.oracle"
   run_one box "$prog" "$work/$name.box"
+  if [ -n "$host_like" ]; then
+    # Back to this namespace's own, and numbering above the witness again (the real pids
+    # wrapped meanwhile).
+    echo "$own_pid_max" >/proc/sys/kernel/pid_max
+    echo 29999 >/proc/sys/kernel/ns_last_pid 2>/dev/null
+  fi
   # Lines of documented known differences are set aside and compared on their own.
   keys=$(known_keys "$name")
   for mode in oracle box; do

@@ -58,3 +58,14 @@ TEST_CASE("writing ns_last_pid makes the next number the one after it, if free")
   CHECK(space.set_last_allocated(1000));  // pid_max itself: the next number wraps to 300
   CHECK(space.allocate() == 300);
 }
+
+TEST_CASE("a new pid namespace's pid_max: its own since 6.14, the machine's before") {
+  using vpidbox::new_namespace_pid_max_for;
+  CHECK(new_namespace_pid_max_for("6.14.0", 32768) == 4194304);
+  CHECK(new_namespace_pid_max_for("6.18.44-fc-v857", 32768) == 4194304);
+  CHECK(new_namespace_pid_max_for("7.0.0-rc1", 50000) == 4194304);
+  CHECK(new_namespace_pid_max_for("6.13.12-amd64", 32768) == 32768);
+  CHECK(new_namespace_pid_max_for("5.10.0-32-amd64", 99999) == 99999);
+  CHECK(new_namespace_pid_max_for("6", 32768) == 32768);  // unreadable: the caller's
+  CHECK(new_namespace_pid_max_for("", 32768) == 32768);
+}

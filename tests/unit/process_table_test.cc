@@ -36,7 +36,9 @@ TEST_CASE("a group id outlives its leader while a member uses it") {
   table.remove(200, {200});
   CHECK_FALSE(table.contains(200));
   CHECK(table.to_virtual(200) == 2);  // getpgid of the member still reads 2
+  CHECK(table.held_numbers() == std::vector<vpidbox::Pid>{200});
   table.release_unused_groups({});
+  CHECK(table.held_numbers().empty());
   CHECK_FALSE(table.to_virtual(200).has_value());
 }
 
