@@ -1,9 +1,11 @@
 // The box's /proc, served with libfuse's low-level API from the supervisor's event loop.
 //
 // Every answer comes from the supervisor's own /proc (the host's view, which holds the box's
-// tasks under their real numbers) through proc_tree.h (which names exist) and render.h (what the
-// pid fields say). The supervisor must never touch the box's /proc itself: it serves it from one
-// thread, so a request it caused would wait for itself.
+// tasks under their real numbers) through proc_tree.h (which names exist), open_plan.h (what an
+// open gets, as the supervisor's open route decides it too) and render.h (what the pid fields
+// say); host_nodes.h asks the host, inode_table.h numbers the nodes. The supervisor must never
+// touch the box's /proc itself: it serves it from one thread, so a request it caused would wait for
+// itself.
 #pragma once
 
 #include <cstdint>

@@ -9,18 +9,16 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "procfs-fuse/host_proc.h"
 #include "supervisor/kernel_abi.h"
-#include "supervisor/unique_fd.h"
 
 namespace vpidbox {
 
 std::optional<std::string> read_proc_file(const char* path) {
-  UniqueFd fd(::open(path, O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return std::nullopt;
-  std::string text(4096, '\0');
-  const ssize_t n = ::read(fd.get(), text.data(), text.size());
-  if (n <= 0) return std::nullopt;
-  text.resize(static_cast<std::size_t>(n));
+  std::string text;
+  // What could be read counts, as a short read would.
+  procfs::read_whole_file_at(AT_FDCWD, path, text);
+  if (text.empty()) return std::nullopt;
   return text;
 }
 

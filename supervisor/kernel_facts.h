@@ -32,7 +32,8 @@ class SystemKernelView final : public KernelView {
   std::function<std::uint64_t(Pid)> waited_signals_;
 };
 
-// The text of a small /proc file (status, fdinfo), or nullopt when it cannot be read.
+// The text of a small /proc file (status, fdinfo), read whole with the reader the box's /proc
+// uses (procfs-fuse/host_proc.h); nullopt when nothing can be read.
 std::optional<std::string> read_proc_file(const char* path);
 // Where the value of "Key:" starts in such a text (the key written without the colon), or
 // nullptr.

@@ -17,6 +17,8 @@
 #include <string>
 
 #include "procfs-fuse/fd_path.h"
+#include "procfs-fuse/host_proc.h"
+#include "procfs-fuse/open_plan.h"
 #include "procfs-fuse/proc_tree.h"
 #include "procfs-fuse/render.h"
 #include "supervisor/kernel_facts.h"
@@ -79,16 +81,11 @@ bool relative_may_reach_fd_link(std::string_view path) {
 // reach an fd link (`cd /proc/self/fd; cat 0`); nullopt for any other relative path (one inside
 // the box's /proc that names a file goes through FUSE).
 std::optional<std::string> anchored(pid_t pid, int dirfd, std::string path,
-                                    std::uint64_t proc_mount_id) {
+                                    const procfs::BoxProcMount& box_proc) {
   if (path.starts_with('/')) return path;
   if (!relative_may_reach_fd_link(path)) return std::nullopt;
-  const std::string anchor = "/proc/" + std::to_string(pid) +
-                             (dirfd == AT_FDCWD ? "/cwd" : "/fd/" + std::to_string(dirfd));
-  // DONT_SYNC: the anchor may be a directory of the box's /proc, which only this thread answers.
-  struct statx sx {};
-  if (::statx(AT_FDCWD, anchor.c_str(), AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) != 0 ||
-      !(sx.stx_mask & STATX_MNT_ID) || sx.stx_mnt_id != proc_mount_id)
-    return std::nullopt;
+  if (!box_proc.holds_fd(pid, dirfd)) return std::nullopt;
+  const std::string anchor = procfs::task_fd_link(pid, dirfd);
   char text[PATH_MAX];
   const ssize_t n = ::readlink(anchor.c_str(), text, sizeof(text));
   if (n <= 0 || text[0] != '/') return std::nullopt;
@@ -156,42 +153,34 @@ bool is_fd_open_syscall(int nr) {
 
 namespace {
 
-// Whether real task `task` belongs to the caller's own process.
-bool same_process(Pid caller, Pid task, const ProcessTable& table) {
-  const Task* me = table.task(caller);
-  const Task* them = task ? table.task(task) : nullptr;
-  return me && them && me->real_tgid == them->real_tgid;
-}
+using procfs::same_process;
 
 // Reopens the object an fd link names, for the caller, judged as procfs judges the caller: with
 // the caller's credentials when they are not the supervisor's (cred_worker.h). One's own fd links
 // procfs lets one follow whatever one's credentials; the object itself is then opened with them.
 void reopen_fd_link(UnotifyChannel& channel, const seccomp_notif& req, const OpenCall& call,
                     const procfs::FdPath& link, const ProcessTable& table,
-                    std::uint64_t proc_mount_id, CredentialWorker& creds) {
+                    const procfs::BoxProcMount& box_proc, CredentialWorker& creds) {
   const pid_t caller = static_cast<pid_t>(req.pid);
   std::optional<Pid> owner = owner_of(link, caller, table);
   if (!owner) {
     channel.answer_errno(req.id, ENOENT);
     return;
   }
-  const std::string host = "/proc/" + std::to_string(*owner) + "/fd/" + std::to_string(link.fd);
+  const std::string host = procfs::task_fd_link(*owner, link.fd);
   // Not own_task for the judgement: the object may be another process's /proc file, opened by
   // path before the caller changed its credentials.
   const bool judged = creds.judged_as_supervisor(caller, false);
   const bool own = same_process(caller, *owner, table);
-  // Which mount the object is on, answered from the kernel's cache (DONT_SYNC): asking a FUSE
-  // file's attributes would wait for this very thread. Asked as the caller, so that whether the
-  // fd exists is told only to a caller procfs would tell.
-  struct statx sx {};
-  auto find_mount = [&] {
-    return ::statx(AT_FDCWD, host.c_str(), AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) == 0 ? 0 : errno;
-  };
+  // Whether the object is on the box's /proc, asked as the caller, so that whether the fd exists
+  // is told only to a caller procfs would tell.
+  bool on_box_proc = false;
+  auto find_mount = [&] { return box_proc.holds(AT_FDCWD, host, on_box_proc); };
   if (int error = judged ? find_mount() : creds.run_as_task(caller, own, find_mount)) {
     channel.answer_errno(req.id, error);
     return;
   }
-  if ((sx.stx_mask & STATX_MNT_ID) && sx.stx_mnt_id == proc_mount_id) {
+  if (on_box_proc) {
     channel.answer_continue(req.id);
     return;
   }
@@ -243,7 +232,7 @@ UniqueFd open_host_file(int host_proc, const std::string& host_path, int flags, 
 }
 
 // The rendered text in a sealed memfd, reopened read-only; its name is the box's path, which
-// readlink of the caller's fd then shows (procfs-fuse/proc_fs.cc).
+// readlink of the caller's fd then shows (procfs-fuse/open_plan.h, memfd_name).
 UniqueFd text_file(const std::string& name, const std::string& text) {
   UniqueFd memfd(::memfd_create(name.c_str(), MFD_CLOEXEC | MFD_ALLOW_SEALING));
   if (!memfd.valid()) return {};
@@ -260,53 +249,39 @@ UniqueFd text_file(const std::string& name, const std::string& text) {
 
 }  // namespace
 
-ProcOpenRoute::ProcOpenRoute(const ProcessTable& table, std::uint64_t proc_mount_id,
+ProcOpenRoute::ProcOpenRoute(const ProcessTable& table, procfs::BoxProcMount box_proc,
                              CredentialWorker& creds)
     : table_(table),
-      proc_mount_id_(proc_mount_id),
+      box_proc_(box_proc),
       creds_(creds),
       host_proc_(::open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) {}
 
 namespace {
 
-// A regular file of the box's /proc, opened in the same round trip as the open's notification:
-// the host file itself where the box sees it unchanged (read and written in the caller's own
-// context, as procfs expects), or its rendered text. FUSE would take four more round trips.
-// False: let the kernel open it through FUSE.
+// A regular file of the box's /proc, opened in the same round trip as the open's notification,
+// as the open plan says (procfs-fuse/open_plan.h): the host file itself where the box sees it
+// unchanged (read and written in the caller's own context, as procfs expects), or its rendered
+// text. FUSE would take four more round trips. False: let the kernel open it through FUSE.
 bool serve_proc_file(UnotifyChannel& channel, const seccomp_notif& req, const OpenCall& call,
                      const std::string& path, const ProcessTable& table_, int host_proc,
                      CredentialWorker& creds) {
   const pid_t caller = static_cast<pid_t>(req.pid);
-  if (host_proc < 0 || (call.flags & (O_DIRECTORY | O_PATH))) return false;
+  if (host_proc < 0) return false;
   std::optional<procfs::NodeSpec> node = procfs::resolve_proc_path(path, caller, table_);
-  if (!node || node->kind != procfs::NodeKind::kHost) return false;
-  const bool rendered = node->rewrite != procfs::Rewrite::kNone;
-  if (rendered) {
-    // Global files stay on FUSE, which renders them anew at every open and read from the start:
-    // programs keep /proc/loadavg open and read it again and again.
-    using procfs::Rewrite;
-    if (node->rewrite == Rewrite::kLoadavg || node->rewrite == Rewrite::kLocks ||
-        node->rewrite == Rewrite::kLastPid || node->rewrite == Rewrite::kSysvipc ||
-        (call.flags & O_ACCMODE) != O_RDONLY)
-      return false;
-  }
+  if (!node) return false;
+  const procfs::OpenPlan plan = procfs::plan_open(*node, call.flags, caller, table_);
+  if (!plan.served_in_notification) return false;
+  const bool rendered = plan.serves == procfs::OpenServes::kRendered;
   // Opened, and a rendered file read, as procfs would let the caller: the host file is the
   // caller's from then on, read and written in its own context as procfs expects.
   UniqueFd fd;
   std::string real;
-  const int error = creds.run_as(caller, same_process(caller, node->bound_real, table_), [&] {
+  const int error = creds.run_as(caller, plan.opener_owns, [&] {
     int open_error = 0;
-    fd = open_host_file(host_proc, node->host_path, rendered ? O_RDONLY : call.flags, call.mode,
+    fd = open_host_file(host_proc, plan.host_path, rendered ? O_RDONLY : call.flags, call.mode,
                         open_error);
     if (!fd.valid() || !rendered) return open_error;
-    char chunk[16384];
-    for (;;) {
-      const ssize_t n = ::read(fd.get(), chunk, sizeof(chunk));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return errno;
-      if (n == 0) return 0;
-      real.append(chunk, static_cast<std::size_t>(n));
-    }
+    return procfs::read_whole_file(fd.get(), real);
   });
   // A file procfs does not have (ps asks for /proc/<n>/ctty): the box's /proc has none either.
   // One procfs refuses the caller: FUSE would refuse it too.
@@ -316,9 +291,8 @@ bool serve_proc_file(UnotifyChannel& channel, const seccomp_notif& req, const Op
   }
   if (!fd.valid()) return false;
   if (rendered) {
-    const Pid task = node->bound_thread_real ? node->bound_thread_real : node->bound_real;
-    fd = text_file(procfs::box_path(*node),
-                   procfs::render_for_reader(*node, real, table_, task == caller));
+    fd = text_file(procfs::memfd_name(*node),
+                   procfs::render_for_reader(*node, real, table_, plan.read_by_task(caller)));
     if (!fd.valid()) return false;
   }
   if (!channel.still_pending(req.id)) return true;
@@ -334,7 +308,7 @@ void ProcOpenRoute::serve(UnotifyChannel& channel, const seccomp_notif& req) {
   for (int i = 0; i < 6; ++i) args[i] = req.data.args[i];
   std::optional<OpenCall> call = decode_open_call(caller, req.data.nr, args);
   std::optional<std::string> path = call ? read_path(caller, call->path) : std::nullopt;
-  if (path) path = anchored(caller, call->dirfd, std::move(*path), proc_mount_id_);
+  if (path) path = anchored(caller, call->dirfd, std::move(*path), box_proc_);
   if (!path) {
     channel.answer_continue(req.id);
     return;
@@ -343,7 +317,7 @@ void ProcOpenRoute::serve(UnotifyChannel& channel, const seccomp_notif& req) {
   // both are the kernel's to do on the FUSE text.
   if (std::optional<procfs::FdPath> link = procfs::parse_fd_path(*path);
       link && link->rest.empty() && !(call->flags & O_NOFOLLOW)) {
-    reopen_fd_link(channel, req, *call, *link, table_, proc_mount_id_, creds_);
+    reopen_fd_link(channel, req, *call, *link, table_, box_proc_, creds_);
     return;
   }
   if (!serve_proc_file(channel, req, *call, *path, table_, host_proc_.get(), creds_))
@@ -351,17 +325,17 @@ void ProcOpenRoute::serve(UnotifyChannel& channel, const seccomp_notif& req) {
 }
 
 bool rewrite_fd_open(pid_t tid, user_regs_struct& regs, const ProcessTable& table,
-                     std::uint64_t proc_mount_id, CredentialWorker& creds) {
+                     procfs::BoxProcMount box_proc, CredentialWorker& creds) {
   const std::uint64_t args[6] = {regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9};
   std::optional<OpenCall> call = decode_open_call(tid, static_cast<long>(regs.orig_rax), args);
   std::optional<std::string> path = call ? read_path(tid, call->path) : std::nullopt;
-  if (path) path = anchored(tid, call->dirfd, std::move(*path), proc_mount_id);
+  if (path) path = anchored(tid, call->dirfd, std::move(*path), box_proc);
   std::optional<procfs::FdPath> link = path ? procfs::parse_fd_path(*path) : std::nullopt;
   if (!link || !link->rest.empty() || (call->flags & O_NOFOLLOW)) return false;
   std::optional<Pid> owner = owner_of(*link, tid, table);
   if (!owner) return false;
   // A link whose text is a path reopens well by that text, through the box's /proc.
-  const std::string host = "/proc/" + std::to_string(*owner) + "/fd/" + std::to_string(link->fd);
+  const std::string host = procfs::task_fd_link(*owner, link->fd);
   const bool own = same_process(tid, *owner, table);
   char text[PATH_MAX];
   ssize_t n = -1;

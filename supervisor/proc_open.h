@@ -5,7 +5,8 @@
 //    object through its own /proc and installs it in the caller (SECCOMP_IOCTL_NOTIF_ADDFD);
 //  - a regular file of a box task or of /proc itself: the host file, or its rendered text, is
 //    installed the same way, which saves the FUSE round trips and lets procfs judge writes
-//    (comm, attr/*) by the writer;
+//    (comm, attr/*) by the writer; what the file holds, and whether it is served here or left
+//    to FUSE, is the open plan's (procfs-fuse/open_plan.h), which FUSE follows too;
 //  - both opened with the caller's credentials where they are not the supervisor's
 //    (cred_worker.h), so that procfs refuses the caller what it would refuse it;
 //  - anything else continues in the kernel untouched (directories and the rest go to FUSE).
@@ -18,6 +19,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "procfs-fuse/host_proc.h"
 #include "supervisor/cred_worker.h"
 #include "supervisor/unique_fd.h"
 #include "supervisor/unotify_channel.h"
@@ -40,18 +42,18 @@ std::optional<OpenCall> decode_open_call(pid_t pid, long nr, const std::uint64_t
 
 class ProcOpenRoute {
  public:
-  // `proc_mount_id`: the mount id of the box's FUSE /proc. A link to one of its files is left to
-  // the kernel, as reopening it here would ask the supervisor's own filesystem from the
-  // supervisor's only thread.
+  // `box_proc`: the mount of the box's FUSE /proc. A link to one of its files is left to the
+  // kernel, as reopening it here would ask the supervisor's own filesystem from the supervisor's
+  // only thread.
   // `creds`: opens for a task whose credentials are not the supervisor's run with the task's, so
   // that procfs checks the task (cred_worker.h).
-  ProcOpenRoute(const ProcessTable& table, std::uint64_t proc_mount_id, CredentialWorker& creds);
+  ProcOpenRoute(const ProcessTable& table, procfs::BoxProcMount box_proc, CredentialWorker& creds);
   // Answers one notification of such a syscall.
   void serve(UnotifyChannel& channel, const seccomp_notif& req);
 
  private:
   const ProcessTable& table_;
-  std::uint64_t proc_mount_id_;
+  procfs::BoxProcMount box_proc_;
   CredentialWorker& creds_;
   UniqueFd host_proc_;  // the supervisor's /proc
 };
@@ -64,6 +66,6 @@ class ProcOpenRoute {
 // caller's credentials (`creds`): one the caller may not read is left to the kernel and the box's
 // /proc, which refuse it as procfs would.
 bool rewrite_fd_open(pid_t tid, user_regs_struct& regs, const ProcessTable& table,
-                     std::uint64_t proc_mount_id, CredentialWorker& creds);
+                     procfs::BoxProcMount box_proc, CredentialWorker& creds);
 
 }  // namespace vpidbox

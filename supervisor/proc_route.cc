@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <linux/capability.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,10 +13,10 @@
 namespace vpidbox {
 
 ProcRoute::ProcRoute(ProcessTable& table, std::uint64_t mount_id, const std::string& box_user_ns)
-    : table_(table), mount_id_(mount_id), creds_(box_user_ns) {
+    : table_(table), box_proc_(mount_id), creds_(box_user_ns) {
   // As pid_ns_ctl_handler: CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE, a number in [0, pid_max].
   fs_ = std::make_unique<procfs::ProcFs>(
-      table_, mount_id_,
+      table_, box_proc_.id(),
       [this](Pid caller, Pid nr) {
         const TaskCreds creds = read_task_creds(caller);
         if (!creds.has(CAP_SYS_ADMIN) && !creds.has(CAP_CHECKPOINT_RESTORE)) return EPERM;
@@ -26,7 +25,7 @@ ProcRoute::ProcRoute(ProcessTable& table, std::uint64_t mount_id, const std::str
       [this](Pid caller, bool own_task, const std::function<int()>& op) {
         return creds_.run_as(caller, own_task, op);
       });
-  opens_.emplace(table_, mount_id_, creds_);
+  opens_.emplace(table_, box_proc_, creds_);
 }
 
 std::unique_ptr<ProcRoute> ProcRoute::start(ProcChannel channel, ProcessTable& table,
@@ -37,17 +36,12 @@ std::unique_ptr<ProcRoute> ProcRoute::start(ProcChannel channel, ProcessTable& t
 }
 
 bool ProcRoute::rewrite_open(pid_t tid, user_regs_struct& regs) {
-  return rewrite_fd_open(tid, regs, table_, mount_id_, creds_);
+  return rewrite_fd_open(tid, regs, table_, box_proc_, creds_);
 }
 
 std::optional<Pid> ProcRoute::proc_dir_number(pid_t tid, int fd) const {
-  if (fd < 0) return std::nullopt;
-  const std::string link = "/proc/" + std::to_string(tid) + "/fd/" + std::to_string(fd);
-  // DONT_SYNC: the attributes of the box's /proc come from this very thread.
-  struct statx sx {};
-  if (::statx(AT_FDCWD, link.c_str(), AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) != 0 ||
-      !(sx.stx_mask & STATX_MNT_ID) || sx.stx_mnt_id != mount_id_)
-    return std::nullopt;
+  if (fd < 0 || !box_proc_.holds_fd(tid, fd)) return std::nullopt;
+  const std::string link = procfs::task_fd_link(tid, fd);
   char text[64];
   const ssize_t n = ::readlink(link.c_str(), text, sizeof(text));
   const std::string_view path(text, n > 0 ? static_cast<std::size_t>(n) : 0);

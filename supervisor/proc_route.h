@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "procfs-fuse/host_proc.h"
 #include "procfs-fuse/proc_fs.h"
 #include "supervisor/cred_worker.h"
 #include "supervisor/launcher.h"
@@ -53,7 +54,7 @@ class ProcRoute {
   ProcRoute(ProcessTable& table, std::uint64_t mount_id, const std::string& box_user_ns);
 
   ProcessTable& table_;
-  std::uint64_t mount_id_;  // of the box's /proc, to tell its files from the host's
+  procfs::BoxProcMount box_proc_;  // to tell the box's /proc files from the host's
   CredentialWorker creds_;
   std::unique_ptr<procfs::ProcFs> fs_;
   std::optional<ProcOpenRoute> opens_;
