@@ -21,15 +21,10 @@ if [ "${1:-}" = --list ]; then
   exit 0
 fi
 
-# Safety first: everything this script starts lives in a pid namespace of its own, so that a
-# leaked daemon or a misdirected kill cannot reach the machine, and /proc shows only our own
-# processes (which the leak checks rely on). --kill-child tears it all down if this runner dies.
-if [ -z "${VPIDBOX_SAFETY_NS:-}" ]; then
-  userns=()
-  [ "$(id -u)" = 0 ] || userns=(--user --map-root-user)
-  exec unshare "${userns[@]}" --pid --fork --mount-proc --kill-child \
-    env VPIDBOX_SAFETY_NS=1 "$0" "$@"
-fi
+# Safety first: everything this script starts lives in a pid namespace of its own
+# (tests/lib/runner.sh).
+. "$(dirname "$0")/../lib/runner.sh"
+enter_safety_namespace "$@"
 
 if [ $# -lt 1 ]; then
   echo "usage: $0 VPIDBOX_BINARY [TEST...]" >&2
@@ -69,14 +64,6 @@ fail_because() { reasons+=("$*"); }
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-# True while process $1 exists and is not a zombie.
-alive() {
-  local line
-  { read -r line <"/proc/$1/stat"; } 2>/dev/null || return 1
-  line=${line##*) }
-  [ "${line%% *}" != Z ]
-}
-
 # Waits up to $2 seconds for process $1 to end. True if it did.
 wait_gone() {
   local end=$(($(now_ms) + ${2%.*} * 1000))
@@ -98,18 +85,6 @@ reap() {
 finish() {
   alive "$1" && kill -KILL "$1" 2>/dev/null
   reap "$1" >/dev/null
-}
-
-children_of() {
-  local parent=$1 f line ppid
-  for f in /proc/[0-9]*/stat; do
-    { read -r line <"$f"; } 2>/dev/null || continue
-    read -r _ ppid _ <<<"${line##*) }"
-    if [ "$ppid" = "$parent" ]; then
-      f=${f#/proc/}
-      echo "${f%/stat}"
-    fi
-  done
 }
 
 # Waits up to $3 seconds for a child of $1 whose command name is $2; prints its pid.

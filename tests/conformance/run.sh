@@ -20,16 +20,12 @@
 # Prints "ok NAME" or "FAIL NAME" and the diff, then "N passed, M failed"; exits 1 on a failure.
 set -u
 
-# Safety first: everything this script starts lives in a pid namespace of its own, so that
-# nothing (a leaked daemon, a misdirected kill) can escape into the machine, and so that /proc
-# shows only our own processes. --kill-child tears the namespace down if this runner dies.
-if [ -z "${VPIDBOX_SAFETY_NS:-}" ]; then
-  userns=()
-  [ "$(id -u)" = 0 ] || userns=(--user --map-root-user)
-  # The machine's pid_max, for the programs that must see it (run_options).
-  exec unshare "${userns[@]}" --pid --fork --mount-proc --kill-child \
-    env VPIDBOX_SAFETY_NS=1 VPIDBOX_HOST_PID_MAX="$(cat /proc/sys/kernel/pid_max)" "$0" "$@"
-fi
+# Safety first: everything this script starts lives in a pid namespace of its own
+# (tests/lib/runner.sh). The machine's pid_max goes along, for the programs that must see it
+# (run_options).
+[ -n "${VPIDBOX_SAFETY_NS:-}" ] || export VPIDBOX_HOST_PID_MAX="$(cat /proc/sys/kernel/pid_max)"
+. "$(dirname "$0")/../lib/runner.sh"
+enter_safety_namespace "$@"
 
 if [ $# -lt 2 ]; then
   echo "usage: $0 VPIDBOX_BINARY CONFORMANCE_BIN_DIR [NAME...]" >&2
@@ -52,27 +48,6 @@ if [ -n "${VPIDBOX_TEST_KEEP:-}" ]; then
 else
   trap 'rm -rf "$work"' EXIT
 fi
-
-# Prints the pids whose parent is $1.
-children_of() {
-  local parent=$1 f line ppid
-  for f in /proc/[0-9]*/stat; do
-    { read -r line <"$f"; } 2>/dev/null || continue
-    read -r _ ppid _ <<<"${line##*) }"  # the fields after "(comm)"
-    if [ "$ppid" = "$parent" ]; then
-      f=${f#/proc/}
-      echo "${f%/stat}"
-    fi
-  done
-}
-
-# True while process $1 exists and is not a zombie.
-alive() {
-  local line
-  { read -r line <"/proc/$1/stat"; } 2>/dev/null || return 1
-  line=${line##*) }
-  [ "${line%% *}" != Z ]
-}
 
 # Prints "pid exe" for every process executing a file from the conformance bin dir.
 leftovers() {

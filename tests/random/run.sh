@@ -13,15 +13,10 @@
 # VPIDBOX_RANDOM_JOBS (default 2) seeds run at a time. Ends with "N passed, M failed".
 set -u
 
-# Safety first: everything this script starts lives in a pid namespace of its own, so that
-# nothing (a leaked daemon, a misdirected kill) can escape into the machine. --kill-child tears
-# the namespace down if this runner dies.
-if [ -z "${VPIDBOX_SAFETY_NS:-}" ]; then
-  userns=()
-  [ "$(id -u)" = 0 ] || userns=(--user --map-root-user)
-  exec unshare "${userns[@]}" --pid --fork --mount-proc --kill-child \
-    env VPIDBOX_SAFETY_NS=1 "$0" "$@"
-fi
+# Safety first: everything this script starts lives in a pid namespace of its own
+# (tests/lib/runner.sh).
+. "$(dirname "$0")/../lib/runner.sh"
+enter_safety_namespace "$@"
 
 if [ $# -lt 2 ]; then
   echo "usage: $0 VPIDBOX_BINARY RANDPROG_BINARY [FIRST_SEED [COUNT]]" >&2

@@ -10,13 +10,10 @@
 # Prints "ok MODULE" or "FAIL MODULE" with the differing tests, then "N passed, M failed".
 set -u
 
-# Safety first, as in the other runners: everything runs in a pid namespace of its own.
-if [ -z "${VPIDBOX_SAFETY_NS:-}" ]; then
-  userns=()
-  [ "$(id -u)" = 0 ] || userns=(--user --map-root-user)
-  exec unshare "${userns[@]}" --pid --fork --mount-proc --kill-child \
-    env VPIDBOX_SAFETY_NS=1 "$0" "$@"
-fi
+# Safety first: everything this script starts lives in a pid namespace of its own
+# (tests/lib/runner.sh).
+. "$(dirname "$0")/../lib/runner.sh"
+enter_safety_namespace "$@"
 
 if [ $# -lt 1 ]; then
   echo "usage: $0 VPIDBOX_BINARY [MODULE...]" >&2
