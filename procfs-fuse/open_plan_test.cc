@@ -6,20 +6,14 @@
 #include <cerrno>
 
 #include "procfs-fuse/open_plan.h"
+#include "procfs-fuse/sample_box.h"
 
 using namespace vpidbox;
 using namespace vpidbox::procfs;
 
 namespace {
 
-// init (real 500, box 1) with a thread (real 501, box 2), and a child process (real 600, box 3).
-ProcessTable sample_box() {
-  ProcessTable table(32768);
-  table.add_task(500, 500);
-  table.add_task(501, 500);
-  table.add_task(600, 600);
-  return table;
-}
+using testing::sample_box;
 
 OpenPlan plan_for(const ProcessTable& table, std::string_view path, int flags, Pid opener) {
   std::optional<NodeSpec> node = resolve_proc_path(path, opener, table);

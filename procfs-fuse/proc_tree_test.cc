@@ -3,20 +3,14 @@
 
 #include "procfs-fuse/fd_path.h"
 #include "procfs-fuse/proc_tree.h"
+#include "procfs-fuse/sample_box.h"
 
 using namespace vpidbox;
 using namespace vpidbox::procfs;
 
 namespace {
 
-// init (real 500, box 1) with a thread (real 501, box 2), and a child process (real 600, box 3).
-ProcessTable sample_box() {
-  ProcessTable table(32768);
-  table.add_task(500, 500);
-  table.add_task(501, 500);
-  table.add_task(600, 600);
-  return table;
-}
+using testing::sample_box;
 
 NodeSpec walk(const ProcessTable& table, std::initializer_list<std::string_view> names) {
   NodeSpec node = root_node();

@@ -195,7 +195,7 @@ differential() {
 cli_error() {
   local want=$1 st lines
   shift
-  timeout 10 "$V" "$@" >"$work/cli.out" 2>"$work/cli.err" </dev/null
+  timeout -k 2 10 "$V" "$@" >"$work/cli.out" 2>"$work/cli.err" </dev/null
   st=$?
   lines=$(wc -l <"$work/cli.err")
   [ "$st" = "$want" ] || fail_because "vpidbox $*: exit status $st, expected $want"
@@ -290,7 +290,7 @@ seven" EXPECT_STATUS=0 differential bash -c '
 # Arguments, environment, stdin and stdout pass through untouched.
 t_passthrough() {
   local out
-  out=$(printf 'line one\nline two\n' | VPIDBOX_TEST_VAR='x y' timeout 10 "${RUN[@]}" -- \
+  out=$(printf 'line one\nline two\n' | VPIDBOX_TEST_VAR='x y' timeout -k 2 10 "${RUN[@]}" -- \
     sh -c 'printf "%s|" "$1" "$2" "$VPIDBOX_TEST_VAR"; cat' sh 'a b' '' 2>"$work/pt.err")
   [ "$out" = $'a b||x y|line one\nline two' ] ||
     fail_because "got '$out', expected 'a b||x y|' and the two stdin lines"
@@ -423,7 +423,7 @@ t_kill_after_plain_seconds() { kill_after 1 900 3500; }
 # Without any forwarded signal, --kill-after never fires: the box ends normally.
 t_kill_after_needs_a_signal() {
   local st
-  timeout 10 "${RUN[@]}" --kill-after=500ms -- sh -c 'sleep 1.2; exit 4' >/dev/null 2>"$work/kan.err"
+  timeout -k 2 10 "${RUN[@]}" --kill-after=500ms -- sh -c 'sleep 1.2; exit 4' >/dev/null 2>"$work/kan.err"
   st=$?
   [ "$st" = 4 ] || fail_because "exit status $st, expected 4 ($(head -c 300 "$work/kan.err"))"
 }
@@ -581,7 +581,7 @@ t_bad_input() {
 # vpidbox check reports the features and succeeds on this machine.
 t_check() {
   local st
-  timeout 10 "$V" check >"$work/check.out" 2>&1
+  timeout -k 2 10 "$V" check >"$work/check.out" 2>&1
   st=$?
   [ "$st" = 0 ] || fail_because "exit status $st: $(head -c 400 "$work/check.out")"
   grep -qi unotify "$work/check.out" || fail_because "output does not mention unotify"
@@ -591,12 +591,12 @@ t_check() {
 # stderr. The program's output is unchanged.
 t_trace() {
   local out st
-  out=$(timeout 10 "${RUN[@]}" --trace="$work/trace.log" -- sh -c 'echo $$' 2>"$work/trace.err")
+  out=$(timeout -k 2 10 "${RUN[@]}" --trace="$work/trace.log" -- sh -c 'echo $$' 2>"$work/trace.err")
   st=$?
   [ "$st" = 0 ] && [ "$out" = 1 ] || fail_because "--trace=FILE: status $st, stdout '$out'"
   grep -q getpid "$work/trace.log" 2>/dev/null || fail_because "--trace=FILE: no getpid line in FILE"
   grep -q getpid "$work/trace.err" && fail_because "--trace=FILE: trace lines on stderr"
-  out=$(timeout 10 "${RUN[@]}" --trace -- sh -c 'echo $$' 2>"$work/trace2.err")
+  out=$(timeout -k 2 10 "${RUN[@]}" --trace -- sh -c 'echo $$' 2>"$work/trace2.err")
   st=$?
   [ "$st" = 0 ] && [ "$out" = 1 ] || fail_because "--trace: status $st, stdout '$out'"
   grep -q getpid "$work/trace2.err" || fail_because "--trace: no getpid line on stderr"
