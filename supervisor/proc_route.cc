@@ -9,18 +9,16 @@
 
 #include "procfs-fuse/proc_tree.h"
 #include "supervisor/kernel_facts.h"
+#include "translate/rules.h"
 
 namespace vpidbox {
 
 ProcRoute::ProcRoute(ProcessTable& table, std::uint64_t mount_id, const std::string& box_user_ns)
     : table_(table), box_proc_(mount_id), creds_(box_user_ns) {
-  // As pid_ns_ctl_handler: CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE, a number in [0, pid_max].
   fs_ = std::make_unique<procfs::ProcFs>(
       table_, box_proc_.id(),
       [this](Pid caller, Pid nr) {
-        const TaskCreds creds = read_task_creds(caller);
-        if (!creds.has(CAP_SYS_ADMIN) && !creds.has(CAP_CHECKPOINT_RESTORE)) return EPERM;
-        return table_.set_last_allocated(nr) ? 0 : EINVAL;
+        return write_ns_last_pid(table_, read_task_creds(caller).caps, nr);
       },
       [this](Pid caller, bool own_task, const std::function<int()>& op) {
         return creds_.run_as(caller, own_task, op);

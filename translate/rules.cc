@@ -2,7 +2,12 @@
 
 #include "translate/invariant.h"
 
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/ioprio.h>
+#include <linux/reboot.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 
@@ -13,11 +18,11 @@
 namespace vpidbox {
 namespace {
 
-constexpr int kIoprioWhoProcess = 1;
-constexpr int kIoprioWhoPgrp = 2;
-constexpr unsigned kPidfdThread = 0200;  // O_EXCL
+// Newer than Debian 12's kernel headers (6.1): pidfd_open's PIDFD_THREAD (6.9) is O_EXCL, and
+// pidfd_send_signal's PIDFD_SIGNAL_PROCESS_GROUP (6.9).
+constexpr unsigned kPidfdThread = O_EXCL;
 constexpr std::uint64_t kPidfdSignalProcessGroup = 1 << 2;
-constexpr int kMaxSignal = 64;  // _NSIG: above, the kernel says EINVAL
+constexpr int kMaxSignal = _NSIG - 1;  // above, the kernel says EINVAL
 
 // The signal a call sends: its kSignal argument.
 int signal_of(const Call& call) {
@@ -139,8 +144,10 @@ void translate_arg(const Call& call, const ProcessTable& table, int index, Entry
     case ArgKind::kIoprioWho: {
       const auto which = static_cast<int>(call.arg_of(ArgKind::kWhich));
       const bool prio = kind == ArgKind::kPrioWho;
-      if (which == (prio ? PRIO_PROCESS : kIoprioWhoProcess)) return thread();
-      if (which == (prio ? PRIO_PGRP : kIoprioWhoPgrp) && number > 0) group(number, false);
+      const int process = prio ? static_cast<int>(PRIO_PROCESS) : IOPRIO_WHO_PROCESS;
+      const int pgrp = prio ? static_cast<int>(PRIO_PGRP) : IOPRIO_WHO_PGRP;
+      if (which == process) return thread();
+      if (which == pgrp && number > 0) group(number, false);
       return;
     }
     case ArgKind::kPidfdTarget:
@@ -194,15 +201,17 @@ std::optional<Pid> memory_pid_for_kernel(ArgKind kind, const ProcessTable& table
     case ArgKind::kOwnerIn:
       return owner_for_kernel(table, caller_real_tid, number);
     case ArgKind::kOwnerExIn:
-      // F_OWNER_TID (0), F_OWNER_PID (1): a task; F_OWNER_PGRP (2): a group. Other types are
-      // EINVAL, and a number <= 0 is none or ESRCH: the kernel's to say.
-      if (number <= 0 || selector < 0 || selector > 2) return std::nullopt;
-      if (selector == 2) return group_real(table, number).value_or(kNoSuchPid);
+      // F_OWNER_TID, F_OWNER_PID: a task; F_OWNER_PGRP: a group. Other types are EINVAL, and a
+      // number <= 0 is none or ESRCH: the kernel's to say.
+      if (number <= 0 ||
+          (selector != F_OWNER_TID && selector != F_OWNER_PID && selector != F_OWNER_PGRP))
+        return std::nullopt;
+      if (selector == F_OWNER_PGRP) return group_real(table, number).value_or(kNoSuchPid);
       return owner_for_kernel(table, caller_real_tid, number);
     case ArgKind::kSigeventIn:
       // Only SIGEV_SIGNAL | SIGEV_THREAD_ID (4) names a thread; the kernel refuses (EINVAL) one
       // outside the caller's thread group, so an unknown number goes as one that cannot exist.
-      if (selector != 4 || number <= 0) return std::nullopt;
+      if (selector != SIGEV_THREAD_ID || number <= 0) return std::nullopt;
       return resolve_tid(table, caller_real_tid, number).value_or(kNoSuchPid);
     default:
       return std::nullopt;
@@ -210,11 +219,10 @@ std::optional<Pid> memory_pid_for_kernel(ArgKind kind, const ProcessTable& table
 }
 
 std::optional<Pid> owner_ex_as_setown(int type, Pid pid) {
-  constexpr int kOwnerTid = 0, kOwnerPid = 1, kOwnerPgrp = 2;
-  if (type != kOwnerTid && type != kOwnerPid && type != kOwnerPgrp) return INT_MIN;
-  if (type == kOwnerTid || (type == kOwnerPgrp && pid == 0)) return std::nullopt;
+  if (type != F_OWNER_TID && type != F_OWNER_PID && type != F_OWNER_PGRP) return INT_MIN;
+  if (type == F_OWNER_TID || (type == F_OWNER_PGRP && pid == 0)) return std::nullopt;
   if (pid < 0) return INT_MAX;  // kNoSuchPid as the caller's number: it stays one
-  return type == kOwnerPgrp ? -pid : pid;
+  return type == F_OWNER_PGRP ? -pid : pid;
 }
 
 Pid memory_pid_for_caller(ArgKind kind, const ProcessTable& table, Pid real) {
@@ -309,12 +317,13 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
     // The caller's CAP_SYS_BOOT is the engine's to check (EPERM).
     const auto magic1 = static_cast<std::uint32_t>(call.arg_of(ArgKind::kRebootMagic1));
     const auto magic2 = static_cast<std::uint32_t>(call.arg_of(ArgKind::kRebootMagic2));
-    const bool magic_ok = magic1 == 0xfee1deadu && (magic2 == 672274793u || magic2 == 85072278u ||
-                                                    magic2 == 369367448u || magic2 == 537993216u);
+    const bool magic_ok = magic1 == LINUX_REBOOT_MAGIC1 &&
+                          (magic2 == LINUX_REBOOT_MAGIC2 || magic2 == LINUX_REBOOT_MAGIC2A ||
+                           magic2 == LINUX_REBOOT_MAGIC2B || magic2 == LINUX_REBOOT_MAGIC2C);
     const auto cmd = static_cast<std::uint32_t>(call.args[i]);
-    if (magic_ok && (cmd == 0x01234567u || cmd == 0xA1B2C3D4u))  // RESTART, RESTART2
+    if (magic_ok && (cmd == LINUX_REBOOT_CMD_RESTART || cmd == LINUX_REBOOT_CMD_RESTART2))
       out.outcome = EndBox{SIGHUP};
-    else if (magic_ok && (cmd == 0x4321FEDCu || cmd == 0xCDEF0123u))  // POWER_OFF, HALT
+    else if (magic_ok && (cmd == LINUX_REBOOT_CMD_POWER_OFF || cmd == LINUX_REBOOT_CMD_HALT))
       out.outcome = EndBox{SIGINT};
     else
       out.outcome = ReturnErrno{EINVAL};
@@ -408,6 +417,12 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
   // exit, where a restart after a signal gets the caller's own arguments back.
   out.stop_at_exit = call.row->needs_exit_stop();
   return out;
+}
+
+int write_ns_last_pid(ProcessTable& table, std::uint64_t effective_caps, Pid nr) {
+  const auto has = [&](int cap) { return (effective_caps >> cap) & 1; };
+  if (!has(CAP_SYS_ADMIN) && !has(CAP_CHECKPOINT_RESTORE)) return EPERM;
+  return table.set_last_allocated(nr) ? 0 : EINVAL;
 }
 
 CloneFlagsRule rule_for_clone_flags(std::uint64_t flags, bool caller_is_init) {

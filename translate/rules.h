@@ -54,6 +54,11 @@ struct CloneFlagsRule {
 };
 CloneFlagsRule rule_for_clone_flags(std::uint64_t flags, bool caller_is_init);
 
+// A write of the box's /proc/sys/kernel/ns_last_pid by a task with these effective capabilities,
+// as pid_ns_ctl_handler judges it: CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE (else EPERM), then a
+// number in [0, pid_max] (else EINVAL). On success the next number allocated is nr + 1.
+int write_ns_last_pid(ProcessTable& table, std::uint64_t effective_caps, Pid nr);
+
 // The result to hand back at syscall exit (real -> virtual for pid results).
 std::int64_t translate_result(const SyscallRow& row, std::int64_t result,
                               const ProcessTable& table);
