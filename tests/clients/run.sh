@@ -1503,6 +1503,34 @@ echo end' 2>"$work/proc_none.err" </dev/null)
   cli_error 125 run --proc= -- true
 }
 
+# With the host's /proc, asked for or fallen back to (a user who may not open /dev/fuse), opens
+# do not stop for the supervisor: 300 opens of a file add no voluntary context switch each, as
+# every round trip to the supervisor would (the box's own /proc routes every open).
+t_opens_untrapped_with_host_proc() {
+  local script out st
+  script='
+import os
+def switches():
+    with open("/proc/self/status") as f:
+        return int([l for l in f if l.startswith("voluntary_ctxt_switches")][0].split()[1])
+before = switches()
+for _ in range(300):
+    os.close(os.open("/etc/hostname", os.O_RDONLY))
+print("trapped" if switches() - before >= 300 else "untrapped")'
+  out=$(timeout -k 2 "$per_run_timeout" "${RUN[@]}" --proc=host -- "$PYTHON" -c "$script" 2>&1)
+  [ "$out" = untrapped ] || fail_because "--proc=host: opens stop for the supervisor ($out)"
+  out=$(timeout -k 2 "$per_run_timeout" "${RUN[@]}" --proc=fuse -- "$PYTHON" -c "$script" 2>&1)
+  [ "$out" = trapped ] || fail_because "--proc=fuse: the check itself sees no round trips ($out)"
+  # A user who may not open /dev/fuse gets the host's /proc by default.
+  if ! setpriv --reuid=65534 --regid=65534 --clear-groups test -r /dev/fuse -a -w /dev/fuse; then
+    out=$(cd / && timeout -k 2 "$per_run_timeout" setpriv --reuid=65534 --regid=65534 \
+      --clear-groups "${RUN[@]}" -- "$PYTHON" -c "$script" 2>&1)
+    st=$?
+    [ "$st" = 0 ] && [ "$out" = untrapped ] ||
+      fail_because "fallen back to the host's /proc: status $st, opens stop ($out)"
+  fi
+}
+
 # ---------------------------------------------------------------------------------------------
 
 tests=("$@")
