@@ -1,10 +1,11 @@
 // The ptrace route: calls the kernel must run in the caller's context with translated
 // arguments, results to rewrite at syscall exit, and the siginfo a signal is delivered with.
+#include "supervisor/ptrace_route.h"
+
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <sys/ioctl.h>
 #include <sys/ptrace.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,12 +16,10 @@
 #include <cstring>
 
 #include "filters/filter_builder.h"
-#include "procfs-fuse/proc_tree.h"
 #include "supervisor/interrupted_call.h"
 #include "supervisor/kernel_abi.h"
 #include "supervisor/kernel_facts.h"
 #include "supervisor/proc_open.h"
-#include "supervisor/ptrace_route.h"
 #include "supervisor/tracee.h"
 #include "translate/invariant.h"
 #include "translate/signal_rules.h"
