@@ -18,6 +18,7 @@
 #include "supervisor/proc_route.h"
 #include "supervisor/ptrace_route.h"
 #include "supervisor/session.h"
+#include "supervisor/stats.h"
 #include "supervisor/trace_log.h"
 #include "supervisor/unique_fd.h"
 #include "supervisor/unotify_route.h"
@@ -54,6 +55,7 @@ class BoxSession final : private BoxControl {
   BoxTasks tasks_;
   SystemKernelView kernel_;
   TraceLog trace_;
+  Stats stats_;
   EmulatedSignals signals_;
   PtraceRoute ptrace_;
   std::unique_ptr<ProcRoute> proc_;      // when the box has its own /proc

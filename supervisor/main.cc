@@ -36,6 +36,9 @@ int main(int argc, char** argv) {
   std::string proc = "auto";
   run->add_flag("--trace{-}", trace_target,
                 "print one line per intercepted syscall to stderr, or to FILE with --trace=FILE");
+  bool stats = false;
+  run->add_flag("--stats", stats,
+                "when the box is over, print how many notifications and ptrace stops it cost");
   run->add_option("--kill-after", kill_after_text,
                   "kill the box DURATION after the first forwarded stop signal (e.g. 10s, 500ms)");
   run->add_option("--engine", engine,
@@ -66,7 +69,7 @@ int main(int argc, char** argv) {
   // the user got wrong.
   // Without "--", the command starts at the first word after "run" that is not an option.
   static const std::set<std::string> kKnown = {"-h",           "--help",   "--version", "--trace",
-                                               "--kill-after", "--engine", "--proc"};
+                                               "--kill-after", "--engine", "--proc",    "--stats"};
   bool after_run = false;
   for (auto it = ours.rbegin(); it != ours.rend(); ++it) {
     const std::string& arg = *it;
@@ -101,6 +104,7 @@ int main(int argc, char** argv) {
     return usage_error("run: unexpected argument '" + run->remaining().front() + "' before --");
   if (options.argv.empty()) return usage_error("run: missing COMMAND");
   if (run->count("--trace")) options.trace_target = trace_target;
+  options.stats = stats;
   options.engine = engine == "hybrid"   ? vpidbox::Engine::kHybrid
                    : engine == "ptrace" ? vpidbox::Engine::kPtrace
                                         : vpidbox::Engine::kAuto;

@@ -50,12 +50,13 @@ bool is_stop_signal(int sig) {
 }  // namespace
 
 PtraceRoute::PtraceRoute(BoxTasks& tasks, EmulatedSignals& signals, KernelView& kernel,
-                         TraceLog& trace, BoxControl& control)
+                         TraceLog& trace, Stats& stats, BoxControl& control)
     : tasks_(tasks),
       table_(tasks.table()),
       signals_(signals),
       kernel_(kernel),
       trace_(trace),
+      stats_(stats),
       control_(control) {}
 
 // A failed ptrace request means the tracee was killed meanwhile: its exit is reported next.
@@ -71,23 +72,30 @@ void PtraceRoute::on_stop(pid_t tid, int status) {
   if (!traced) return;
   if (!traced->started) {
     // The first stop of an auto-attached task: it has not run yet.
+    ++stats_.first_stops;
     traced->started = true;
     const Task* task = table_.task(tid);
     if (task && task->real_tgid != tid) trace_exec_of_threads(tid);
     resume(tid);
     return;
   }
-  if (signo == (SIGTRAP | 0x80)) return on_syscall_exit(tid);
+  if (signo == (SIGTRAP | 0x80)) {
+    ++stats_.exit_stops;
+    return on_syscall_exit(tid);
+  }
   switch (event) {
     case PTRACE_EVENT_SECCOMP:
       return on_seccomp_stop(tid);
     case PTRACE_EVENT_FORK:
     case PTRACE_EVENT_VFORK:
     case PTRACE_EVENT_CLONE:
+      ++stats_.fork_events;
       return on_fork_event(tid);
     case PTRACE_EVENT_EXEC:
+      ++stats_.exec_events;
       return on_exec_event(tid);
     case PTRACE_EVENT_STOP:
+      ++stats_.group_stops;
       // A group-stop is kept with LISTEN so that job control (SIGCONT) works as without us.
       if (is_stop_signal(signo))
         ::ptrace(PTRACE_LISTEN, tid, 0, 0);
@@ -95,6 +103,7 @@ void PtraceRoute::on_stop(pid_t tid, int status) {
         resume(tid);
       return;
     case 0:
+      ++stats_.signal_stops;
       return on_signal_delivery(tid, signo);
     default:
       return resume(tid);
@@ -199,7 +208,13 @@ void PtraceRoute::on_seccomp_stop(pid_t tid) {
   if (!tracee::get_regs(tid, regs)) return;
   unsigned long data = 0;
   if (::ptrace(PTRACE_GETEVENTMSG, tid, 0, &data) != 0) return;  // killed meanwhile
-  if (data != kBoxTraceData) return on_foreign_seccomp_stop(tid, regs);
+  if (data != kBoxTraceData) {
+    ++stats_.foreign_stops;
+    return on_foreign_seccomp_stop(tid, regs);
+  }
+  if (const SyscallRow* row =
+          find_syscall(static_cast<int>(regs.orig_rax), tracee::syscall_args(regs)))
+    ++stats_.seccomp_stops[row->name];
   if (is_fd_open_syscall(static_cast<int>(regs.orig_rax))) {
     if (proc_ && proc_->rewrite_open(tid, regs)) tracee::set_regs(tid, regs);
     return resume(tid);

@@ -14,6 +14,7 @@
 #include "supervisor/box_tasks.h"
 #include "supervisor/emulated_signals.h"
 #include "supervisor/proc_route.h"
+#include "supervisor/stats.h"
 #include "supervisor/trace_log.h"
 #include "translate/kernel_view.h"
 #include "translate/rules.h"
@@ -34,7 +35,7 @@ class BoxControl {
 class PtraceRoute {
  public:
   PtraceRoute(BoxTasks& tasks, EmulatedSignals& signals, KernelView& kernel, TraceLog& trace,
-              BoxControl& control);
+              Stats& stats, BoxControl& control);
   // The /proc route, when the box has its own /proc; whether the hybrid engine's listener
   // serves the pure queries (then a signal can interrupt a task waiting for its answer).
   void set_proc_route(ProcRoute* proc) { proc_ = proc; }
@@ -70,6 +71,7 @@ class PtraceRoute {
   EmulatedSignals& signals_;
   KernelView& kernel_;
   TraceLog& trace_;
+  Stats& stats_;
   BoxControl& control_;
   ProcRoute* proc_ = nullptr;
   bool with_listener_ = false;

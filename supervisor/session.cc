@@ -39,7 +39,7 @@ BoxSession::BoxSession(const RunOptions& options)
       kernel_([this](Pid tgid) { return tasks_.leader_pidfd(tgid); },
               [this](Pid tgid) { return tasks_.waited_signals(tgid); }),
       signals_(tasks_, ::getpid()),
-      ptrace_(tasks_, signals_, kernel_, trace_, *this) {}
+      ptrace_(tasks_, signals_, kernel_, trace_, stats_, *this) {}
 
 void BoxSession::watch(int fd) {
   epoll_event ev{};
@@ -122,7 +122,7 @@ bool BoxSession::start_routes(std::string& error) {
   std::optional<UniqueFd> listener = receive_listener(channel, error);
   if (!listener) return false;
   if (listener->valid()) {
-    unotify_.emplace(UnotifyChannel(std::move(*listener)), tasks_.table(), kernel_, trace_,
+    unotify_.emplace(UnotifyChannel(std::move(*listener)), tasks_.table(), kernel_, trace_, stats_,
                      proc_.get());
     ptrace_.set_listener_present(true);
     watch(unotify_->fd());
@@ -285,6 +285,7 @@ int BoxSession::run() {
   loop();
   if (launch_channel_.valid()) on_launch_channel();
   if (!exec_error_.empty()) print_error(exec_error_);
+  if (options_.stats) std::fputs(format_stats(stats_).c_str(), stderr);
   const int status = *init_status_;
   if (init_death_override_) return 128 + init_death_override_;
   if (WIFEXITED(status)) return WEXITSTATUS(status);

@@ -27,6 +27,7 @@ struct RunOptions {
   std::vector<std::string> argv;
   std::optional<std::string> trace_target;  // "-" or empty: stderr
   std::optional<std::chrono::milliseconds> kill_after;
+  bool stats = false;  // print how many notifications and ptrace stops the run cost
 };
 
 // Runs the box to completion: init's exit code, 128+signal when init was killed, or 125 when

@@ -8,14 +8,20 @@
 namespace vpidbox {
 
 UnotifyRoute::UnotifyRoute(UnotifyChannel channel, const ProcessTable& table, KernelView& kernel,
-                           TraceLog& trace, ProcRoute* proc)
-    : channel_(std::move(channel)), table_(table), kernel_(kernel), trace_(trace), proc_(proc) {
+                           TraceLog& trace, Stats& stats, ProcRoute* proc)
+    : channel_(std::move(channel)),
+      table_(table),
+      kernel_(kernel),
+      trace_(trace),
+      stats_(stats),
+      proc_(proc) {
   channel_.enable_sync_wakeup();
 }
 
 void UnotifyRoute::serve_one() {
   seccomp_notif req;
   if (channel_.receive(req) != NotifStatus::kOk) return;
+  if (const SyscallRow* row = find_syscall(req.data.nr)) ++stats_.notifications[row->name];
   if (is_fd_open_syscall(req.data.nr)) {
     // The filter routes opens only while the box has its own /proc.
     if (proc_)

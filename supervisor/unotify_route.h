@@ -3,6 +3,7 @@
 #pragma once
 
 #include "supervisor/proc_route.h"
+#include "supervisor/stats.h"
 #include "supervisor/trace_log.h"
 #include "supervisor/unotify_channel.h"
 #include "translate/kernel_view.h"
@@ -14,7 +15,7 @@ class UnotifyRoute {
  public:
   // `proc` is the /proc route when the box has its own /proc (opens are routed only then).
   UnotifyRoute(UnotifyChannel channel, const ProcessTable& table, KernelView& kernel,
-               TraceLog& trace, ProcRoute* proc);
+               TraceLog& trace, Stats& stats, ProcRoute* proc);
   int fd() const { return channel_.fd(); }
   // Receives one notification and answers it.
   void serve_one();
@@ -24,6 +25,7 @@ class UnotifyRoute {
   const ProcessTable& table_;
   KernelView& kernel_;
   TraceLog& trace_;
+  Stats& stats_;
   ProcRoute* proc_;
 };
 

@@ -1531,6 +1531,32 @@ print("trapped" if switches() - before >= 300 else "untrapped")'
   fi
 }
 
+# --stats: when the box is over, one line of totals and one per intercepted system call. A shell
+# that forks and waits costs fork events and wait4 stops; its getpid is a notification on the
+# hybrid engine and a seccomp stop on the ptrace engine. The command's own output is untouched.
+t_stats() {
+  local out err st
+  out=$(timeout -k 2 "$per_run_timeout" "${RUN[@]}" --stats -- sh -c 'echo $$; sleep 0 & wait' \
+    2>"$work/stats.err" </dev/null)
+  st=$?
+  err=$(cat "$work/stats.err")
+  [ "$st" = 0 ] && [ "$out" = 1 ] || fail_because "status $st, stdout '$out'"
+  [[ $err =~ "vpidbox: stats: "[0-9]+" notifications, "[0-9]+" ptrace stops ("[0-9]+" seccomp".*" "([1-9][0-9]*)" fork events" ]] ||
+    fail_because "no totals line with a fork event: $err"
+  grep -qE '^vpidbox: stats: wait4: [0-9]+ notifications, [1-9][0-9]* seccomp stops$' \
+    "$work/stats.err" || fail_because "no wait4 line with stops: $err"
+  if [ "${VPIDBOX_ENGINE:-}" = ptrace ]; then
+    grep -qE '^vpidbox: stats: getpid: 0 notifications, [1-9]' "$work/stats.err" ||
+      fail_because "ptrace engine: getpid not counted as a stop: $err"
+  else
+    grep -qE '^vpidbox: stats: getpid: [1-9][0-9]* notifications, 0 seccomp stops$' \
+      "$work/stats.err" || fail_because "getpid not counted as a notification: $err"
+  fi
+  # Without --stats, nothing is printed.
+  err=$(timeout -k 2 "$per_run_timeout" "${RUN[@]}" -- true 2>&1 </dev/null)
+  [ -z "$err" ] || fail_because "without --stats: '$err'"
+}
+
 # ---------------------------------------------------------------------------------------------
 
 tests=("$@")
