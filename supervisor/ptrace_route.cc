@@ -212,9 +212,11 @@ void PtraceRoute::on_seccomp_stop(pid_t tid) {
     ++stats_.foreign_stops;
     return on_foreign_seccomp_stop(tid, regs);
   }
-  if (const SyscallRow* row =
-          find_syscall(static_cast<int>(regs.orig_rax), tracee::syscall_args(regs)))
-    ++stats_.seccomp_stops[row->name];
+  if (stats_.by_syscall) {
+    if (const SyscallRow* row =
+            find_syscall(static_cast<int>(regs.orig_rax), tracee::syscall_args(regs)))
+      ++stats_.seccomp_stops[row->name];
+  }
   if (is_fd_open_syscall(static_cast<int>(regs.orig_rax))) {
     if (proc_ && proc_->rewrite_open(tid, regs)) tracee::set_regs(tid, regs);
     return resume(tid);

@@ -53,6 +53,7 @@ void BoxSession::unwatch(int fd) {
 }
 
 bool BoxSession::set_up() {
+  stats_.by_syscall = options_.stats;
   if (options_.trace_target && !trace_.open(*options_.trace_target)) {
     print_error("cannot open trace file " + *options_.trace_target + ": " + std::strerror(errno));
     return false;

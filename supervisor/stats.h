@@ -11,6 +11,8 @@
 namespace vpidbox {
 
 struct Stats {
+  // Counting by system call costs a table lookup and a map update per event: only with --stats.
+  bool by_syscall = false;
   // Seccomp user notifications answered, by system call.
   std::map<std::string_view, std::uint64_t> notifications;
   // SECCOMP_RET_TRACE stops, by system call.

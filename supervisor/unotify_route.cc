@@ -21,7 +21,9 @@ UnotifyRoute::UnotifyRoute(UnotifyChannel channel, const ProcessTable& table, Ke
 void UnotifyRoute::serve_one() {
   seccomp_notif req;
   if (channel_.receive(req) != NotifStatus::kOk) return;
-  if (const SyscallRow* row = find_syscall(req.data.nr)) ++stats_.notifications[row->name];
+  if (stats_.by_syscall) {
+    if (const SyscallRow* row = find_syscall(req.data.nr)) ++stats_.notifications[row->name];
+  }
   if (is_fd_open_syscall(req.data.nr)) {
     // The filter routes opens only while the box has its own /proc.
     if (proc_)

@@ -156,17 +156,22 @@ static inline pid_t outside_witness(void) {
   return outside ? (pid_t)atoi(outside) : 99999;
 }
 
+// The attributes of a disabled user-space task-clock counter.
+static inline void perf_task_clock_attr(struct perf_event_attr* pe) {
+  memset(pe, 0, sizeof(*pe));
+  pe->type = PERF_TYPE_SOFTWARE;
+  pe->size = sizeof(*pe);
+  pe->config = PERF_COUNT_SW_TASK_CLOCK;
+  pe->disabled = 1;
+  pe->exclude_kernel = 1;
+  pe->exclude_hv = 1;
+}
+
 // perf_event_open of a disabled user-space task-clock counter of `pid`, on any CPU; returns its
 // result (a descriptor, or -1 with errno).
 static inline long perf_open_task_clock(pid_t pid) {
   struct perf_event_attr pe;
-  memset(&pe, 0, sizeof(pe));
-  pe.type = PERF_TYPE_SOFTWARE;
-  pe.size = sizeof(pe);
-  pe.config = PERF_COUNT_SW_TASK_CLOCK;
-  pe.disabled = 1;
-  pe.exclude_kernel = 1;
-  pe.exclude_hv = 1;
+  perf_task_clock_attr(&pe);
   return syscall(SYS_perf_event_open, &pe, pid, -1, -1, 0);
 }
 

@@ -133,12 +133,7 @@ static void probe(const char* p, pid_t pid) {
 
   // perf_event_open: bad flags, a bad attribute pointer.
   struct perf_event_attr pe;
-  memset(&pe, 0, sizeof(pe));
-  pe.type = PERF_TYPE_SOFTWARE;
-  pe.size = sizeof(pe);
-  pe.config = PERF_COUNT_SW_TASK_CLOCK;
-  pe.disabled = 1;
-  pe.exclude_kernel = 1;
+  perf_task_clock_attr(&pe);
   show_prefixed(p, "perf_event_open_bad_flags",
                 syscall(SYS_perf_event_open, &pe, pid, -1, -1, 0x100));
   show_prefixed(p, "perf_event_open_bad_attr",
