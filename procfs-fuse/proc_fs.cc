@@ -84,7 +84,8 @@ Pid requester(fuse_req_t req) {
 // every other node keeps the view it was looked up in.
 std::optional<NodeSpec> seen_node(fuse_req_t req, fuse_ino_t ino) {
   const State& s = state_of(req);
-  if (ino == InodeTable::kRoot) return root_node(s.table.level_of(requester(req)));
+  if (ino == InodeTable::kRoot)
+    return root_node(s.table.proc_view_of(s.table.level_of(requester(req))));
   const NodeSpec* node = s.inodes.node(ino);
   if (!node) return std::nullopt;
   return *node;

@@ -231,14 +231,14 @@ std::optional<NodeSpec> resolve_proc_path(std::string_view path, Pid caller_real
     names.push_back(part);
   }
   if (!path.starts_with('/') || names.empty() || names.front() != "proc") return std::nullopt;
-  NodeSpec node = root_node(table.level_of(caller_real_tid));
+  NodeSpec node = root_node(table.proc_view_of(table.level_of(caller_real_tid)));
   for (std::size_t i = 1; i < names.size(); ++i) {
     std::optional<NodeSpec> next = child_of(node, names[i], table);
     if (!next) return std::nullopt;
     if (next->kind == NodeKind::kSelfLink || next->kind == NodeKind::kThreadSelfLink) {
-      std::optional<Pid> tgid = table.virtual_tgid(caller_real_tid);
+      std::optional<std::string> tgid = self_link(caller_real_tid, table, node.view);
       if (!tgid) return std::nullopt;
-      next = child_of(node, std::to_string(*tgid), table);
+      next = child_of(node, *tgid, table);
       if (next && names[i] == "thread-self") {
         next = child_of(*next, "task", table);
         std::optional<Pid> tid = table.to_virtual(caller_real_tid, node.view);

@@ -50,14 +50,16 @@ bool is_stop_signal(int sig) {
 }  // namespace
 
 PtraceRoute::PtraceRoute(BoxTasks& tasks, EmulatedSignals& signals, KernelView& kernel,
-                         TraceLog& trace, Stats& stats, BoxControl& control)
+                         TraceLog& trace, Stats& stats, BoxControl& control,
+                         ControlRoute& control_channel)
     : tasks_(tasks),
       table_(tasks.table()),
       signals_(signals),
       kernel_(kernel),
       trace_(trace),
       stats_(stats),
-      control_(control) {}
+      control_(control),
+      control_channel_(control_channel) {}
 
 // A failed ptrace request means the tracee was killed meanwhile: its exit is reported next.
 void PtraceRoute::resume(pid_t tid, int signo) {
@@ -226,6 +228,13 @@ void PtraceRoute::on_seccomp_stop(pid_t tid) {
   call.args = tracee::syscall_args(regs);
   call.row = find_syscall(static_cast<int>(regs.orig_rax), call.args);
   VPIDBOX_INVARIANT(call.row != nullptr, "SECCOMP_RET_TRACE for a syscall outside the table");
+  if (call.row->route == Route::kControl) {
+    // The in-box control channel, on the ptrace engine: answered here, the call skipped.
+    regs.orig_rax = static_cast<unsigned long long>(-1);
+    regs.rax = static_cast<unsigned long long>(control_channel_.answer(tid, call.args));
+    tracee::set_regs(tid, regs);
+    return resume(tid);
+  }
   if (proc_ && call.row->has(ArgKind::kPidfdSignal)) proc_dir_as_pidfd(tid, call, regs);
   owner_in_register(tid, call, regs);
   const EntryDecision decision = decide_entry(call, table_, kernel_);

@@ -19,6 +19,7 @@
 #include "supervisor/box_session.h"
 #include "supervisor/kernel_abi.h"
 #include "supervisor/launcher.h"
+#include "supervisor/nested_box.h"
 #include "supervisor/pid_max.h"
 #include "translate/invariant.h"
 
@@ -39,7 +40,8 @@ BoxSession::BoxSession(const RunOptions& options)
       kernel_([this](Pid tgid) { return tasks_.leader_pidfd(tgid); },
               [this](Pid tgid) { return tasks_.waited_signals(tgid); }),
       signals_(tasks_, ::getpid()),
-      ptrace_(tasks_, signals_, kernel_, trace_, stats_, *this) {}
+      control_channel_(tasks_),
+      ptrace_(tasks_, signals_, kernel_, trace_, stats_, *this, control_channel_) {}
 
 void BoxSession::watch(int fd) {
   epoll_event ev{};
@@ -124,7 +126,7 @@ bool BoxSession::start_routes(std::string& error) {
   if (!listener) return false;
   if (listener->valid()) {
     unotify_.emplace(UnotifyChannel(std::move(*listener)), tasks_.table(), kernel_, trace_, stats_,
-                     proc_.get());
+                     proc_.get(), control_channel_);
     ptrace_.set_listener_present(true);
     watch(unotify_->fd());
   }
@@ -247,8 +249,13 @@ void BoxSession::on_exit(pid_t tid, int status) {
   if (tid == tasks_.init_pid()) {
     init_status_ = status;
     begin_teardown();
-  } else if (tearing_down_) {
-    kill_untraced_children();  // the orphans of this one are the supervisor's now
+  } else {
+    // A nested box's init: as with a nested pid namespace, its box ends with it.
+    const ProcessTable& table = tasks_.table();
+    if (const Task* task = table.task(tid);
+        task && task->level != kTopLevel && table.init_of(task->level) == tid)
+      tasks_.kill_level(task->level);
+    if (tearing_down_) kill_untraced_children();  // the orphans of this one are the supervisor's
   }
   tasks_.on_exit(tid);
 }
@@ -294,6 +301,9 @@ int BoxSession::run() {
 }
 
 int run_box(const RunOptions& options) {
+  // Inside a box, the supervisor that serves it serves a nested box too.
+  if (const std::optional<control::BoxInfo> outer = enclosing_box())
+    return run_nested_box(options, *outer);
   BoxSession session(options);
   return session.run();
 }

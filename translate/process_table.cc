@@ -5,7 +5,7 @@
 namespace vpidbox {
 
 ProcessTable::ProcessTable(Pid pid_max) : pid_max_(pid_max) {
-  levels_.emplace(kTopLevel, Level{-1, 0, PidSpace(pid_max), {}, {}, {}, 0, false});
+  levels_.emplace(kTopLevel, Level{-1, 0, PidSpace(pid_max), {}, {}, {}, 0, false, kTopLevel});
 }
 
 ProcessTable::Level* ProcessTable::level_ptr(LevelId level) {
@@ -18,12 +18,19 @@ const ProcessTable::Level* ProcessTable::level_ptr(LevelId level) const {
   return it == levels_.end() ? nullptr : &it->second;
 }
 
-std::optional<LevelId> ProcessTable::create_level(LevelId parent) {
+std::optional<LevelId> ProcessTable::create_level(LevelId parent, bool own_proc) {
   const Level* above = level_ptr(parent);
   if (!above || above->depth + 1 >= kMaxLevels) return std::nullopt;
   const LevelId id = next_level_++;
-  levels_.emplace(id, Level{parent, above->depth + 1, PidSpace(pid_max_), {}, {}, {}, 0, false});
+  const LevelId proc_view = own_proc ? id : above->proc_view;
+  levels_.emplace(id, Level{parent, above->depth + 1, PidSpace(pid_max_), {}, {}, {}, 0, false,
+                            proc_view});
   return id;
+}
+
+LevelId ProcessTable::proc_view_of(LevelId level) const {
+  const Level* l = level_ptr(level);
+  return l ? l->proc_view : kTopLevel;
 }
 
 int ProcessTable::depth(LevelId level) const {
@@ -62,6 +69,13 @@ std::vector<LevelId> ProcessTable::level_and_descendants(LevelId level) const {
   std::vector<LevelId> out;
   for (const auto& [id, l] : levels_)
     if (sees(level, id)) out.push_back(id);
+  return out;
+}
+
+std::vector<LevelId> ProcessTable::child_levels(LevelId level) const {
+  std::vector<LevelId> out;
+  for (const auto& [id, l] : levels_)
+    if (l.parent == level) out.push_back(id);
   return out;
 }
 

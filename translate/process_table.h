@@ -44,8 +44,12 @@ class ProcessTable {
 
   // ---- levels ----
   // A new level below `parent`, whose first task will be its init (number 1 there). nullopt when
-  // `parent` is unknown or the nesting would exceed kMaxLevels (the kernel's ENOSPC).
-  std::optional<LevelId> create_level(LevelId parent);
+  // `parent` is unknown or the nesting would exceed kMaxLevels (the kernel's ENOSPC). `own_proc`:
+  // its /proc shows it, as a pid namespace's own procfs does (`unshare --mount-proc`); otherwise
+  // it shows the /proc its parent level sees (`unshare` without --mount-proc).
+  std::optional<LevelId> create_level(LevelId parent, bool own_proc = true);
+  // The level whose view a level's /proc shows.
+  LevelId proc_view_of(LevelId level) const;
   bool has_level(LevelId level) const { return levels_.contains(level); }
   // 0 for the top level, 1 for a box inside it, ...
   int depth(LevelId level) const;
@@ -59,6 +63,8 @@ class ProcessTable {
   bool level_ended(LevelId level) const;
   // The levels nested in `level`, at any depth, and `level` itself.
   std::vector<LevelId> level_and_descendants(LevelId level) const;
+  // The levels directly below `level`, in the order they were made.
+  std::vector<LevelId> child_levels(LevelId level) const;
   // A level with no task left is forgotten (its numbering with it).
   void forget_level_if_empty(LevelId level);
 
@@ -122,6 +128,7 @@ class ProcessTable {
     std::deque<std::pair<Pid, Pid>> recent;  // (real, virtual), newest last
     Pid init_real = 0;                       // 0 until its first task
     bool init_ended = false;
+    LevelId proc_view = kTopLevel;
   };
 
   Level* level_ptr(LevelId level);

@@ -259,6 +259,8 @@ bool has_rule(const SyscallRow& row) {
       return row.refuse_errno != 0;
     case Route::kProcOpen:
       return row.has(ArgKind::kPath);  // supervisor/proc_open.h decides on the path
+    case Route::kControl:
+      return true;  // supervisor/control_route.h answers it
     case Route::kUnotify:
       return row.result == ResultKind::kCallerTgid || row.result == ResultKind::kCallerTid ||
              row.result == ResultKind::kParent || row.result == ResultKind::kGroup ||
