@@ -295,8 +295,8 @@ int render_into(fuse_req_t req, FileHandle& handle) {
         return 0;
       }))
     return err;
-  handle.text =
-      render_for_reader(handle.node, real, s.table, handle.plan.read_by_task(requester(req)));
+  handle.text = render_for_reader(as_read_by(handle.node, requester(req), s.table), real, s.table,
+                                  handle.plan.read_by_task(requester(req)));
   return 0;
 }
 

@@ -269,9 +269,18 @@ std::string box_path(const NodeSpec& node) {
   return out;
 }
 
+NodeSpec as_read_by(const NodeSpec& node, Pid reader_real_tid, const ProcessTable& table) {
+  if (node.bound_real != 0 || node.kind != NodeKind::kHost) return node;
+  NodeSpec seen = node;
+  seen.view = table.proc_view_of(table.level_of(reader_real_tid));
+  return seen;
+}
+
 std::string render_for_reader(const NodeSpec& node, std::string_view real_text,
                               const ProcessTable& table, bool reader_is_task) {
   const LevelId level = node.view;
+  // A node outlives its level when the kernel keeps its inode: a box nested in the box has ended.
+  if (!table.has_level(level)) return {};
   const NumberView view{
       [&table, level](int real) { return table.to_virtual(real, level).value_or(0); },
       table.space(level).last_allocated(),

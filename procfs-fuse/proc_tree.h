@@ -85,6 +85,11 @@ std::optional<NodeSpec> resolve_proc_path(std::string_view path, Pid caller_real
 // The path the box knows a node by: "/proc/<box number>/task/<box number>/stat".
 std::string box_path(const NodeSpec& node);
 
+// A node as task `reader_real_tid` reads it. A file of no task (loadavg, ns_last_pid, pid_max,
+// locks, sysvipc/*) shows the reader's level, as procfs shows the reader's pid namespace; and the
+// kernel keeps such a name once looked up for every level alike.
+NodeSpec as_read_by(const NodeSpec& node, Pid reader_real_tid, const ProcessTable& table);
+
 // The text the box sees for a file node whose host text is `real_text`, through the node's
 // renderer (render.h). `reader_is_task`: the reader is the task the file describes, which
 // procfs shows running while it reads (the supervisor sees it waiting).

@@ -23,8 +23,8 @@ std::optional<LevelId> ProcessTable::create_level(LevelId parent, bool own_proc)
   if (!above || above->depth + 1 >= kMaxLevels) return std::nullopt;
   const LevelId id = next_level_++;
   const LevelId proc_view = own_proc ? id : above->proc_view;
-  levels_.emplace(id, Level{parent, above->depth + 1, PidSpace(pid_max_), {}, {}, {}, 0, false,
-                            proc_view});
+  levels_.emplace(
+      id, Level{parent, above->depth + 1, PidSpace(pid_max_), {}, {}, {}, 0, false, proc_view});
   return id;
 }
 
