@@ -13,6 +13,7 @@
 #include <string>
 
 #include "supervisor/box_tasks.h"
+#include "supervisor/child_waits.h"
 #include "supervisor/control_route.h"
 #include "supervisor/control_server.h"
 #include "supervisor/emulated_signals.h"
@@ -45,7 +46,9 @@ class BoxSession final : private BoxControl {
   void on_control_signal(const signalfd_siginfo& info);
   void on_kill_after_timer();
   void on_launch_channel();
-  void drain_children();
+  void wait_for(pid_t tid);
+  void sweep_children();
+  void on_child_event(pid_t tid, int status);
   void on_exit(pid_t tid, int status);
   void begin_teardown();
   void kill_untraced_children();
@@ -70,6 +73,7 @@ class BoxSession final : private BoxControl {
   std::unique_ptr<ControlServer> control_;  // the box's control socket, when it could be made
   ProcMode proc_mode_ = ProcMode::kHost;
   ForwardPolicy forward_policy_;
+  SweepSchedule sweeps_;
 
   sigset_t original_mask_{};
   UniqueFd epoll_;
