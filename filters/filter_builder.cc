@@ -55,7 +55,13 @@ FilterResult install_box_filter(bool with_listener, bool route_fd_opens) {
     if (row.route == Route::kProcOpen && !route_fd_opens) continue;
     const std::uint32_t action = action_for(row, with_listener);
     int rc = 0;
-    if (row.filtered) {
+    if (row.filtered && row.filter_not_equal) {
+      // Rows of one syscall with other routes must not overlap: the negation of a masked
+      // comparison is one comparison only for the whole argument.
+      if (row.filter_mask != ~std::uint64_t{0}) return failure(row.name.data(), EINVAL);
+      rc = seccomp_rule_add_exact(ctx.get(), action, row.nr_x86_64, 1,
+                                  scmp_arg_cmp{row.filter_arg, SCMP_CMP_NE, row.filter_value, 0});
+    } else if (row.filtered) {
       rc = seccomp_rule_add_exact(
           ctx.get(), action, row.nr_x86_64, 1,
           scmp_arg_cmp{row.filter_arg, SCMP_CMP_MASKED_EQ, row.filter_mask, row.filter_value});

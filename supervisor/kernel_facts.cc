@@ -1,7 +1,10 @@
 #include "supervisor/kernel_facts.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/nsfs.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,6 +14,7 @@
 
 #include "procfs-fuse/host_proc.h"
 #include "supervisor/kernel_abi.h"
+#include "supervisor/unique_fd.h"
 
 namespace vpidbox {
 
@@ -131,6 +135,77 @@ RealOrErrno SystemKernelView::sid_of(Pid real_tid) {
   const pid_t sid = ::getsid(real_tid);
   if (sid < 0) return {0, errno};
   return {sid, 0};
+}
+
+std::optional<TaskUids> SystemKernelView::uids_of(Pid real_tid) {
+  // A leader's pidfd is held; a thread's (credentials are per thread) is made for the asking.
+  UniqueFd own;
+  int pidfd = leader_pidfd_(real_tid);
+  if (pidfd < 0) {
+    own.reset(abi::pidfd_open(real_tid, abi::kPidfdThread));
+    pidfd = own.get();
+  }
+  abi::PidfdInfo info{};
+  info.mask = abi::kPidfdInfoCreds;
+  if (pidfd >= 0 && ::ioctl(pidfd, abi::kPidfdGetInfo, &info) == 0 &&
+      (info.mask & abi::kPidfdInfoCreds))
+    return TaskUids{info.ruid, info.euid, info.suid};
+  if (pidfd >= 0 && errno == ESRCH) return std::nullopt;  // reaped
+  const TaskCreds creds = read_task_creds(real_tid);
+  if (!creds.ok) return std::nullopt;
+  return TaskUids{creds.ruid, creds.euid, creds.suid};
+}
+
+bool SystemKernelView::may_signal(Pid sender_tid, Pid target_tid) {
+  const std::optional<TaskUids> sender = uids_of(sender_tid);
+  const std::optional<TaskUids> target = uids_of(target_tid);
+  if (!sender || !target) return false;
+  if (vpidbox::may_signal({sender->ruid, sender->euid, sender->suid, false},
+                          {target->ruid, target->euid, target->suid, false}))
+    return true;
+  // The ids do not match: CAP_KILL over the target's user namespace (kill_ok_by_cred's
+  // ns_capable), which only /proc shows.
+  const TaskCreds creds = read_task_creds(sender_tid);
+  return creds.ok && capable_over(sender_tid, creds.caps, creds.euid, target_tid, CAP_KILL);
+}
+
+namespace {
+
+// The user namespace of a task, as an open nsfs descriptor.
+UniqueFd user_ns_of(Pid tid) {
+  char path[64];
+  std::snprintf(path, sizeof(path), "/proc/%d/ns/user", tid);
+  return UniqueFd(::open(path, O_RDONLY | O_CLOEXEC));
+}
+
+std::optional<ino_t> ns_inode(int fd) {
+  struct stat st {};
+  if (fd < 0 || ::fstat(fd, &st) != 0) return std::nullopt;
+  return st.st_ino;
+}
+
+}  // namespace
+
+bool capable_over(Pid tid, std::uint64_t caps, uid_t euid, Pid target_tid, int capability) {
+  const UniqueFd own_fd = user_ns_of(tid);
+  const std::optional<ino_t> own = ns_inode(own_fd.get());
+  UniqueFd ns = user_ns_of(target_tid);
+  if (!own) return false;
+  // From the target's namespace up: the task's own namespace gives its effective capabilities;
+  // a namespace right below it that it owns gives every capability.
+  for (int depth = 0; depth < 33 && ns.valid(); ++depth) {
+    const std::optional<ino_t> here = ns_inode(ns.get());
+    if (!here) return false;
+    if (*here == *own) return (caps >> capability) & 1;
+    UniqueFd parent(::ioctl(ns.get(), NS_GET_PARENT));
+    if (!parent.valid()) return false;  // the top, or above what the supervisor may see
+    uid_t owner = 0;
+    if (ns_inode(parent.get()) == own && ::ioctl(ns.get(), NS_GET_OWNER_UID, &owner) == 0 &&
+        owner == euid)
+      return true;
+    ns = std::move(parent);
+  }
+  return false;
 }
 
 bool has_handler(Pid real_tgid, int signo) {

@@ -1,6 +1,7 @@
 #include "translate/rules.h"
 
 #include "translate/invariant.h"
+#include "translate/signal_checks.h"
 
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -262,6 +263,7 @@ bool has_rule(const SyscallRow& row) {
     case Route::kControl:
       return true;  // supervisor/control_route.h answers it
     case Route::kUnotify:
+      if (is_signal_check(row)) return true;  // translate/signal_checks.h answers it
       return row.result == ResultKind::kCallerTgid || row.result == ResultKind::kCallerTid ||
              row.result == ResultKind::kParent || row.result == ResultKind::kGroup ||
              row.result == ResultKind::kSession;
@@ -278,6 +280,7 @@ bool has_rule(const SyscallRow& row) {
 }
 
 Outcome decide_query(const Call& call, const ProcessTable& table, KernelView& kernel) {
+  if (is_signal_check(*call.row)) return decide_signal_check(call, table, kernel);
   const Task* caller = table.task(call.real_tid);
   // Every thread of the box is in the table before it can run; a caller we do not know is not
   // ours to answer for, and guessing would leak a real number.
@@ -413,7 +416,7 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
         out.outcome = ReturnValue{0};
         return out;
       }
-      out.args[signal_index] = 0;
+      out.args[signal_index] = kSignalZeroAfterTrace;
       out.args_changed = true;
       return out;
     }

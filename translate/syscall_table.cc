@@ -25,10 +25,20 @@ constexpr SyscallRow kTable[] = {
     {"wait4", 61, {kWaitTarget, kValue, kValue, kValue}, ResultKind::kReapedPid, kTrace},
     {"waitid", 247, {kIdType, kWaitidId, kSiginfoOut, kValue, kValue}, ResultKind::kPlain, kTrace},
 
-    // Signals. The receiver's si_pid is rewritten at its signal-delivery stop.
-    {"kill", 62, {kKillTarget, kSignal}, ResultKind::kPlain, kTrace},
-    {"tkill", 200, {kTid, kSignal}, ResultKind::kPlain, kTrace},
-    {"tgkill", 234, {kTgid, kTid, kSignal}, ResultKind::kPlain, kTrace},
+    // Signals. The receiver's si_pid is rewritten at its signal-delivery stop. Signal 0 sends
+    // nothing: whether the caller may signal what it names is answered from the table and the
+    // credentials (translate/signal_checks.h), in one round trip.
+    // clang-format off
+    {"kill", 62, {kKillTarget, kSignal}, ResultKind::kPlain, kTrace, 0,
+     true, 1, ~0ull, 0, /* filter_not_equal */ true},
+    {"kill", 62, {kKillTarget, kSignal}, ResultKind::kPlain, kUnotify, 0, true, 1, ~0ull, 0},
+    {"tkill", 200, {kTid, kSignal}, ResultKind::kPlain, kTrace, 0,
+     true, 1, ~0ull, 0, /* filter_not_equal */ true},
+    {"tkill", 200, {kTid, kSignal}, ResultKind::kPlain, kUnotify, 0, true, 1, ~0ull, 0},
+    {"tgkill", 234, {kTgid, kTid, kSignal}, ResultKind::kPlain, kTrace, 0,
+     true, 2, ~0ull, 0, /* filter_not_equal */ true},
+    {"tgkill", 234, {kTgid, kTid, kSignal}, ResultKind::kPlain, kUnotify, 0, true, 2, ~0ull, 0},
+    // clang-format on
     {"rt_sigqueueinfo", 129, {kTgid, kSignal, kSiginfoIn}, ResultKind::kPlain, kTrace},
     {"rt_tgsigqueueinfo", 297, {kTgid, kTid, kSignal, kSiginfoIn}, ResultKind::kPlain, kTrace},
     {"rt_sigtimedwait", 128, {kSigsetIn, kSiginfoOut, kValue, kValue}, ResultKind::kPlain, kTrace},

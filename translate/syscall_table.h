@@ -119,15 +119,17 @@ struct SyscallRow {
   Route route;
   int refuse_errno = 0;
   // When set, only calls with (argument `filter_arg` & filter_mask) == filter_value are
-  // intercepted (the filter compares it: an ioctl request, a clone flag, a signal number). Rows
-  // may share a syscall number.
+  // intercepted (the filter compares it: an ioctl request, a clone flag, a signal number), or,
+  // with filter_not_equal, only those where it is not (the mask then takes the whole argument).
+  // Rows may share a syscall number; they follow one another in the table.
   bool filtered = false;
   std::uint8_t filter_arg = 0;
   std::uint64_t filter_mask = 0;
   std::uint64_t filter_value = 0;
+  bool filter_not_equal = false;
 
   bool matches(const std::array<std::uint64_t, 6>& call_args) const {
-    return !filtered || (call_args[filter_arg] & filter_mask) == filter_value;
+    return !filtered || ((call_args[filter_arg] & filter_mask) == filter_value) != filter_not_equal;
   }
 
   int arg_count() const {
