@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -126,9 +127,15 @@ std::optional<bool> status_mask_has(Pid real_pid, const char* mask, int signo) {
 
 bool SystemKernelView::catches_or_blocks(Pid real_tgid, int signo) {
   if ((waited_signals_(real_tgid) >> (signo - 1)) & 1) return true;
-  // Gone: let the kernel answer.
-  return status_mask_has(real_tgid, "SigCgt", signo).value_or(true) ||
-         status_mask_has(real_tgid, "SigBlk", signo).value_or(true);
+  // One read of the status file for both masks (11 us each here). Gone: let the kernel answer.
+  char path[64];
+  std::snprintf(path, sizeof(path), "/proc/%d/status", real_tgid);
+  const std::optional<std::string> text = read_proc_file(path);
+  const char* caught = text ? proc_field(*text, "SigCgt") : nullptr;
+  const char* blocked = text ? proc_field(*text, "SigBlk") : nullptr;
+  if (!caught || !blocked) return true;
+  const std::uint64_t bit = std::uint64_t{1} << (signo - 1);
+  return ((std::strtoull(caught, nullptr, 16) | std::strtoull(blocked, nullptr, 16)) & bit) != 0;
 }
 
 RealOrErrno SystemKernelView::sid_of(Pid real_tid) {
@@ -167,6 +174,13 @@ bool SystemKernelView::may_signal(Pid sender_tid, Pid target_tid) {
   // ns_capable), which only /proc shows.
   const TaskCreds creds = read_task_creds(sender_tid);
   return creds.ok && capable_over(sender_tid, creds.caps, creds.euid, target_tid, CAP_KILL);
+}
+
+bool SystemKernelView::may_send(Pid sender_tid, Pid target_tid, int signo) {
+  if (may_signal(sender_tid, target_tid)) return true;
+  if (signo != SIGCONT) return false;
+  const pid_t sid = ::getsid(target_tid);
+  return sid >= 0 && sid == ::getsid(sender_tid);
 }
 
 namespace {

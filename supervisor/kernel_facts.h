@@ -32,11 +32,13 @@ class SystemKernelView final : public KernelView {
   RealOrErrno pidfd_target(Pid real_tid, int fd) override;
   bool catches_or_blocks(Pid real_tgid, int signo) override;
   bool may_signal(Pid sender_tid, Pid target_tid) override;
+  // check_kill_permission() for `signo`: may_signal, or SIGCONT within one session.
+  bool may_send(Pid sender_tid, Pid target_tid, int signo);
+  // A task's real, effective and saved uids, from a pidfd (0.7 us; /proc/<tid>/status, the
+  // fallback before Linux 6.13, costs 11 us here). nullopt once it is gone.
+  std::optional<TaskUids> uids_of(Pid real_tid);
 
  private:
-  // A task's real, effective and saved uids, from a pidfd (0.7 us; /proc/<tid>/status, the
-  // fallback before Linux 6.13, costs 11 us here).
-  std::optional<TaskUids> uids_of(Pid real_tid);
   std::function<int(Pid)> leader_pidfd_;
   std::function<std::uint64_t(Pid)> waited_signals_;
 };

@@ -39,7 +39,7 @@ BoxSession::BoxSession(const RunOptions& options)
       tasks_(new_namespace_pid_max()),
       kernel_([this](Pid tgid) { return tasks_.leader_pidfd(tgid); },
               [this](Pid tgid) { return tasks_.waited_signals(tgid); }),
-      signals_(tasks_, ::getpid()),
+      signals_(tasks_, kernel_, ::getpid()),
       control_channel_(tasks_),
       ptrace_(tasks_, signals_, kernel_, trace_, stats_, *this, control_channel_) {}
 

@@ -35,6 +35,16 @@ static void ask(const char* who, pid_t pid) {
   show(key, kill(-pid, 0));
   snprintf(key, sizeof(key), "%s_kill_urg", who);
   show(key, kill(pid, SIGURG));
+  // The supervisor sends these for the box: the caller's permission is its to check.
+  snprintf(key, sizeof(key), "%s_kill_group_urg", who);
+  show(key, kill(-pid, SIGURG));
+  snprintf(key, sizeof(key), "%s_kill_all_urg", who);
+  show(key, kill(-1, SIGURG));  // EPERM does not count: 0 while anything is there
+  // SIGCONT may be sent within one's session whatever the ids.
+  snprintf(key, sizeof(key), "%s_kill_cont", who);
+  show(key, kill(pid, SIGCONT));
+  snprintf(key, sizeof(key), "%s_kill_group_cont", who);
+  show(key, kill(-pid, SIGCONT));
 }
 
 static void as_ids(uid_t r, uid_t e, uid_t s) {
