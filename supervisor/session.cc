@@ -19,6 +19,7 @@
 #include "supervisor/box_session.h"
 #include "supervisor/kernel_abi.h"
 #include "supervisor/launcher.h"
+#include "supervisor/low_latency.h"
 #include "supervisor/nested_box.h"
 #include "supervisor/pid_max.h"
 #include "translate/invariant.h"
@@ -373,6 +374,16 @@ int BoxSession::run() {
 }
 
 int run_box(const RunOptions& options) {
+  // Held until the box is over, by the supervisor or a nested box's front end alike.
+  std::optional<UniqueFd> latency_request;
+  if (options.low_latency) {
+    std::string error;
+    latency_request = hold_cpu_latency_request(error);
+    if (!latency_request) {
+      print_error(error);
+      return kExitInternal;
+    }
+  }
   // Inside a box, the supervisor that serves it serves a nested box too.
   if (const std::optional<control::BoxInfo> outer = enclosing_box())
     return run_nested_box(options, *outer);
