@@ -32,7 +32,8 @@
 # for the spawn loop, fork/wait, getpid and start-up only. responder runs the command under
 # bench/out/unotify_responder, a bare seccomp user-notification supervisor that answers getpid
 # (with the sync wake-up flag) and nothing else: the floor of vpidbox's getpid, in the same run
-# (getpid and getuid only). vpidbox_ptrace is `vpidbox run --engine=ptrace`. A metric's ratios
+# (getpid and getuid only). vpidbox_ptrace is `vpidbox run --engine=ptrace`, vpidbox_lowlat
+# `vpidbox run --low-latency` (root: the CPU latency request held at 0). A metric's ratios
 # are to native unless it names another reference runner (the stress suites and ps: unshare).
 # plus a native machine reference (bench/out/pipe_rtt: the context-switch
 # floor of any supervisor round trip), and writes bench/RESULTS.md (overwritten): one Markdown table per metric,
@@ -132,6 +133,7 @@ runner_prefix() {
     vpidbox) PREFIX=("$VPIDBOX" run --) ;;
     vpidbox_hostproc) PREFIX=("$VPIDBOX" run --proc=host --) ;;
     vpidbox_ptrace) PREFIX=("$VPIDBOX" run --engine=ptrace --) ;;
+    vpidbox_lowlat) PREFIX=("$VPIDBOX" run --low-latency --) ;;
     responder) PREFIX=("$OUT/unotify_responder" --) ;;
     vpidbox_nested3) PREFIX=("$VPIDBOX" run -- "$VPIDBOX" run -- "$VPIDBOX" run --) ;;
     vpidbox_before)
@@ -174,7 +176,7 @@ probe_runners() {
       continue
     fi
     case "$r" in
-      vpidbox | vpidbox_hostproc | vpidbox_nested3 | vpidbox_ptrace)
+      vpidbox | vpidbox_hostproc | vpidbox_nested3 | vpidbox_ptrace | vpidbox_lowlat)
         [ -x "$VPIDBOX" ] || { RUNNER_NA[$r]="binary not built ($VPIDBOX)"; continue; } ;;
       vpidbox_before)
         [ -x "${VPIDBOX_BEFORE:-}" ] ||
@@ -413,7 +415,7 @@ declare -A SIG_LAT_TITLE=(
 for call in "${SIG_LAT_CALLS[@]}"; do
   define_metric "sig_$call" ns "signal latency: ${SIG_LAT_TITLE[$call]}" \
     "median per-call time (bench/out/sig_lat, run in a child of the runner's process, beside a peer process that handles SIGUSR1; a run's value: median of its batch means)"
-  M_RUNNERS[sig_$call]="native vpidbox vpidbox_before vpidbox_ptrace vpidbox_hostproc unshare"
+  M_RUNNERS[sig_$call]="native vpidbox vpidbox_before vpidbox_ptrace vpidbox_lowlat vpidbox_hostproc unshare"
 done
 
 # stress-ng's process and signal stressors, with the issue's targets (bogo ops/s against a pid
@@ -425,17 +427,17 @@ for s in "${STRESSORS[@]}"; do
   define_metric "stress_$s" ops "stress-ng --$s 1 alone" \
     "RUNNER stress-ng --$s 1 --timeout T --metrics-brief, bogo ops/s (real time), higher is better" \
     "$target" "$check"
-  M_RUNNERS[stress_$s]="unshare vpidbox vpidbox_before vpidbox_ptrace"
+  M_RUNNERS[stress_$s]="unshare vpidbox vpidbox_before vpidbox_ptrace vpidbox_lowlat"
   M_REF[stress_$s]=unshare
   define_metric "stress7_$s" ops "stress-ng --$s 1 with the six others at once (contention)" \
     "RUNNER stress-ng --kill 1 --sigq 1 --vfork 1 --fork 1 --clone 1 --pthread 1 --wait 1 --timeout T --metrics-brief on $(nproc) CPUs, the $s stressor's bogo ops/s (real time), higher is better" \
     "$target" "$check"
-  M_RUNNERS[stress7_$s]="unshare vpidbox vpidbox_before vpidbox_ptrace"
+  M_RUNNERS[stress7_$s]="unshare vpidbox vpidbox_before vpidbox_ptrace vpidbox_lowlat"
   M_REF[stress7_$s]=unshare
 done
 define_metric stress7_wall ms "the seven stressors at once: wall time of the run" \
   "wall time of the contention run (the stressors are asked to stop at T; the rest is how long they take to stop and be reaped)"
-M_RUNNERS[stress7_wall]="unshare vpidbox vpidbox_before vpidbox_ptrace"
+M_RUNNERS[stress7_wall]="unshare vpidbox vpidbox_before vpidbox_ptrace vpidbox_lowlat"
 M_REF[stress7_wall]=unshare
 
 # measure_syscall_lat: getpid_lat and getuid_lat, ROUNDS runs of syscall_lat
@@ -877,7 +879,7 @@ main() {
   machine_reference
   load_sampler_start
   for suite in "${suites[@]}"; do
-    log "measuring $suite under: $(live_runners 0 "$suite" | tr '\n' ' ')"
+    log "measuring $suite"
     "measure_$suite"
   done
   LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
