@@ -36,6 +36,43 @@ std::uint32_t action_for(const SyscallRow& row, bool with_listener) {
   return SCMP_ACT_TRACE(kBoxTraceData);
 }
 
+// A row's argument filter as seccomp rules, which libseccomp OR-s: one masked comparison, or a
+// range of the masked argument cut into aligned power-of-two blocks (one masked comparison each),
+// or the blocks of what is outside it. Rows of one syscall with other actions never overlap.
+int add_masked_equal(scmp_filter_ctx ctx, std::uint32_t action, const SyscallRow& row,
+                     std::uint64_t mask, std::uint64_t value) {
+  return seccomp_rule_add_exact(ctx, action, row.nr_x86_64, 1,
+                                scmp_arg_cmp{row.filter_arg, SCMP_CMP_MASKED_EQ, mask, value});
+}
+
+// lo <= (argument & row.filter_mask) <= hi, hi within the mask (whose set bits are the low ones).
+int add_range(scmp_filter_ctx ctx, std::uint32_t action, const SyscallRow& row, std::uint64_t lo,
+              std::uint64_t hi) {
+  for (;;) {
+    std::uint64_t size = 1;
+    while (size * 2 != 0 && lo % (size * 2) == 0 && size * 2 - 1 <= hi - lo) size *= 2;
+    if (int rc = add_masked_equal(ctx, action, row, row.filter_mask & ~(size - 1), lo)) return rc;
+    if (size - 1 == hi - lo) return 0;
+    lo += size;
+  }
+}
+
+int add_filtered_rules(scmp_filter_ctx ctx, std::uint32_t action, const SyscallRow& row) {
+  switch (row.filter_kind) {
+    case SyscallRow::ArgFilter::kMaskedEqual:
+      return add_masked_equal(ctx, action, row, row.filter_mask, row.filter_value);
+    case SyscallRow::ArgFilter::kInRange:
+      return add_range(ctx, action, row, row.filter_value, row.filter_max);
+    case SyscallRow::ArgFilter::kOutsideRange:
+      if (row.filter_value > 0) {
+        if (int rc = add_range(ctx, action, row, 0, row.filter_value - 1)) return rc;
+      }
+      if (row.filter_max == row.filter_mask) return 0;
+      return add_range(ctx, action, row, row.filter_max + 1, row.filter_mask);
+  }
+  return -EINVAL;
+}
+
 }  // namespace
 
 FilterResult install_box_filter(bool with_listener, bool route_fd_opens) {
@@ -55,16 +92,8 @@ FilterResult install_box_filter(bool with_listener, bool route_fd_opens) {
     if (row.route == Route::kProcOpen && !route_fd_opens) continue;
     const std::uint32_t action = action_for(row, with_listener);
     int rc = 0;
-    if (row.filtered && row.filter_not_equal) {
-      // Rows of one syscall with other routes must not overlap: the negation of a masked
-      // comparison is one comparison only for the whole argument.
-      if (row.filter_mask != ~std::uint64_t{0}) return failure(row.name.data(), EINVAL);
-      rc = seccomp_rule_add_exact(ctx.get(), action, row.nr_x86_64, 1,
-                                  scmp_arg_cmp{row.filter_arg, SCMP_CMP_NE, row.filter_value, 0});
-    } else if (row.filtered) {
-      rc = seccomp_rule_add_exact(
-          ctx.get(), action, row.nr_x86_64, 1,
-          scmp_arg_cmp{row.filter_arg, SCMP_CMP_MASKED_EQ, row.filter_mask, row.filter_value});
+    if (row.filtered) {
+      rc = add_filtered_rules(ctx.get(), action, row);
     } else if (row.zero_args_need_no_trap()) {
       // prlimit64(0, ...), sched_getaffinity(0, ...), setpgid(0, 0) and the like run at full
       // speed: trap only when some pid argument is not 0 (rules for one syscall are OR-ed).

@@ -416,7 +416,18 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
         out.outcome = ReturnValue{0};
         return out;
       }
-      out.args[signal_index] = kSignalZeroAfterTrace;
+      // kill, tkill and tgkill with signal 0 are questions the supervisor answers: the kernel
+      // would run the rewritten call through the filter again, and send it to the listener.
+      std::array<std::uint64_t, 6> as_check = call.args;
+      as_check[signal_index] = 0;
+      if (const SyscallRow* check = find_syscall(call.row->nr_x86_64, as_check);
+          check && is_signal_check(*check)) {
+        out.outcome =
+            std::visit([](auto answer) -> EntryOutcome { return answer; },
+                       decide_signal_check(Call{call.real_tid, check, as_check}, table, kernel));
+        return out;
+      }
+      out.args[signal_index] = 0;
       out.args_changed = true;
       return out;
     }

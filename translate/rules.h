@@ -71,13 +71,6 @@ std::int64_t translate_result(const SyscallRow& row, std::int64_t result, const 
 // before ESRCH, ECHILD or EPERM. Negated, it is a group that cannot exist (not INT_MIN, not -1).
 constexpr Pid kNoSuchPid = INT_MAX;
 
-// The signal register of a call that must run with signal 0 (a signal init would discard): the
-// kernel reads the signal as an int, so this is signal 0 for it, while the high half keeps the
-// rewritten call from matching the filter's rows for signal 0 (translate/signal_checks.h) when the
-// kernel runs the filter again on it, as it does after a SECCOMP_RET_TRACE stop: they would send
-// it, with real numbers now, to the listener.
-constexpr std::uint64_t kSignalZeroAfterTrace = std::uint64_t{1} << 32;
-
 // A pid the caller passes in memory (is_memory_pid_in(kind)): the number to write there for the
 // kernel, or nullopt to leave it. `selector` is the number at memory_selector_offset(kind).
 std::optional<Pid> memory_pid_for_kernel(ArgKind kind, const ProcessTable& table,

@@ -118,18 +118,32 @@ struct SyscallRow {
   ResultKind result;
   Route route;
   int refuse_errno = 0;
-  // When set, only calls with (argument `filter_arg` & filter_mask) == filter_value are
-  // intercepted (the filter compares it: an ioctl request, a clone flag, a signal number), or,
-  // with filter_not_equal, only those where it is not (the mask then takes the whole argument).
-  // Rows may share a syscall number; they follow one another in the table.
+  // When set, only calls whose argument `filter_arg` passes the filter are intercepted (the
+  // filter compares it: an ioctl request, a clone flag, a signal number): by default
+  // (argument & filter_mask) == filter_value; with kInRange, filter_value <= (argument &
+  // filter_mask) <= filter_max; with kOutsideRange, any other argument. Rows may share a
+  // syscall number; they follow one another in the table and never overlap.
+  enum class ArgFilter : std::uint8_t { kMaskedEqual, kInRange, kOutsideRange };
   bool filtered = false;
   std::uint8_t filter_arg = 0;
   std::uint64_t filter_mask = 0;
   std::uint64_t filter_value = 0;
-  bool filter_not_equal = false;
+  ArgFilter filter_kind = ArgFilter::kMaskedEqual;
+  std::uint64_t filter_max = 0;
 
   bool matches(const std::array<std::uint64_t, 6>& call_args) const {
-    return !filtered || ((call_args[filter_arg] & filter_mask) == filter_value) != filter_not_equal;
+    if (!filtered) return true;
+    const std::uint64_t arg = call_args[filter_arg] & filter_mask;
+    const bool in_range = arg >= filter_value && arg <= filter_max;
+    switch (filter_kind) {
+      case ArgFilter::kMaskedEqual:
+        return arg == filter_value;
+      case ArgFilter::kInRange:
+        return in_range;
+      case ArgFilter::kOutsideRange:
+        return !in_range;
+    }
+    return false;
   }
 
   int arg_count() const {

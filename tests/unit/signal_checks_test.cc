@@ -148,6 +148,28 @@ TEST_CASE("a nested level sees its own tasks only, and its init's") {
   CHECK(check(box, "tgkill", 510, {arg(7), arg(7), 0}) == 0);
 }
 
+TEST_CASE("a number that is no signal: EINVAL once something is found, ESRCH before") {
+  Box box;
+  for (std::uint64_t bad : {arg(-1), arg(INT_MIN), std::uint64_t{65}, std::uint64_t{999}}) {
+    INFO(bad);
+    CHECK(check(box, "kill", 510, {arg(2), bad}) == EINVAL);
+    CHECK(check(box, "kill", 510, {arg(4), bad}) == EINVAL);  // before any permission check
+    CHECK(check(box, "kill", 510, {arg(77), bad}) == ESRCH);
+    CHECK(check(box, "kill", 510, {0, bad}) == EINVAL);
+    CHECK(check(box, "kill", 510, {arg(-1), bad}) == EINVAL);
+    CHECK(check(box, "kill", 510, {arg(-4), bad}) == EINVAL);
+    CHECK(check(box, "kill", 510, {arg(-77), bad}) == ESRCH);
+    CHECK(check(box, "kill", 510, {arg(INT_MIN), bad}) == ESRCH);
+    CHECK(check(box, "tkill", 510, {arg(3), bad}) == EINVAL);
+    CHECK(check(box, "tkill", 510, {arg(77), bad}) == ESRCH);
+    CHECK(check(box, "tkill", 510, {arg(-1), bad}) == EINVAL);
+    CHECK(check(box, "tgkill", 510, {arg(2), arg(3), bad}) == EINVAL);
+    CHECK(check(box, "tgkill", 510, {arg(1), arg(3), bad}) == ESRCH);
+  }
+  // A register whose low half is 0 is signal 0.
+  CHECK(check(box, "kill", 510, {arg(4), 1ull << 32}) == EPERM);
+}
+
 TEST_CASE("a caller the table does not know gets ENOSYS, as for the queries") {
   Box box;
   CHECK(check(box, "kill", 999, {arg(1), 0}) == ENOSYS);
