@@ -13,6 +13,7 @@
 #include <string>
 
 #include "supervisor/box_tasks.h"
+#include "supervisor/emulated_ptrace.h"
 #include "supervisor/emulated_signals.h"
 #include "supervisor/kernel_facts.h"
 #include "supervisor/proc_route.h"
@@ -57,6 +58,7 @@ class BoxSession final : private BoxControl {
   TraceLog trace_;
   Stats stats_;
   EmulatedSignals signals_;
+  EmulatedPtrace emulated_ptrace_;  // ptrace for tracers inside the box
   PtraceRoute ptrace_;
   std::unique_ptr<ProcRoute> proc_;      // when the box has its own /proc
   std::optional<UnotifyRoute> unotify_;  // when the hybrid engine has its listener

@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "supervisor/box_tasks.h"
+#include "supervisor/emulated_ptrace.h"
 #include "supervisor/emulated_signals.h"
 #include "supervisor/proc_route.h"
 #include "supervisor/stats.h"
@@ -34,8 +35,8 @@ class BoxControl {
 
 class PtraceRoute {
  public:
-  PtraceRoute(BoxTasks& tasks, EmulatedSignals& signals, KernelView& kernel, TraceLog& trace,
-              Stats& stats, BoxControl& control);
+  PtraceRoute(BoxTasks& tasks, EmulatedSignals& signals, EmulatedPtrace& emulated,
+              KernelView& kernel, TraceLog& trace, Stats& stats, BoxControl& control);
   // The /proc route, when the box has its own /proc; whether the hybrid engine's listener
   // serves the pure queries (then a signal can interrupt a task waiting for its answer).
   void set_proc_route(ProcRoute* proc) { proc_ = proc; }
@@ -45,7 +46,12 @@ class PtraceRoute {
   void on_stop(pid_t tid, int status);
 
  private:
+  // Every resume goes through the emulated ptrace (emulated_ptrace.h), which keeps a stop that a
+  // tracer inside the box must see. resume_to_exit asks for the syscall-exit stop.
   void resume(pid_t tid, int signo = 0);
+  void resume_to_exit(pid_t tid);
+  void keep_group_stop(pid_t tid);
+  void answer_at_entry(pid_t tid, const Call& call, user_regs_struct& regs, const Outcome& outcome);
   void trace_exec_of_threads(pid_t tid);
   void on_fork_event(pid_t tid);
   void on_exec_event(pid_t tid);
@@ -69,6 +75,7 @@ class PtraceRoute {
   BoxTasks& tasks_;
   ProcessTable& table_;
   EmulatedSignals& signals_;
+  EmulatedPtrace& emulated_;
   KernelView& kernel_;
   TraceLog& trace_;
   Stats& stats_;

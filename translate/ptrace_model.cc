@@ -126,6 +126,15 @@ Tracee* PtraceModel::find(Pid tid) {
   return it == tracees_.end() ? nullptr : &it->second;
 }
 
+void PtraceModel::rekey(Pid from, Pid to) {
+  auto it = tracees_.find(from);
+  if (it == tracees_.end() || from == to) return;
+  Tracee moved = it->second;
+  moved.tid = to;
+  tracees_.erase(it);
+  tracees_[to] = moved;
+}
+
 bool PtraceModel::any_auto_attach() const {
   constexpr std::uint32_t kAuto = PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE;
   for (const auto& [tid, tracee] : tracees_)
@@ -229,10 +238,14 @@ StopDecision PtraceModel::decide_stop(Pid tid, const RealStopInfo& real) const {
         report(syscall_stop(*tracee, StopKind::kSyscallExit));
       break;
     case RealStop::kSeccomp:
-      break;
+      // The supervisor has translated the call's arguments already: registers a tracer changed
+      // now would reach the kernel untranslated. A pending interrupt waits for a later stop.
+      return d;
     case RealStop::kForeignSeccomp:
-      if (options & PTRACE_O_TRACESECCOMP) report(event_trap(*tracee, PTRACE_EVENT_SECCOMP));
-      break;
+      // The program's own SECCOMP_RET_TRACE: a tracer with PTRACE_O_TRACESECCOMP could rewrite
+      // the call there, and the kernel's recheck lets a rewritten call through unfiltered when
+      // the program's filter traces it too. It fails with ENOSYS, as without a tracer.
+      return d;
     case RealStop::kFork:
       if ((options & option_for_fork_event(real.event)) && !real.untraced_clone) {
         report(event_trap(*tracee, real.event));
@@ -257,7 +270,7 @@ StopDecision PtraceModel::decide_stop(Pid tid, const RealStopInfo& real) const {
   }
   // A pending PTRACE_INTERRUPT is satisfied by the tracee's next ptrace-stop of any kind (the
   // kernel clears JOBCTL_TRAP_STOP at every trap): one the tracer would not see otherwise is its
-  // PTRACE_EVENT_STOP.
+  // PTRACE_EVENT_STOP. (A seccomp stop, above, is not.)
   if (!d.report && tracee->interrupt_pending && real.kind != RealStop::kFirst)
     report(event_stop(*tracee, SIGTRAP, false));
   return d;

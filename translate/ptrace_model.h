@@ -117,6 +117,7 @@ struct Tracee {
   Pid tgid = 0;           // real
   Pid vtid = 0;           // the box's number, for the siginfo of trap stops
   std::uint32_t uid = 0;  // real uid, for si_uid
+  Pid real_parent = 0;    // its process's real parent (tgid), as last seen
   Pid tracer = 0;         // the tracer thread (real tid): only it may make requests
   Pid tracer_tgid = 0;    // its process: any of its threads may wait
   bool seized = false;
@@ -227,6 +228,9 @@ class PtraceModel {
   // by the same tracer, with its options and its seizedness.
   void auto_attach(const Tracee& child, const Tracee& parent);
   void detach(Pid tid) { tracees_.erase(tid); }
+  // A thread of a traced process called execve: it goes on with its leader's tid (`to`), and its
+  // tracing with it (the leader's own is gone with the leader).
+  void rekey(Pid from, Pid to);
 
   // ESRCH unless `tid` is traced by the calling thread `caller` and, unless the request needs
   // neither (PTRACE_KILL, PTRACE_INTERRUPT), in a ptrace-stop (not listening).
