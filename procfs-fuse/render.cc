@@ -158,6 +158,10 @@ void render_status_line(std::string_view line, const NumberView& view, std::stri
     out += line;
     return;
   }
+  if (keyed->key == "TracerPid" && view.tracer > 0) {
+    append_replaced(out, line, number->token, view.tracer);
+    return;
+  }
   append_replaced(out, line, number->token, to_box(number->real, view));
 }
 

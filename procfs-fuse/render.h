@@ -32,6 +32,9 @@ struct NumberView {
   std::function<int(int real)> to_virtual;
   // What loadavg's 5th field ("last pid") shows: the last number allocated in the box.
   int last_allocated = 0;
+  // status's TracerPid when a tracer inside the box traces the task: its box number (the real
+  // tracer, the supervisor, is outside). 0 when none does.
+  int tracer = 0;
 };
 
 // /proc/<pid>/status and task/<tid>/status: Tgid, Pid, PPid, TracerPid, and the first number of

@@ -74,6 +74,11 @@ void EmulatedPtrace::set_real_options(pid_t tid) {
   options_dirty_.erase(tid);
 }
 
+void EmulatedPtrace::sync_tracer(Pid tid) {
+  const Tracee* tracee = model_.find(tid);
+  table_.set_tracer(tid, tracee ? tracee->tracer : 0);
+}
+
 Tracee EmulatedPtrace::describe(pid_t tid) const {
   Tracee tracee;
   tracee.tid = tid;
@@ -156,8 +161,11 @@ bool EmulatedPtrace::on_stop(pid_t tid, int status) {
   if ((status >> 16) == PTRACE_EVENT_EXEC) {
     unsigned long former = 0;
     if (::ptrace(PTRACE_GETEVENTMSG, tid, 0, &former) == 0 && static_cast<pid_t>(former) != tid &&
-        model_.find(static_cast<Pid>(former)))
+        model_.find(static_cast<Pid>(former))) {
       model_.rekey(static_cast<Pid>(former), tid);
+      sync_tracer(static_cast<Pid>(former));
+      sync_tracer(tid);
+    }
   }
   if (options_dirty_.contains(tid)) set_real_options(tid);
   if (!model_.find(tid)) return false;
@@ -208,6 +216,7 @@ void EmulatedPtrace::on_fork_event(pid_t parent, pid_t child) {
     if (model_.decide_stop(parent, info).auto_attach_child) {
       Tracee described = describe(child);
       model_.auto_attach(described, *tracee);
+      sync_tracer(child);
       attached = true;
     }
   }
@@ -243,6 +252,13 @@ bool EmulatedPtrace::takes_resume(pid_t tid, int signo, bool to_exit) {
     info = it->second;
     current_.erase(it);
   }
+  // A stop inside a call whose exit stop the route waits for (a vfork's vfork-done stop comes
+  // before it) must not lose it; nor may a call whose registers the route rewrote, which the
+  // exit stop gives back.
+  const TracedTask* traced = tasks_.find(tid);
+  to_exit |= traced && traced->exit.has_value();
+  if (info.kind == RealStop::kSeccomp && registers_rewritten(tid)) to_exit = true;
+  if (info.kind == RealStop::kSyscallExit) restore_program_registers(tid);
   info.supervisor_needs_exit_stop = to_exit;
   // The route drops a signal init does not receive: not delivered, so not the tracer's either.
   if (info.kind == RealStop::kSignal && signo == 0) info.kind = RealStop::kNone;
@@ -276,6 +292,26 @@ bool EmulatedPtrace::takes_resume(pid_t tid, int signo, bool to_exit) {
   return true;
 }
 
+int EmulatedPtrace::delivered_signal(pid_t tid, const EmulatedStop& stop, int signo, Pid sender) {
+  if (signo == 0 || stop.kind != StopKind::kSignal) return signo;
+  siginfo_t info{};
+  ::ptrace(PTRACE_GETSIGINFO, tid, 0, &info);
+  if (info.si_signo != signo) {
+    // Another signal than the one stopped for: the kernel makes it SI_USER from the tracee's
+    // parent (ptrace_signal), which is the supervisor in truth. It is from `sender` (the tracer,
+    // or after PTRACE_DETACH the real parent), by its box number.
+    std::memset(&info, 0, sizeof(info));
+    info.si_signo = signo;
+    info.si_code = SI_USER;
+    info.si_pid = table_.to_virtual(sender).value_or(0);
+    info.si_uid = read_task_creds(sender).ruid;
+    ::ptrace(PTRACE_SETSIGINFO, tid, 0, &info);
+  }
+  const Task* task = table_.task(tid);
+  if (!task || task->real_tgid != tasks_.init_pid()) return signo;
+  return traced_init_takes(signo, info.si_code, has_handler(task->real_tgid, signo)) ? signo : 0;
+}
+
 void EmulatedPtrace::real_resume(pid_t tid, ResumeMode mode, int signo, bool to_exit) {
   long request = PTRACE_CONT;
   if (to_exit || mode == ResumeMode::kSyscall)
@@ -288,23 +324,34 @@ void EmulatedPtrace::real_resume(pid_t tid, ResumeMode mode, int signo, bool to_
     ::ptrace(PTRACE_INTERRUPT, tid, 0, 0);
 }
 
+bool EmulatedPtrace::registers_rewritten(pid_t tid) {
+  auto saved = entry_regs_.find(tid);
+  if (saved == entry_regs_.end()) return false;
+  user_regs_struct regs;
+  if (tracee::get_regs(tid, regs) && regs.orig_rax == saved->second.orig_rax &&
+      tracee::syscall_args(regs) == tracee::syscall_args(saved->second)) {
+    entry_regs_.erase(saved);  // nothing to give back
+    return false;
+  }
+  return true;
+}
+
+void EmulatedPtrace::restore_program_registers(pid_t tid) {
+  // After a call the route translated, the registers show what the program passed (its number,
+  // its box numbers), not what the kernel was given; the result is translated already.
+  auto saved = entry_regs_.find(tid);
+  if (saved == entry_regs_.end()) return;
+  user_regs_struct regs;
+  if (tracee::get_regs(tid, regs)) {
+    regs.orig_rax = saved->second.orig_rax;
+    tracee::set_syscall_args(regs, tracee::syscall_args(saved->second));
+    tracee::set_regs(tid, regs);
+  }
+  entry_regs_.erase(saved);
+}
+
 void EmulatedPtrace::enter_stop(pid_t tid, const EmulatedStop& stop, std::uint64_t event_msg) {
   model_.enter_stop(tid, stop, event_msg);
-  // At a syscall-exit stop the registers show what the program passed (its number, its box
-  // numbers), not what the supervisor gave the kernel; the result is translated already.
-  auto saved = entry_regs_.find(tid);
-  if (saved != entry_regs_.end()) {
-    const RealStopInfo& real = current_[tid];
-    if (real.kind == RealStop::kSyscallExit) {
-      user_regs_struct regs;
-      if (tracee::get_regs(tid, regs)) {
-        regs.orig_rax = saved->second.orig_rax;
-        tracee::set_syscall_args(regs, tracee::syscall_args(saved->second));
-        tracee::set_regs(tid, regs);
-      }
-      entry_regs_.erase(saved);
-    }
-  }
   const Tracee* tracee = model_.find(tid);
   // do_notify_parent_cldstop: CLD_TRAPPED says the stop's signal, CLD_STOPPED the group's.
   notify_tracer(*tracee, stop.cld, stop.code & 0x7f);
@@ -363,6 +410,7 @@ void EmulatedPtrace::on_task_exit(pid_t tid, int status) {
       // parent, which may have reaped it already.
       if (leader && tracee->real_parent == tracee->tracer_tgid) {
         model_.detach(tid);
+        sync_tracer(tid);
       } else {
         model_.post_exit(tid, status, false);
         notify_tracer(*tracee, exit_si_code(status), exit_si_status(status));
@@ -378,6 +426,7 @@ void EmulatedPtrace::on_tracer_exit(pid_t tracer) {
   for (Pid tid : model_.tracees_of(tracer)) {
     const Tracee tracee = *model_.find(tid);
     model_.detach(tid);
+    sync_tracer(tid);
     if (tracee.options & PTRACE_O_EXITKILL) ::syscall(SYS_tgkill, tracee.tgid, tid, SIGKILL);
     if (tracee.exit) {
       if (tracee.exit->held) let_go(tid);

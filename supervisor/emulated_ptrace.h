@@ -70,6 +70,8 @@ class EmulatedPtrace {
   bool takes_resume(pid_t tid, int signo, bool to_exit);
   // A group-stop the route keeps with PTRACE_LISTEN.
   void note_listening(pid_t tid) { listening_.insert(tid); }
+  // Whether a tracer inside the box traces this task.
+  bool traces(pid_t tid) const { return model_.find(tid) != nullptr; }
   // Options the supervisor's own must be joined with for this task.
   long extra_options(pid_t tid) const;
 
@@ -94,11 +96,18 @@ class EmulatedPtrace {
   };
 
   bool idle() const { return model_.empty() && waiters_.empty(); }
+  // The box's /proc shows a task's tracer (TracerPid) from the process table.
+  void sync_tracer(Pid tid);
   // The stop a tracee is in, for takes_resume.
   RealStopInfo classify(pid_t tid, int status);
   void real_resume(pid_t tid, ResumeMode mode, int signo, bool to_exit);
+  // The signal a tracee leaving `stop` gets: `signo`, unless it is init, which drops what it
+  // does not take (traced_init_takes). A signal the tracer changed is from `sender`.
+  int delivered_signal(pid_t tid, const EmulatedStop& stop, int signo, Pid sender);
   // The tracer sees `stop`: recorded, the program's registers shown, the tracer notified.
   void enter_stop(pid_t tid, const EmulatedStop& stop, std::uint64_t event_msg);
+  void restore_program_registers(pid_t tid);
+  bool registers_rewritten(pid_t tid);
   void notify_tracer(const Tracee& tracee, int cld, int status);
   void wake_waiter_for(const Tracee& tracee);
   // A process just became a tracer (a child's PTRACE_TRACEME): a wait its threads are in

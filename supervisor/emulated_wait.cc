@@ -152,6 +152,7 @@ bool EmulatedPtrace::answer_wait(pid_t tid, const WaitQuery& query, const Waiter
     written &= tracee::write_memory(tid, rusage_at, &none, sizeof(none));
   }
   if (model_.consume(query, report)) let_go(report.tracee);
+  sync_tracer(report.tracee);
   if (!written) result = -EFAULT;  // the kernel consumes the report, then fails the copy
   return true;
 }

@@ -124,6 +124,7 @@ Outcome EmulatedPtrace::traceme(pid_t caller) {
   }
   if (const int e = model_.attach(describe(caller), tracer, parent.value, false, 0))
     return error(e);
+  sync_tracer(caller);
   set_real_options(caller);  // it is stopped at this call
   kick_waits_of(parent.value);
   return ok();
@@ -152,6 +153,7 @@ Outcome EmulatedPtrace::attach(pid_t caller, long request, Pid target, std::uint
   if (const int e = model_.attach(describe(target), caller, me->real_tgid, seize,
                                   static_cast<std::uint32_t>(data)))
     return error(e);
+  sync_tracer(target);
   // Its real options are set at its next stop, which comes soon: PTRACE_ATTACH sends it a
   // SIGSTOP (SEND_SIG_PRIV: SI_KERNEL, no sender), PTRACE_SEIZE an interrupt that it does not
   // report; a group-stopped task traps again either way, for its new tracer.
@@ -167,21 +169,25 @@ Outcome EmulatedPtrace::attach(pid_t caller, long request, Pid target, std::uint
   return ok();
 }
 
-Outcome EmulatedPtrace::resume_request(pid_t, long request, pid_t tracee, std::uint64_t data) {
+Outcome EmulatedPtrace::resume_request(pid_t caller, long request, pid_t tracee,
+                                       std::uint64_t data) {
   if (!valid_signal(data)) return error(EIO);
   ResumeMode mode = ResumeMode::kCont;
   if (request == PTRACE_SYSCALL) mode = ResumeMode::kSyscall;
   if (request == PTRACE_SINGLESTEP) mode = ResumeMode::kSingleStep;
   const EmulatedStop left = model_.resume(tracee, mode);
   current_.erase(tracee);
-  real_resume(tracee, mode, static_cast<int>(data), left.supervisor_needs_exit_stop);
+  real_resume(tracee, mode, delivered_signal(tracee, left, static_cast<int>(data), caller),
+              left.supervisor_needs_exit_stop);
   return ok();
 }
 
 Outcome EmulatedPtrace::detach(pid_t, pid_t tracee, std::uint64_t data) {
   if (!valid_signal(data)) return error(EIO);
+  const Pid parent = model_.find(tracee)->real_parent;
   const EmulatedStop left = model_.resume(tracee, ResumeMode::kCont);
   model_.detach(tracee);
+  sync_tracer(tracee);
   current_.erase(tracee);
   entry_regs_.erase(tracee);
   set_real_options(tracee);
@@ -191,7 +197,7 @@ Outcome EmulatedPtrace::detach(pid_t, pid_t tracee, std::uint64_t data) {
     listening_.insert(tracee);
   } else {
     ::ptrace(left.supervisor_needs_exit_stop ? PTRACE_SYSCALL : PTRACE_CONT, tracee, 0,
-             static_cast<int>(data));
+             delivered_signal(tracee, left, static_cast<int>(data), parent));
   }
   return ok();
 }

@@ -561,7 +561,9 @@ void PtraceRoute::on_signal_delivery(pid_t tid, int signo) {
     changed = *shown != info.si_pid;
     info.si_pid = *shown;
   }
-  if (is_init && !init_receives({signo, info.si_code, sender_in_box}, has_handler(tid, signo)))
+  // A traced init's tracer sees every signal first; init's rules apply when it resumes it.
+  if (is_init && !emulated_.traces(tid) &&
+      !init_receives({signo, info.si_code, sender_in_box}, has_handler(tid, signo)))
     return resume(tid);
   if (with_listener_) restart_interrupted_wait(tid);
   if (changed) ::ptrace(PTRACE_SETSIGINFO, tid, 0, &info);

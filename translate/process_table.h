@@ -62,6 +62,11 @@ class ProcessTable {
   // ns_last_pid written from inside the box (checkpoint/restore choosing the next number).
   bool set_last_allocated(Pid nr) { return space_.set_last_allocated(nr); }
 
+  // The thread of the box that traces a task (emulated ptrace: the real tracer is always the
+  // supervisor), for /proc's TracerPid. 0 clears it.
+  void set_tracer(Pid real_tid, Pid real_tracer);
+  Pid tracer_of(Pid real_tid) const;
+
  private:
   void release_number(Pid real);
 
@@ -70,6 +75,7 @@ class ProcessTable {
   std::map<Pid, Pid> real_to_v_;  // every allocated number, task or held group
   std::map<Pid, Pid> v_to_real_;
   std::deque<std::pair<Pid, Pid>> recent_;  // (real, virtual), newest last
+  std::map<Pid, Pid> tracers_;              // real tid -> real tid of its tracer in the box
 };
 
 }  // namespace vpidbox

@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "translate/invariant.h"
+#include "translate/signal_rules.h"
 
 namespace vpidbox {
 namespace {
@@ -99,6 +100,11 @@ std::optional<WaitOptions> waitid_options(std::uint64_t options) {
   if (!(options & (WEXITED | WSTOPPED | WCONTINUED))) return std::nullopt;
   return WaitOptions{(options & WEXITED) != 0, (options & WNOHANG) != 0, (options & WNOWAIT) != 0,
                      (options & __WNOTHREAD) != 0};
+}
+
+bool traced_init_takes(int signo, int si_code, bool has_handler) {
+  if (signo == SIGKILL || signo == SIGSTOP) return true;
+  return init_receives(PendingSignal{signo, si_code, true}, has_handler);
 }
 
 EmulatedStop event_stop(const Tracee& tracee, int signo, bool group_stop) {
@@ -296,6 +302,7 @@ void PtraceModel::enter_stop(Pid tid, const EmulatedStop& stop, std::uint64_t ev
     case StopKind::kSignal:
     case StopKind::kGroupStop:
     case StopKind::kEventStop:
+      tracee->event_msg = 0;  // ptrace_stop() sets the message of every stop
       break;
   }
 }

@@ -271,6 +271,12 @@ class PtraceModel {
   std::uint64_t attach_seq_ = 0;
 };
 
+// Whether a traced pid-namespace init acts on the signal its tracer resumes it with. The kernel
+// queues every signal for a traced init (its tracer sees them all), and then drops, at delivery,
+// those init would not receive (get_signal with SIGNAL_UNKILLABLE), except SIGKILL and SIGSTOP:
+// ptrace's own SIGSTOP stops init too.
+bool traced_init_takes(int signo, int si_code, bool has_handler);
+
 // The stop a tracee enters when attached while it is stopped already, or as an auto-attached
 // child's first stop: PTRACE_EVENT_STOP (SIGTRAP, or the stop signal of a group-stop).
 EmulatedStop event_stop(const Tracee& tracee, int signo, bool group_stop);

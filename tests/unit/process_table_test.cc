@@ -54,3 +54,17 @@ TEST_CASE("execve by a non-leader thread gives it the leader's number") {
   CHECK_FALSE(table.task(100)->exited);
   CHECK(table.to_virtual(100) == 1);
 }
+
+TEST_CASE("a task's tracer inside the box is known until either is removed") {
+  ProcessTable t(32768);
+  t.add_task(100, 100);
+  t.add_task(200, 200);
+  CHECK(t.tracer_of(200) == 0);
+  t.set_tracer(200, 100);
+  CHECK(t.tracer_of(200) == 100);
+  t.set_tracer(200, 0);
+  CHECK(t.tracer_of(200) == 0);
+  t.set_tracer(200, 100);
+  t.remove(200, {});
+  CHECK(t.tracer_of(200) == 0);
+}

@@ -282,6 +282,12 @@ TEST_CASE("fork events: with the option, reported with the child's number, which
   CHECK(d.stop.supervisor_needs_exit_stop);
   model.enter_stop(610, d.stop, fork.message);
   CHECK(model.find(610)->event_msg == 4);
+  // Every later stop has its own message: 0 for a signal-delivery stop.
+  model.resume(610, ResumeMode::kCont);
+  stop_at(model, real(RealStop::kSignal, SIGCHLD));
+  CHECK(model.find(610)->event_msg == 0);
+  model.resume(610, ResumeMode::kCont);
+  model.enter_stop(610, d.stop, fork.message);
   // The child inherits tracer, options and seizedness, and stops with PTRACE_EVENT_STOP first.
   Tracee child;
   child.tid = 620;
@@ -471,4 +477,14 @@ TEST_CASE("several tracees: the newest attached is reported first, each once") {
   CHECK(m.report->tracee == 610);
   CHECK(model.would_report(wait_any(), 610, kernel));
   CHECK_FALSE(model.would_report(wait_any(), 605, kernel));
+}
+
+TEST_CASE("a traced init: its tracer sees every signal, then init drops what it would not take") {
+  CHECK(traced_init_takes(SIGSTOP, SI_KERNEL, false));  // PTRACE_ATTACH's SIGSTOP stops init
+  CHECK(traced_init_takes(SIGSTOP, SI_USER, false));
+  CHECK_FALSE(traced_init_takes(SIGTERM, SI_USER, false));
+  CHECK(traced_init_takes(SIGTERM, SI_USER, true));         // handled
+  CHECK(traced_init_takes(SIGSEGV, SEGV_MAPERR, false));    // its own fault
+  CHECK_FALSE(traced_init_takes(SIGTRAP, SI_USER, false));  // the SIGTRAP of an exec
+  CHECK(traced_init_takes(SIGCHLD, CLD_EXITED, false));     // default: nothing, so harmless
 }
