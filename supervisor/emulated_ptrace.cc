@@ -74,6 +74,12 @@ void EmulatedPtrace::set_real_options(pid_t tid) {
   options_dirty_.erase(tid);
 }
 
+void EmulatedPtrace::note_attached(Pid tid) {
+  Tracee* tracee = model_.find(tid);
+  tracee->number_for_tracer = seen_by_tracer(*tracee, tid);
+  sync_tracer(tid);
+}
+
 void EmulatedPtrace::sync_tracer(Pid tid) {
   const Tracee* tracee = model_.find(tid);
   table_.set_tracer(tid, tracee ? tracee->tracer : 0);
@@ -91,11 +97,9 @@ Tracee EmulatedPtrace::describe(pid_t tid) const {
   return tracee;
 }
 
-Pid EmulatedPtrace::tracer_vtid_of(Pid real_tid) const {
-  const Tracee* tracee = model_.find(real_tid);
-  if (!tracee) return 0;
-  const Task* tracer = table_.task(tracee->tracer);
-  return tracer ? tracer->vtid : 0;
+Pid EmulatedPtrace::seen_by_tracer(const Tracee& tracee, Pid real) const {
+  // Numbers a tracer receives (event messages, SIGCHLD, waits) are in its own level's view.
+  return table_.to_virtual(real, table_.level_of(tracee.tracer)).value_or(0);
 }
 
 RealStopInfo EmulatedPtrace::classify(pid_t tid, int status) {
@@ -133,12 +137,14 @@ RealStopInfo EmulatedPtrace::classify(pid_t tid, int status) {
       // The former tid, before the route releases its number.
       ::ptrace(PTRACE_GETEVENTMSG, tid, 0, &message);
       info.kind = RealStop::kExec;
-      info.message = table_.to_virtual(static_cast<Pid>(message)).value_or(0);
+      if (const Tracee* tracee = model_.find(tid))
+        info.message = seen_by_tracer(*tracee, static_cast<Pid>(message));
       break;
     case PTRACE_EVENT_VFORK_DONE:
       ::ptrace(PTRACE_GETEVENTMSG, tid, 0, &message);
       info.kind = RealStop::kVforkDone;
-      info.message = table_.to_virtual(static_cast<Pid>(message)).value_or(0);
+      if (const Tracee* tracee = model_.find(tid))
+        info.message = seen_by_tracer(*tracee, static_cast<Pid>(message));
       break;
     case PTRACE_EVENT_EXIT:
       ::ptrace(PTRACE_GETEVENTMSG, tid, 0, &message);
@@ -164,7 +170,8 @@ bool EmulatedPtrace::on_stop(pid_t tid, int status) {
         model_.find(static_cast<Pid>(former))) {
       model_.rekey(static_cast<Pid>(former), tid);
       sync_tracer(static_cast<Pid>(former));
-      sync_tracer(tid);
+      if (const Task* leader = table_.task(tid)) model_.find(tid)->vtid = leader->vtid;
+      note_attached(tid);
     }
   }
   if (options_dirty_.contains(tid)) set_real_options(tid);
@@ -211,12 +218,12 @@ void EmulatedPtrace::on_fork_event(pid_t parent, pid_t child) {
   bool attached = false;
   if (const Tracee* tracee = model_.find(parent)) {
     RealStopInfo& info = current_[parent];
-    info.message = table_.to_virtual(child).value_or(0);
+    info.message = seen_by_tracer(*tracee, child);
     info.untraced_clone = untraced;
     if (model_.decide_stop(parent, info).auto_attach_child) {
       Tracee described = describe(child);
       model_.auto_attach(described, *tracee);
-      sync_tracer(child);
+      note_attached(child);
       attached = true;
     }
   }
@@ -303,12 +310,12 @@ int EmulatedPtrace::delivered_signal(pid_t tid, const EmulatedStop& stop, int si
     std::memset(&info, 0, sizeof(info));
     info.si_signo = signo;
     info.si_code = SI_USER;
-    info.si_pid = table_.to_virtual(sender).value_or(0);
+    info.si_pid = table_.to_virtual(sender, table_.level_of(tid)).value_or(0);
     info.si_uid = read_task_creds(sender).ruid;
     ::ptrace(PTRACE_SETSIGINFO, tid, 0, &info);
   }
   const Task* task = table_.task(tid);
-  if (!task || task->real_tgid != tasks_.init_pid()) return signo;
+  if (!task || table_.init_of(task->level) != task->real_tgid) return signo;
   return traced_init_takes(signo, info.si_code, has_handler(task->real_tgid, signo)) ? signo : 0;
 }
 
@@ -360,7 +367,7 @@ void EmulatedPtrace::enter_stop(pid_t tid, const EmulatedStop& stop, std::uint64
 
 void EmulatedPtrace::notify_tracer(const Tracee& tracee, int cld, int status) {
   if (!wants_sigchld(tracee.tracer_tgid)) return;
-  siginfo_t info = make_siginfo(SIGCHLD, cld, tracee.vtid, tracee.uid);
+  siginfo_t info = make_siginfo(SIGCHLD, cld, tracee.number_for_tracer, tracee.uid);
   info.si_status = status;
   signals_.send_synthetic_to_process(tracee.tracer_tgid, info);
 }

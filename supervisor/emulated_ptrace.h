@@ -80,11 +80,6 @@ class EmulatedPtrace {
   // A task's exit was reported to the supervisor (before the box forgets it).
   void on_task_exit(pid_t tid, int status);
 
-  // --- For the box's /proc ------------------------------------------------------------------
-
-  // The box number of the thread that traces `real_tid`, 0 when none in the box does.
-  Pid tracer_vtid_of(Pid real_tid) const;
-
  private:
   // A tracer's thread waiting in wait4() or waitid() while one of its tracees may report.
   struct Waiter {
@@ -116,6 +111,9 @@ class EmulatedPtrace {
   // A tracer's real ptrace options for a tracee (or the supervisor's own once it is not one).
   void set_real_options(pid_t tid);
   Tracee describe(pid_t tid) const;
+  Pid seen_by_tracer(const Tracee& tracee, Pid real) const;
+  // After attaching: the numbers its tracer knows it by, the table's TracerPid.
+  void note_attached(Pid tid);
   // The exit of a lone leader may wait at PTRACE_EVENT_EXIT for its tracer's wait.
   bool exit_holdable(const Tracee& tracee);
   void let_go(pid_t tid);

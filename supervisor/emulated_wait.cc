@@ -40,7 +40,8 @@ std::optional<WaitQuery> EmulatedPtrace::wait_query(pid_t tid, const Call& call)
   query.caller = tid;
   query.caller_tgid = caller->real_tgid;
   // A number that names nothing of the box selects nothing (the kernel then says ECHILD).
-  auto real_of = [&](Pid vnr) { return table_.to_real(vnr).value_or(kNoSuchPid); };
+  const LevelId view = caller->level;
+  auto real_of = [&](Pid vnr) { return table_.to_real(vnr, view).value_or(kNoSuchPid); };
   auto own_group = [&]() -> std::optional<Pid> {
     const RealOrErrno pgid = kernel_.pgid_of(tid);
     if (!pgid.ok()) return std::nullopt;
@@ -123,7 +124,7 @@ std::optional<Outcome> EmulatedPtrace::on_wait_entry(pid_t tid, const Call& call
 bool EmulatedPtrace::answer_wait(pid_t tid, const WaitQuery& query, const Waiter& waiter,
                                  const WaitReport& report, std::int64_t& result) {
   const Tracee* tracee = model_.find(report.tracee);
-  const Pid vtid = tracee ? tracee->vtid : 0;
+  const Pid vtid = tracee ? tracee->number_for_tracer : 0;
   bool written = true;
   std::uint64_t rusage_at = 0;
   if (waiter.nr == SYS_wait4) {

@@ -82,7 +82,8 @@ Outcome EmulatedPtrace::serve_ptrace(pid_t caller, const Call& call) {
   const std::uint64_t data = call.args[3];
   if (request == PTRACE_TRACEME) return traceme(caller);
   // Only the box's tasks exist for a box task.
-  const std::optional<Pid> real = vpid > 0 ? table_.to_real(vpid) : std::nullopt;
+  const std::optional<Pid> real =
+      vpid > 0 ? table_.to_real(vpid, table_.level_of(caller)) : std::nullopt;
   if (!real || !table_.task(*real)) return error(ESRCH);
   if (request == PTRACE_ATTACH || request == PTRACE_SEIZE)
     return attach(caller, request, *real, addr, data);
@@ -124,7 +125,7 @@ Outcome EmulatedPtrace::traceme(pid_t caller) {
   }
   if (const int e = model_.attach(describe(caller), tracer, parent.value, false, 0))
     return error(e);
-  sync_tracer(caller);
+  note_attached(caller);
   set_real_options(caller);  // it is stopped at this call
   kick_waits_of(parent.value);
   return ok();
@@ -153,7 +154,7 @@ Outcome EmulatedPtrace::attach(pid_t caller, long request, Pid target, std::uint
   if (const int e = model_.attach(describe(target), caller, me->real_tgid, seize,
                                   static_cast<std::uint32_t>(data)))
     return error(e);
-  sync_tracer(target);
+  note_attached(target);
   // Its real options are set at its next stop, which comes soon: PTRACE_ATTACH sends it a
   // SIGSTOP (SEND_SIG_PRIV: SI_KERNEL, no sender), PTRACE_SEIZE an interrupt that it does not
   // report; a group-stopped task traps again either way, for its new tracer.
@@ -418,8 +419,8 @@ Outcome EmulatedPtrace::peek_siginfo(pid_t caller, pid_t tracee, std::uint64_t a
   if (n < 0) return error(errno);
   for (long i = 0; i < n; ++i) {
     siginfo_t& info = infos[static_cast<std::size_t>(i)];
-    if (const std::optional<Pid> shown =
-            virtual_si_pid(info.si_signo, info.si_code, info.si_pid, table_))
+    if (const std::optional<Pid> shown = virtual_si_pid(info.si_signo, info.si_code, info.si_pid,
+                                                        table_, table_.level_of(tracee)))
       info.si_pid = *shown;
   }
   if (n && !tracee::write_memory(caller, data, infos.data(),

@@ -113,13 +113,14 @@ struct ExitReport {
 };
 
 struct Tracee {
-  Pid tid = 0;            // real
-  Pid tgid = 0;           // real
-  Pid vtid = 0;           // the box's number, for the siginfo of trap stops
-  std::uint32_t uid = 0;  // real uid, for si_uid
-  Pid real_parent = 0;    // its process's real parent (tgid), as last seen
-  Pid tracer = 0;         // the tracer thread (real tid): only it may make requests
-  Pid tracer_tgid = 0;    // its process: any of its threads may wait
+  Pid tid = 0;                // real
+  Pid tgid = 0;               // real
+  Pid vtid = 0;               // its number in its own level (the siginfo of trap stops)
+  Pid number_for_tracer = 0;  // its number in its tracer's level (waits, SIGCHLD)
+  std::uint32_t uid = 0;      // real uid, for si_uid
+  Pid real_parent = 0;        // its process's real parent (tgid), as last seen
+  Pid tracer = 0;             // the tracer thread (real tid): only it may make requests
+  Pid tracer_tgid = 0;        // its process: any of its threads may wait
   bool seized = false;
   std::uint32_t options = 0;
   ResumeMode mode = ResumeMode::kCont;
