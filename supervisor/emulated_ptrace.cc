@@ -50,8 +50,9 @@ bool wants_sigchld(Pid tgid) {
 
 }  // namespace
 
-EmulatedPtrace::EmulatedPtrace(BoxTasks& tasks, EmulatedSignals& signals, KernelView& kernel)
-    : tasks_(tasks), table_(tasks.table()), signals_(signals), kernel_(kernel) {
+EmulatedPtrace::EmulatedPtrace(BoxTasks& tasks, EmulatedSignals& signals, KernelView& kernel,
+                               TraceLog& trace)
+    : tasks_(tasks), table_(tasks.table()), signals_(signals), kernel_(kernel), trace_(trace) {
   struct stat st;
   if (::stat("/proc/self/ns/user", &st) == 0) own_user_ns_ = st.st_ino;
 }
@@ -72,6 +73,13 @@ void EmulatedPtrace::set_real_options(pid_t tid) {
   else
     extended_options_.erase(tid);
   options_dirty_.erase(tid);
+}
+
+void EmulatedPtrace::note(pid_t tid, const std::string& what) {
+  if (!trace_.enabled()) return;
+  const Task* task = table_.task(tid);
+  trace_.note("[v" + std::to_string(task ? task->vtid : 0) + " r" + std::to_string(tid) +
+              "] ptrace emulation: " + what);
 }
 
 void EmulatedPtrace::note_attached(Pid tid) {
@@ -190,11 +198,15 @@ bool EmulatedPtrace::on_stop(pid_t tid, int status) {
 bool EmulatedPtrace::on_first_stop(pid_t tid) {
   const bool event_seen = forked_.erase(tid) > 0;
   if (idle()) return false;
-  if (const Tracee* tracee = model_.find(tid); tracee && tracee->awaiting_first_stop) {
+  if (const Tracee* tracee = model_.find(tid)) {
     set_real_options(tid);
-    RealStopInfo first;
-    first.kind = RealStop::kFirst;
-    current_[tid] = first;
+    if (tracee->awaiting_first_stop) {
+      RealStopInfo first;
+      first.kind = RealStop::kFirst;
+      current_[tid] = first;
+    }
+    // Otherwise a tracer attached to it before this stop was seen: it is the trap on_stop made
+    // of it, which may be the one a PTRACE_INTERRUPT waits for.
     takes_resume(tid, 0, false);
     return true;
   }
@@ -203,6 +215,7 @@ bool EmulatedPtrace::on_first_stop(pid_t tid) {
     // the parent die first (killed before its event), its exit lets this one go.
     const ProcStatusIds ids = read_status_ids(tid);
     held_first_stops_[tid] = ids.ok ? (ids.tgid == tid ? ids.ppid : ids.tgid) : 0;
+    note(tid, "first stop held until its parent's fork event");
     return true;
   }
   // Not traced inside: the options it inherited from a traced parent are the supervisor's again.
@@ -277,6 +290,7 @@ bool EmulatedPtrace::takes_resume(pid_t tid, int signo, bool to_exit) {
   const StopDecision d = model_.decide_stop(tid, info);
   if (d.report) {
     current_[tid] = info;  // the real stop under the tracer's, for its requests
+    note(tid, "stop for the tracer, status " + std::to_string(stop_status(d.stop.code)));
     enter_stop(tid, d.stop, info.message);
     return true;
   }
@@ -326,6 +340,12 @@ void EmulatedPtrace::real_resume(pid_t tid, ResumeMode mode, int signo, bool to_
   else if (mode == ResumeMode::kSingleStep)
     request = PTRACE_SINGLESTEP;
   ::ptrace(static_cast<__ptrace_request>(request), tid, 0, signo);
+  if (trace_.enabled())
+    note(tid, std::string("resumed with ") +
+                  (request == PTRACE_SYSCALL      ? "PTRACE_SYSCALL"
+                   : request == PTRACE_SINGLESTEP ? "PTRACE_SINGLESTEP"
+                                                  : "PTRACE_CONT") +
+                  ", signal " + std::to_string(signo));
   // A PTRACE_INTERRUPT asked while it was stopped traps it again at once.
   if (const Tracee* tracee = model_.find(tid); tracee && tracee->interrupt_pending)
     ::ptrace(PTRACE_INTERRUPT, tid, 0, 0);

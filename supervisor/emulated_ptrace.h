@@ -21,6 +21,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <string>
 
 #include "supervisor/box_tasks.h"
 #include "supervisor/emulated_signals.h"
@@ -34,7 +35,7 @@ namespace vpidbox {
 
 class EmulatedPtrace {
  public:
-  EmulatedPtrace(BoxTasks& tasks, EmulatedSignals& signals, KernelView& kernel);
+  EmulatedPtrace(BoxTasks& tasks, EmulatedSignals& signals, KernelView& kernel, TraceLog& trace);
 
   // --- Hooks of the ptrace route ------------------------------------------------------------
 
@@ -91,6 +92,8 @@ class EmulatedPtrace {
   };
 
   bool idle() const { return model_.empty() && waiters_.empty(); }
+  // A --trace line about what the emulation did for task `tid` ("[vN rM] ptrace emulation: ...").
+  void note(pid_t tid, const std::string& what);
   // The box's /proc shows a task's tracer (TracerPid) from the process table.
   void sync_tracer(Pid tid);
   // The stop a tracee is in, for takes_resume.
@@ -146,6 +149,7 @@ class EmulatedPtrace {
   ProcessTable& table_;
   EmulatedSignals& signals_;
   KernelView& kernel_;
+  TraceLog& trace_;
   PtraceModel model_;
   std::map<Pid, RealStopInfo> current_;  // the real stop each stopped tracee is in
   std::map<Pid, Waiter> waiters_;

@@ -152,6 +152,12 @@ bool EmulatedPtrace::answer_wait(pid_t tid, const WaitQuery& query, const Waiter
     const rusage none{};
     written &= tracee::write_memory(tid, rusage_at, &none, sizeof(none));
   }
+  if (trace_.enabled()) {
+    const Task* task = table_.task(tid);
+    trace_.note("[v" + std::to_string(task ? task->vtid : 0) + " r" + std::to_string(tid) + "] " +
+                (waiter.nr == SYS_wait4 ? "wait4" : "waitid") + ": tracee " + std::to_string(vtid) +
+                " status " + std::to_string(report.status) + " (emulated ptrace)");
+  }
   if (model_.consume(query, report)) let_go(report.tracee);
   sync_tracer(report.tracee);
   if (!written) result = -EFAULT;  // the kernel consumes the report, then fails the copy
@@ -196,6 +202,7 @@ bool EmulatedPtrace::on_wait_exit(pid_t tid, std::int64_t result,
   }
   // No child to wait for, only tracees: wait for them in pause(). The syscall instruction runs
   // again, as pause; PTRACE_INTERRUPT or a signal ends it (on_paused_wait_stop).
+  if (trace_.enabled()) trace_.note("[r" + std::to_string(tid) + "] waits for tracees in pause()");
   regs.rip -= 2;
   regs.rax = SYS_pause;
   tracee::set_regs(tid, regs);
@@ -211,12 +218,17 @@ bool EmulatedPtrace::on_paused_wait_stop(pid_t tid, int status) {
   if (event != 0 && event != PTRACE_EVENT_STOP) return false;
   user_regs_struct regs;
   if (!tracee::get_regs(tid, regs)) return false;
-  // From here on it is the interrupted wait4() or waitid() again.
+  // The stop may come before pause() ran (an interrupt or a signal caught on the way out of the
+  // syscall-exit stop): the syscall instruction is still to be run again. Either way, from here
+  // on it is the interrupted wait4() or waitid(), returning past its instruction.
+  if (static_cast<long>(regs.rax) == SYS_pause) regs.rip += 2;
   regs.orig_rax = static_cast<unsigned long long>(waiter.nr);
   tracee::set_syscall_args(regs, waiter.args);
   const Waiter ended = waiter;
   waiters_.erase(it);
   if (event == 0) {
+    if (trace_.enabled())
+      trace_.note("[r" + std::to_string(tid) + "] wait in pause() interrupted by a signal");
     // A signal: as a wait4() that it interrupts, restarted after a handler with SA_RESTART or
     // when nothing is delivered, EINTR after another handler. The route delivers it.
     regs.rax = static_cast<unsigned long long>(kErrRestartSys);
@@ -230,6 +242,7 @@ bool EmulatedPtrace::on_paused_wait_stop(pid_t tid, int status) {
     regs.rax = static_cast<unsigned long long>(answer);
   } else {
     // Woken for nothing it may report (another thread took it): the wait starts again.
+    if (trace_.enabled()) trace_.note("[r" + std::to_string(tid) + "] wait restarts");
     regs.rax = static_cast<unsigned long long>(kErrRestartSys);
   }
   tracee::set_regs(tid, regs);

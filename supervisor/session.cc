@@ -40,7 +40,7 @@ BoxSession::BoxSession(const RunOptions& options)
       kernel_([this](Pid tgid) { return tasks_.leader_pidfd(tgid); },
               [this](Pid tgid) { return tasks_.waited_signals(tgid); }),
       signals_(tasks_, ::getpid()),
-      emulated_ptrace_(tasks_, signals_, kernel_),
+      emulated_ptrace_(tasks_, signals_, kernel_, trace_),
       control_channel_(tasks_),
       ptrace_(tasks_, signals_, emulated_ptrace_, kernel_, trace_, stats_, *this,
               control_channel_) {}
