@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 
@@ -35,7 +36,7 @@ siginfo_t make_siginfo(int signo, int code, Pid pid, std::uint32_t uid) {
 
 // Whether a process has SIGCHLD caught or blocked (else the kernel would discard the SIGCHLD it
 // sends a tracer: its default action is to do nothing), from one read of its status.
-bool wants_sigchld(Pid tgid) {
+bool reads_wants_sigchld(Pid tgid) {
   char path[64];
   std::snprintf(path, sizeof(path), "/proc/%d/status", tgid);
   const std::optional<std::string> text = read_proc_file(path);
@@ -385,6 +386,18 @@ void EmulatedPtrace::enter_stop(pid_t tid, const EmulatedStop& stop, std::uint64
   wake_waiter_for(*tracee);
 }
 
+bool EmulatedPtrace::wants_sigchld(Pid tgid) {
+  // A tracer's stops come by the thousand (strace: two per system call), and it sets up SIGCHLD
+  // once: its status is read again after a short while, not at every stop.
+  constexpr auto kFresh = std::chrono::milliseconds(50);
+  const auto now = std::chrono::steady_clock::now();
+  auto it = sigchld_wanted_.find(tgid);
+  if (it == sigchld_wanted_.end() || now - it->second.read_at > kFresh)
+    it =
+        sigchld_wanted_.insert_or_assign(tgid, SigchldWanted{reads_wants_sigchld(tgid), now}).first;
+  return it->second.wanted;
+}
+
 void EmulatedPtrace::notify_tracer(const Tracee& tracee, int cld, int status) {
   if (!wants_sigchld(tracee.tracer_tgid)) return;
   siginfo_t info = make_siginfo(SIGCHLD, cld, tracee.number_for_tracer, tracee.uid);
@@ -409,6 +422,7 @@ void EmulatedPtrace::on_task_exit(pid_t tid, int status) {
   forked_.erase(tid);
   held_first_stops_.erase(tid);
   creator_.erase(tid);
+  sigchld_wanted_.erase(tid);
   extended_options_.erase(tid);
   options_dirty_.erase(tid);
   listening_.erase(tid);

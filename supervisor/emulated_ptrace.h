@@ -17,6 +17,7 @@
 #include <sys/user.h>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -107,6 +108,7 @@ class EmulatedPtrace {
   void restore_program_registers(pid_t tid);
   bool registers_rewritten(pid_t tid);
   void notify_tracer(const Tracee& tracee, int cld, int status);
+  bool wants_sigchld(Pid tgid);
   void wake_waiter_for(const Tracee& tracee);
   // A process just became a tracer (a child's PTRACE_TRACEME): a wait its threads are in
   // already is not watched. Interrupted, it restarts, and its new entry is.
@@ -164,6 +166,11 @@ class EmulatedPtrace {
   std::set<Pid> extended_options_;  // tasks whose real options include the tracers' extras
   std::set<Pid> options_dirty_;     // tasks whose real options must be set at their next stop
   std::set<Pid> listening_;         // group-stops the supervisor keeps with PTRACE_LISTEN
+  struct SigchldWanted {
+    bool wanted = false;
+    std::chrono::steady_clock::time_point read_at;
+  };
+  std::map<Pid, SigchldWanted> sigchld_wanted_;  // by tracer process
   std::uint64_t own_user_ns_ = 0;
 };
 
