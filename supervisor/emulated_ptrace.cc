@@ -296,10 +296,7 @@ bool EmulatedPtrace::takes_resume(pid_t tid, int signo, bool to_exit) {
     return true;
   }
   if (d.hold_at_exit) {
-    const int status = static_cast<int>(info.message);
-    model_.post_exit(tid, status, true);
-    notify_tracer(*tracee, exit_si_code(status), exit_si_status(status));
-    wake_waiter_for(*tracee);
+    hold_exit(tid, static_cast<int>(info.message));
     return true;
   }
   if (d.send_exec_sigtrap) {
@@ -410,6 +407,15 @@ bool EmulatedPtrace::exit_holdable(const Tracee& tracee) {
   for (const auto& [tid, task] : table_.tasks())
     if (tid != tracee.tid && task.real_tgid == tracee.tgid && !task.exited) return false;
   return tracee.real_parent != tracee.tracer_tgid;
+}
+
+void EmulatedPtrace::hold_exit(pid_t tid, int status) {
+  // It stays at PTRACE_EVENT_EXIT: for its tracer it has exited, for its parent not yet.
+  model_.post_exit(tid, status, true);
+  const Tracee* tracee = model_.find(tid);
+  note(tid, "exit held for its tracer, status " + std::to_string(status));
+  notify_tracer(*tracee, exit_si_code(status), exit_si_status(status));
+  wake_waiter_for(*tracee);
 }
 
 void EmulatedPtrace::let_go(pid_t tid) {

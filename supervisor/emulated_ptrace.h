@@ -121,6 +121,7 @@ class EmulatedPtrace {
   void note_attached(Pid tid);
   // The exit of a lone leader may wait at PTRACE_EVENT_EXIT for its tracer's wait.
   bool exit_holdable(const Tracee& tracee);
+  void hold_exit(pid_t tid, int status);
   void let_go(pid_t tid);
   void on_tracer_exit(pid_t tracer);
 

@@ -178,6 +178,12 @@ Outcome EmulatedPtrace::resume_request(pid_t caller, long request, pid_t tracee,
   if (request == PTRACE_SINGLESTEP) mode = ResumeMode::kSingleStep;
   const EmulatedStop left = model_.resume(tracee, mode);
   current_.erase(tracee);
+  // Leaving its PTRACE_EVENT_EXIT, it dies; a lone leader's death waits for its tracer's wait.
+  if (left.kind == StopKind::kEvent && (left.code >> 8) == PTRACE_EVENT_EXIT &&
+      exit_holdable(*model_.find(tracee))) {
+    hold_exit(tracee, static_cast<int>(model_.find(tracee)->event_msg));
+    return ok();
+  }
   real_resume(tracee, mode, delivered_signal(tracee, left, static_cast<int>(data), caller),
               left.supervisor_needs_exit_stop);
   return ok();

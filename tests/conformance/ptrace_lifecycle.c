@@ -32,8 +32,11 @@ static void read_byte(int fd) {
   if (n != 1) die("read");
 }
 
-// T traces E; both are init's children, so T has none of its own.
-static void tracer_not_parent(void) {
+// T traces E; both are init's children, so T has none of its own. With PTRACE_O_TRACEEXIT, T
+// also sees E stop at its exit first.
+static void tracer_not_parent(int exit_event) {
+  char prefix[16];
+  snprintf(prefix, sizeof prefix, "%s", exit_event ? "x" : "");
   int release[2], told[2], checked[2];
   if (pipe(told) < 0 || pipe(checked) < 0) die("pipe");
   const pid_t e = fork_gated(release);
@@ -44,14 +47,23 @@ static void tracer_not_parent(void) {
   const pid_t t = fork_flushed();
   if (t == 0) {
     int status = 0;
-    show("t_seize", ptrace(PTRACE_SEIZE, e, 0, 0));
-    show("t_wnohang_only_tracees", waitpid(-1, &status, WNOHANG | __WALL));
+    show_prefixed(prefix, "t_seize",
+                  ptrace(PTRACE_SEIZE, e, 0, exit_event ? PTRACE_O_TRACEEXIT : 0));
+    show_prefixed(prefix, "t_wnohang_only_tracees", waitpid(-1, &status, WNOHANG | __WALL));
     show("t_interrupt", ptrace(PTRACE_INTERRUPT, e, 0, 0));
     show("t_wait_blocks_for_tracee", waitpid(e, &status, __WALL) == e);
     printf("t_interrupt_status=%#x\n", status);
     show("t_wait_any_reported", waitpid(-1, &status, WNOHANG | __WALL));
     ptrace(PTRACE_CONT, e, 0, 0);
     close(release[1]);  // E exits
+    if (exit_event) {
+      show_prefixed(prefix, "t_exit_event", waitpid(e, &status, __WALL) == e);
+      printf("%st_exit_event_status=%#x\n", prefix, status);
+      unsigned long msg = 0;
+      ptrace(PTRACE_GETEVENTMSG, e, 0, &msg);
+      printf("%st_exit_event_msg=%#lx\n", prefix, msg);
+      ptrace(PTRACE_CONT, e, 0, 0);
+    }
     siginfo_t info;
     memset(&info, 0, sizeof info);
     show("t_waitid_nowait", waitid(P_PID, e, &info, WEXITED | WNOWAIT | __WALL));
@@ -68,11 +80,11 @@ static void tracer_not_parent(void) {
   read_byte(told[0]);
   // The exit is the tracer's to report first: the parent cannot see it yet.
   int status = 0;
-  show("parent_wnohang_before_tracer", waitpid(e, &status, WNOHANG));
+  show_prefixed(prefix, "parent_wnohang_before_tracer", waitpid(e, &status, WNOHANG));
   write_byte(checked[1]);
   wait_exited(t);
-  show("parent_reaps", waitpid(e, &status, 0) == e);
-  printf("parent_reaped_status=%#x\n", status);
+  show_prefixed(prefix, "parent_reaps", waitpid(e, &status, 0) == e);
+  printf("%sparent_reaped_status=%#x\n", prefix, status);
   close(told[0]);
   close(told[1]);
   close(checked[0]);
@@ -256,7 +268,10 @@ int main(int argc, char** argv) {
   self_path = argv[0];
   // One section alone, by name (to look into one).
   const char* only = argc > 1 ? argv[1] : NULL;
-  if (!only || !strcmp(only, "tracer_not_parent")) tracer_not_parent();
+  if (!only || !strcmp(only, "tracer_not_parent")) {
+    tracer_not_parent(0);
+    tracer_not_parent(1);
+  }
   if (!only || !strcmp(only, "changed_signals")) changed_signals();
   if (!only || !strcmp(only, "tracer_exit")) tracer_exit();
   if (!only || !strcmp(only, "exec_sigtrap")) exec_sigtrap();
