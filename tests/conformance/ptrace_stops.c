@@ -7,10 +7,12 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <elf.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <sys/ptrace.h>
+#include <sys/uio.h>
 #include <sys/user.h>
 
 #include "common.h"
@@ -179,8 +181,12 @@ static void events(void) {
                        PTRACE_O_TRACEVFORKDONE;
   show("seize_events", ptrace(PTRACE_SEIZE, child, 0, options));
   close(gate[1]);
-  int live = 1;
-  while (live > 0) {
+  // Until the child and every task seen (or announced by an event) is gone: which task a wait
+  // reports first is the scheduler's.
+  pid_t live[MAX_TASKS] = {child};
+  int nlive = 1;
+  int child_gone = 0;
+  while (!child_gone || nlive > 0) {
     int status = 0;
     const pid_t pid = waitpid(-1, &status, __WALL);
     if (pid < 0) die("waitpid events");
@@ -188,15 +194,24 @@ static void events(void) {
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
       snprintf(text, sizeof text, "gone:%#x", status);
       record(pid, text);
-      --live;
+      for (int i = 0; i < nlive; ++i)
+        if (live[i] == pid) live[i--] = live[--nlive];
+      child_gone |= pid == child;
       continue;
     }
+    int known = 0;
+    for (int i = 0; i < nlive; ++i) known |= live[i] == pid;
+    for (int i = 0; i < MAX_TASKS; ++i) known |= tasks[i].pid == pid;
+    if (!known && nlive < MAX_TASKS) live[nlive++] = pid;
     const int event = status >> 16;
     unsigned long msg = 0;
     ptrace(PTRACE_GETEVENTMSG, pid, 0, &msg);
     int resume_signal = 0;
     if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_CLONE) {
-      ++live;  // the new task is attached and will report
+      // The new task is attached and will report, unless it has already.
+      int seen = 0;
+      for (int i = 0; i < MAX_TASKS; ++i) seen |= tasks[i].pid == (pid_t)msg;
+      if (!seen && nlive < MAX_TASKS) live[nlive++] = (pid_t)msg;
       snprintf(text, sizeof text, "event%d:%lu", event, msg);
     } else if (event == PTRACE_EVENT_EXEC || event == PTRACE_EVENT_VFORK_DONE) {
       snprintf(text, sizeof text, "event%d:%lu", event, msg);
@@ -284,6 +299,121 @@ static void ptrace_kill(void) {
   close(gate[1]);
 }
 
+// Requests on a stopped tracee: register sets, floating-point registers, text and the user area
+// (a hardware watchpoint through the debug registers), a single step, signal masks, the queue of
+// pending signals, and a siginfo the tracer writes.
+static volatile int watched;
+static volatile sig_atomic_t handled_code, handled_pid;
+static void on_usr2(int sig, siginfo_t* info, void* context) {
+  (void)sig;
+  (void)context;
+  handled_code = info->si_code;
+  handled_pid = info->si_pid;
+}
+
+static void requests(void) {
+  const pid_t child = fork_flushed();
+  if (child == 0) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_usr2;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGUSR2, &sa, NULL);
+    sigset_t usr1;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &usr1, NULL);
+    ptrace(PTRACE_TRACEME, 0, 0, 0);
+    kill(getpid(), SIGUSR1);  // blocked: stays pending
+    raise(SIGSTOP);
+    watched = 1;  // the watchpoint's write
+    raise(SIGUSR2);
+    printf("handled_siginfo=%d,%d\n", (int)handled_code, (int)handled_pid);
+    fflush(stdout);
+    _exit(0);
+  }
+  wait_for(child);  // SIGSTOP
+  struct user_regs_struct regs, again;
+  show("getregs", ptrace(PTRACE_GETREGS, child, 0, &regs));
+  struct iovec iov = {&again, sizeof again};
+  show("getregset_prstatus", ptrace(PTRACE_GETREGSET, child, NT_PRSTATUS, &iov));
+  show("getregset_prstatus_len", (long)iov.iov_len);
+  show("getregset_same_rip", again.rip == regs.rip);
+  errno = 0;
+  const long rip = ptrace(PTRACE_PEEKUSER, child, offsetof(struct user_regs_struct, rip), 0);
+  show("peekuser_rip_same", errno == 0 && (unsigned long)rip == regs.rip);
+  show("setregs", ptrace(PTRACE_SETREGS, child, 0, &regs));
+  struct user_fpregs_struct fp;
+  show("getfpregs", ptrace(PTRACE_GETFPREGS, child, 0, &fp));
+  show("setfpregs", ptrace(PTRACE_SETFPREGS, child, 0, &fp));
+  struct user_fpregs_struct fp_set;
+  iov.iov_base = &fp_set;
+  iov.iov_len = sizeof fp_set;
+  show("getregset_fpregset", ptrace(PTRACE_GETREGSET, child, NT_FPREGSET, &iov));
+  show("getregset_fpregset_len", (long)iov.iov_len);
+  show("fpregset_same", memcmp(&fp_set, &fp, sizeof fp) == 0);
+  static unsigned char xstate[16384];
+  iov.iov_base = xstate;
+  iov.iov_len = sizeof xstate;
+  show("getregset_xstate", ptrace(PTRACE_GETREGSET, child, NT_X86_XSTATE, &iov));
+  show("setregset_xstate", ptrace(PTRACE_SETREGSET, child, NT_X86_XSTATE, &iov));
+  iov.iov_len = 8;  // shorter than the set: the kernel copies less
+  show("getregset_short", ptrace(PTRACE_GETREGSET, child, NT_PRSTATUS, &iov));
+  show("getregset_short_len", (long)iov.iov_len);
+  show("getregset_bad_type", ptrace(PTRACE_GETREGSET, child, 0x7777, &iov));
+  // Text: a word written and read back.
+  const long word = ptrace(PTRACE_PEEKTEXT, child, &watched, 0);
+  show("poketext", ptrace(PTRACE_POKETEXT, child, &watched, word | 0x40));
+  show("peektext_back", ptrace(PTRACE_PEEKTEXT, child, &watched, 0) == (word | 0x40));
+  show("poketext_restore", ptrace(PTRACE_POKETEXT, child, &watched, word));
+  // Signal masks and the queue.
+  unsigned long long mask = 0;
+  show("getsigmask", ptrace(PTRACE_GETSIGMASK, child, sizeof mask, &mask));
+  show("sigmask_usr1", (mask >> (SIGUSR1 - 1)) & 1);
+  show("getsigmask_bad_size", ptrace(PTRACE_GETSIGMASK, child, 4, &mask));
+  struct __ptrace_peeksiginfo_args peek = {0, PTRACE_PEEKSIGINFO_SHARED, 4};
+  siginfo_t queued[4];
+  memset(queued, 0, sizeof queued);
+  show("peeksiginfo", ptrace(PTRACE_PEEKSIGINFO, child, &peek, queued));
+  printf("peeksiginfo_first=%d,%d,%d\n", queued[0].si_signo, queued[0].si_code,
+         (int)queued[0].si_pid);
+  show("setsigmask", ptrace(PTRACE_SETSIGMASK, child, sizeof mask, &mask));
+  // A hardware watchpoint on `watched`: DR0 its address, DR7 enables a 4-byte write watch.
+  const long dr = offsetof(struct user, u_debugreg);
+  show("pokeuser_dr0", ptrace(PTRACE_POKEUSER, child, dr, &watched));
+  show("pokeuser_dr7", ptrace(PTRACE_POKEUSER, child, dr + 7 * sizeof(long), 0x000d0001));
+  show("peekuser_dr7", ptrace(PTRACE_PEEKUSER, child, dr + 7 * sizeof(long), 0));
+  show("pokeuser_bad_offset", ptrace(PTRACE_POKEUSER, child, 3, 0));
+  ptrace(PTRACE_CONT, child, 0, 0);
+  int status = wait_for(child);
+  printf("watchpoint_stop=%#x\n", status);
+  siginfo_t info;
+  memset(&info, 0, sizeof info);
+  ptrace(PTRACE_GETSIGINFO, child, 0, &info);
+  show("watchpoint_si_code", info.si_code);
+  const long dr6 = ptrace(PTRACE_PEEKUSER, child, dr + 6 * sizeof(long), 0);
+  show("dr6_hit_0", dr6 & 1);
+  ptrace(PTRACE_POKEUSER, child, dr + 7 * sizeof(long), 0);
+  // One instruction at a time.
+  ptrace(PTRACE_GETREGS, child, 0, &regs);
+  show("singlestep", ptrace(PTRACE_SINGLESTEP, child, 0, 0));
+  status = wait_for(child);
+  printf("singlestep_stop=%#x\n", status);
+  ptrace(PTRACE_GETREGS, child, 0, &again);
+  show("singlestep_moved", again.rip != regs.rip);
+  ptrace(PTRACE_CONT, child, 0, 0);
+  status = wait_for(child);  // SIGUSR2's delivery: the tracer writes its siginfo
+  printf("usr2_stop=%#x\n", status);
+  memset(&info, 0, sizeof info);
+  ptrace(PTRACE_GETSIGINFO, child, 0, &info);
+  info.si_code = SI_QUEUE;
+  info.si_pid = 4242;
+  show("setsiginfo", ptrace(PTRACE_SETSIGINFO, child, 0, &info));
+  ptrace(PTRACE_CONT, child, 0, SIGUSR2);
+  status = wait_for(child);
+  printf("requests_child_exit=%#x\n", status);
+}
+
 int main(int argc, char** argv) {
   if (argc > 1 && strcmp(argv[1], "exit4") == 0) _exit(4);
   self_path = argv[0];
@@ -297,5 +427,6 @@ int main(int argc, char** argv) {
   events();
   group_stop();
   ptrace_kill();
+  requests();
   return 0;
 }
