@@ -84,7 +84,10 @@ void PtraceRoute::on_stop(pid_t tid, int status) {
   if (!tasks_.follows(tid)) tasks_.add(tid);
   TracedTask* traced = tasks_.find(tid);
   if (!traced) return;
-  if (emulated_.on_stop(tid, status)) return;
+  if (emulated_.on_stop(tid, status)) {
+    ++stats_.tracer_stops;
+    return;
+  }
   if (!traced->started) {
     // The first stop of an auto-attached task: it has not run yet.
     ++stats_.first_stops;
