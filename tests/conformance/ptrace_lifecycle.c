@@ -209,6 +209,46 @@ static void exec_sigtrap(void) {
   }
 }
 
+// A child auto-attached by a tracer that attached without PTRACE_SEIZE: it starts with a SIGSTOP
+// (SI_USER, no sender) that the tracer sees and suppresses; its exit is the tracer's to reap
+// before its parent can.
+static void attached_child(void) {
+  const pid_t child = fork_flushed();
+  if (child == 0) {
+    ptrace(PTRACE_TRACEME, 0, 0, 0);
+    raise(SIGSTOP);
+    const pid_t g = fork();
+    if (g == 0) _exit(6);
+    int status = 0;
+    const int reaped = waitpid(g, &status, 0) == g;
+    printf("attached_parent_reaps=%d,%#x\n", reaped, status);
+    fflush(stdout);
+    _exit(0);
+  }
+  wait_for(child);
+  ptrace(PTRACE_SETOPTIONS, child, 0, PTRACE_O_TRACEFORK);
+  ptrace(PTRACE_CONT, child, 0, 0);
+  int status = wait_for(child);
+  unsigned long grandchild = 0;
+  ptrace(PTRACE_GETEVENTMSG, child, 0, &grandchild);
+  printf("attached_fork_event=%#x msg=%lu\n", status, grandchild);
+  status = wait_for((pid_t)grandchild);
+  siginfo_t info;
+  memset(&info, 0, sizeof info);
+  ptrace(PTRACE_GETSIGINFO, (pid_t)grandchild, 0, &info);
+  printf("attached_first_stop=%#x info=%d,%d,%d\n", status, info.si_signo, info.si_code,
+         (int)info.si_pid);
+  ptrace(PTRACE_CONT, (pid_t)grandchild, 0, 0);
+  ptrace(PTRACE_CONT, child, 0, 0);
+  printf("attached_grandchild_exit=%#x\n", wait_for((pid_t)grandchild));
+  for (;;) {  // its SIGCHLD's delivery, then its exit
+    status = wait_for(child);
+    printf("attached_child=%#x\n", status);
+    if (!WIFSTOPPED(status)) break;
+    ptrace(PTRACE_CONT, child, 0, WSTOPSIG(status));
+  }
+}
+
 // A tracer with no child of its own, in many rounds of continuing a tracee that stops again at
 // once, with SIGCHLD caught: its waits, which the kernel alone would end with ECHILD, block and
 // return each stop, whether the stop or a signal comes first.
@@ -275,6 +315,7 @@ int main(int argc, char** argv) {
   if (!only || !strcmp(only, "changed_signals")) changed_signals();
   if (!only || !strcmp(only, "tracer_exit")) tracer_exit();
   if (!only || !strcmp(only, "exec_sigtrap")) exec_sigtrap();
+  if (!only || !strcmp(only, "attached_child")) attached_child();
   if (!only || !strcmp(only, "childless_rounds")) childless_rounds();
   return 0;
 }
