@@ -54,9 +54,6 @@ class EmulatedPtrace {
   // A seccomp stop of the box's filter, with the program's registers before any rewrite: an
   // emulated tracer sees them at the syscall-exit stop.
   void on_seccomp_entry(pid_t tid, const user_regs_struct& regs);
-  // A SECCOMP_RET_TRACE of the program's own filter: true when its tracer takes it
-  // (PTRACE_O_TRACESECCOMP); otherwise the call fails with ENOSYS, as without a tracer.
-  bool takes_foreign_seccomp(pid_t tid);
   // A ptrace() call of a box task: its result (the syscall is skipped).
   Outcome serve_ptrace(pid_t tid, const Call& call);
   // The entry of a wait4() or waitid(): an answer about a tracee (the syscall is skipped), or
@@ -103,8 +100,10 @@ class EmulatedPtrace {
   // The signal a tracee leaving `stop` gets: `signo`, unless it is init, which drops what it
   // does not take (traced_init_takes). A signal the tracer changed is from `sender`.
   int delivered_signal(pid_t tid, const EmulatedStop& stop, int signo, Pid sender);
-  // The tracer sees `stop`: recorded, the program's registers shown, the tracer notified.
+  // The tracer sees `stop`: recorded, and the tracer notified.
   void enter_stop(pid_t tid, const EmulatedStop& stop, std::uint64_t event_msg);
+  // At a call's exit the registers show what the program passed (restore_program_registers),
+  // when the route rewrote them at its seccomp stop (registers_rewritten).
   void restore_program_registers(pid_t tid);
   bool registers_rewritten(pid_t tid);
   void notify_tracer(const Tracee& tracee, int cld, int status);
