@@ -118,6 +118,11 @@ class ProcessTable {
   // ns_last_pid written from inside a level (checkpoint/restore choosing the next number).
   bool set_last_allocated(LevelId level, Pid nr);
 
+  // The thread of the box that traces a task (emulated ptrace: the real tracer is always the
+  // supervisor), for /proc's TracerPid. 0 clears it.
+  void set_tracer(Pid real_tid, Pid real_tracer);
+  Pid tracer_of(Pid real_tid) const;
+
  private:
   struct Level {
     LevelId parent = -1;
@@ -145,6 +150,7 @@ class ProcessTable {
   // The deepest level each allocated real number has a number in (it has one in every level
   // above too).
   std::map<Pid, LevelId> number_level_;
+  std::map<Pid, Pid> tracers_;  // real tid -> real tid of its tracer in the box
 };
 
 }  // namespace vpidbox

@@ -57,6 +57,7 @@ enum class ArgKind : std::uint8_t {
   kRebootMagic1,     // reboot()'s first magic number
   kRebootMagic2,     // reboot()'s second magic number
   kRebootCmd,        // reboot()'s command: in a pid namespace it ends the namespace instead
+  kPtraceRequest,    // ptrace()'s request: every call is served by the emulated ptrace
 };
 
 // Whether an argument of this kind is (or points at) a pid, a tid or a group to translate.
