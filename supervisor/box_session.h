@@ -68,6 +68,7 @@ class BoxSession final : private BoxControl {
   EmulatedSignals signals_;
   EmulatedPtrace emulated_ptrace_;  // ptrace for tracers inside the box
   ControlRoute control_channel_;
+  QueuedSignals queued_signals_;
   PtraceRoute ptrace_;
   std::unique_ptr<ProcRoute> proc_;  // when the box has its own /proc
   // The hybrid engine's listeners: init's, and one for each process `vpidbox exec` brought in.

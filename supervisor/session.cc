@@ -43,8 +43,9 @@ BoxSession::BoxSession(const RunOptions& options)
       signals_(tasks_, kernel_, ::getpid()),
       emulated_ptrace_(tasks_, signals_, kernel_, trace_),
       control_channel_(tasks_),
-      ptrace_(tasks_, signals_, emulated_ptrace_, kernel_, trace_, stats_, *this,
-              control_channel_) {}
+      queued_signals_(tasks_, signals_, kernel_),
+      ptrace_(tasks_, signals_, emulated_ptrace_, kernel_, trace_, stats_, *this, control_channel_,
+              queued_signals_) {}
 
 void BoxSession::watch(int fd) {
   epoll_event ev{};
@@ -124,9 +125,9 @@ void BoxSession::start_control_server() {
 }
 
 void BoxSession::add_listener(UniqueFd listener) {
-  unotify_.push_back(std::make_unique<UnotifyRoute>(UnotifyChannel(std::move(listener)),
-                                                    tasks_.table(), kernel_, trace_, stats_,
-                                                    proc_.get(), control_channel_));
+  unotify_.push_back(std::make_unique<UnotifyRoute>(
+      UnotifyChannel(std::move(listener)), tasks_.table(), kernel_, trace_, stats_, proc_.get(),
+      control_channel_, queued_signals_));
   watch(unotify_.back()->fd());
 }
 

@@ -263,6 +263,8 @@ bool has_rule(const SyscallRow& row) {
       return row.has(ArgKind::kPath);  // supervisor/proc_open.h decides on the path
     case Route::kControl:
       return true;  // supervisor/control_route.h answers it
+    case Route::kSignalSend:
+      return row.has(ArgKind::kSiginfoIn);  // translate/queued_signals.h decides it
     case Route::kUnotify:
       if (is_signal_check(row)) return true;  // translate/signal_checks.h answers it
       return row.result == ResultKind::kCallerTgid || row.result == ResultKind::kCallerTid ||

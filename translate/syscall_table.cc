@@ -52,8 +52,8 @@ constexpr SyscallRow kTable[] = {
     {"tgkill", 234, {kTgid, kTid, kSignal}, ResultKind::kPlain, kUnotify, 0,
      true, 2, kInt, 1, kNotSignalNumbers, kMaxSignal},
     // clang-format on
-    {"rt_sigqueueinfo", 129, {kTgid, kSignal, kSiginfoIn}, ResultKind::kPlain, kTrace},
-    {"rt_tgsigqueueinfo", 297, {kTgid, kTid, kSignal, kSiginfoIn}, ResultKind::kPlain, kTrace},
+    {"rt_sigqueueinfo", 129, {kTgid, kSignal, kSiginfoIn}, ResultKind::kPlain, kSignalSend},
+    {"rt_tgsigqueueinfo", 297, {kTgid, kTid, kSignal, kSiginfoIn}, ResultKind::kPlain, kSignalSend},
     {"rt_sigtimedwait", 128, {kSigsetIn, kSiginfoOut, kValue, kValue}, ResultKind::kPlain, kTrace},
     {"pidfd_open", 434, {kPidfdTarget, kFlags}, ResultKind::kPlain, kTrace},
 

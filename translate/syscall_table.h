@@ -110,7 +110,11 @@ inline std::optional<std::uint64_t> memory_selector_offset(ArgKind kind) {
 //            ptrace engine) while the box has its own /proc, and not intercepted otherwise.
 //  kControl: the in-box control channel (supervisor/control_protocol.h), answered by the
 //            supervisor (a notification, or a ptrace stop on the ptrace engine).
-enum class Route : std::uint8_t { kUnotify, kTrace, kRefuse, kProcOpen, kControl };
+//  kSignalSend: a signal with the caller's siginfo, sent by the supervisor for it
+//            (translate/queued_signals.h): a notification where the kernel lets a notified task
+//            wait for its answer killably (5.19+), so that a signal it sends itself is pending,
+//            not an interruption; a ptrace stop otherwise, and on the ptrace engine.
+enum class Route : std::uint8_t { kUnotify, kTrace, kRefuse, kProcOpen, kControl, kSignalSend };
 
 struct SyscallRow {
   std::string_view name;

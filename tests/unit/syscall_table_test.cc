@@ -13,11 +13,20 @@ using namespace vpidbox;
 // The rows with a dedicated test. Every ptrace-route row is also covered, argument by argument,
 // by entry_rules_test.cc's isolation test, which walks the whole table.
 static const std::set<std::string_view> kRowsWithDedicatedTests = {
-    "getpid",         "gettid",     "getppid",         "getpgrp", "getpgid", "getsid",
-    "io_uring_setup", "wait4",      "waitid",          "kill",    "tgkill",  "tkill",
-    "setsid",         "pidfd_open", "rt_sigtimedwait", "ioctl",   "clone",   "pidfd_send_signal",
-    "reboot",         "fcntl",      "clone3",          "open",    "openat",  "openat2",
-    "creat",          "prctl",
+    "getpid",          "gettid",
+    "getppid",         "getpgrp",
+    "getpgid",         "getsid",
+    "io_uring_setup",  "wait4",
+    "waitid",          "kill",
+    "tgkill",          "tkill",
+    "setsid",          "pidfd_open",
+    "rt_sigtimedwait", "ioctl",
+    "clone",           "pidfd_send_signal",
+    "reboot",          "fcntl",
+    "clone3",          "open",
+    "openat",          "openat2",
+    "creat",           "prctl",
+    "rt_sigqueueinfo", "rt_tgsigqueueinfo",
 };
 
 TEST_CASE("every table row has a handler and a test") {
@@ -89,8 +98,10 @@ TEST_CASE("signal 0 and numbers that are no signal are questions; signals stop f
       CHECK(matching == 1);
     }
   }
-  // The signal calls that carry a siginfo stay on the ptrace route whatever their signal.
-  CHECK(find_syscall(SYS_rt_sigqueueinfo)->route == Route::kTrace);
+  // The signal calls with a siginfo: the supervisor sends them (queued_signals_test.cc), but for
+  // pidfd_send_signal's, whose pidfd is the caller's.
+  CHECK(find_syscall(SYS_rt_sigqueueinfo)->route == Route::kSignalSend);
+  CHECK(find_syscall(SYS_rt_tgsigqueueinfo)->route == Route::kSignalSend);
   CHECK(find_syscall(SYS_pidfd_send_signal)->route == Route::kTrace);
 }
 
