@@ -54,7 +54,12 @@ FilterResult install_box_filter(bool with_listener, bool route_fd_opens) {
     if (row.route == Route::kProcOpen && !route_fd_opens) continue;
     const std::uint32_t action = action_for(row, with_listener);
     int rc = 0;
-    if (row.filtered) {
+    if (row.filtered && row.filtered_twice) {
+      rc = seccomp_rule_add_exact(
+          ctx.get(), action, row.nr_x86_64, 2,
+          scmp_arg_cmp{row.filter_arg, SCMP_CMP_MASKED_EQ, row.filter_mask, row.filter_value},
+          scmp_arg_cmp{row.filter2_arg, SCMP_CMP_MASKED_EQ, row.filter2_mask, row.filter2_value});
+    } else if (row.filtered) {
       rc = seccomp_rule_add_exact(
           ctx.get(), action, row.nr_x86_64, 1,
           scmp_arg_cmp{row.filter_arg, SCMP_CMP_MASKED_EQ, row.filter_mask, row.filter_value});

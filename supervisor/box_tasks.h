@@ -13,6 +13,7 @@
 #include <set>
 #include <vector>
 
+#include "supervisor/surface_state.h"
 #include "supervisor/unique_fd.h"
 #include "translate/process_table.h"
 #include "translate/syscall_table.h"
@@ -39,6 +40,8 @@ struct PendingExit {
   std::optional<std::uint64_t> restore_clone_flags;
   std::uint64_t clone_args_at = 0;
   bool child_attached = false;
+  // What supervisor/surface_rewrites.h changed in memory for the kernel, or saved, for this call.
+  SurfaceExit surface;
 };
 
 struct TracedTask {

@@ -57,7 +57,8 @@ PtraceRoute::PtraceRoute(BoxTasks& tasks, EmulatedSignals& signals, KernelView& 
       kernel_(kernel),
       trace_(trace),
       stats_(stats),
-      control_(control) {}
+      control_(control),
+      surface_(tasks) {}
 
 // A failed ptrace request means the tracee was killed meanwhile: its exit is reported next.
 void PtraceRoute::resume(pid_t tid, int signo) {
@@ -237,8 +238,11 @@ void PtraceRoute::on_seccomp_stop(pid_t tid) {
     pending.restore_memory_arg =
         translate_memory_arg(tid, call, outcome, pending.restore_memory_at);
   if (std::holds_alternative<Continue>(outcome)) apply_clone3_rule(tid, call, outcome, pending);
+  bool stop_at_exit = decision.stop_at_exit;
+  if (std::holds_alternative<Continue>(outcome))
+    surface_.on_entry(tid, call, outcome, pending, stop_at_exit);
 
-  if (trace_.enabled() && (!decision.stop_at_exit || !std::holds_alternative<Continue>(outcome))) {
+  if (trace_.enabled() && (!stop_at_exit || !std::holds_alternative<Continue>(outcome))) {
     const Task* task = table_.task(tid);
     trace_.write(task ? task->vtid : 0, call, outcome);
   }
@@ -254,7 +258,7 @@ void PtraceRoute::on_seccomp_stop(pid_t tid) {
     tracee::set_regs(tid, regs);
   }
   TracedTask* traced = tasks_.find(tid);
-  if (!decision.stop_at_exit || !traced) return resume(tid);
+  if (!stop_at_exit || !traced) return resume(tid);
   traced->exit = pending;
   if (const std::uint64_t set = call.arg_of(ArgKind::kSigsetIn))
     tracee::read_memory(tid, set, &traced->waiting_for, sizeof(traced->waiting_for));
@@ -280,6 +284,7 @@ void PtraceRoute::on_syscall_exit(pid_t tid) {
     if (pending.restore_memory_arg)
       tracee::write_memory_forced(tid, pending.restore_memory_at, &*pending.restore_memory_arg,
                                   sizeof(std::int32_t));
+    surface_.on_restart(tid, pending);
     user_regs_struct regs;
     if (tracee::get_regs(tid, regs)) {
       tracee::set_syscall_args(regs, pending.args);
@@ -292,6 +297,7 @@ void PtraceRoute::on_syscall_exit(pid_t tid) {
     shown = translate_result(*pending.row, result, table_);
     if (shown != result) tracee::set_result(tid, shown);
   }
+  shown = surface_.on_exit(tid, pending, shown);
   if (pending.restore_memory_arg)
     tracee::write_memory_forced(tid, pending.restore_memory_at, &*pending.restore_memory_arg,
                                 sizeof(std::int32_t));

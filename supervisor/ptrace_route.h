@@ -15,6 +15,7 @@
 #include "supervisor/emulated_signals.h"
 #include "supervisor/proc_route.h"
 #include "supervisor/stats.h"
+#include "supervisor/surface_rewrites.h"
 #include "supervisor/trace_log.h"
 #include "translate/kernel_view.h"
 #include "translate/rules.h"
@@ -73,6 +74,7 @@ class PtraceRoute {
   TraceLog& trace_;
   Stats& stats_;
   BoxControl& control_;
+  SurfaceRewrites surface_;
   ProcRoute* proc_ = nullptr;
   bool with_listener_ = false;
 };

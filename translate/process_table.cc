@@ -98,7 +98,8 @@ void ProcessTable::release_number(Pid real) {
   auto it = real_to_v_.find(real);
   if (it == real_to_v_.end()) return;
   recent_.emplace_back(real, it->second);
-  if (recent_.size() > 64) recent_.pop_front();
+  // Long enough for the pids kernel objects keep after their task is gone (object_rules.h).
+  if (recent_.size() > kRecentlyReleasedKept) recent_.pop_front();
   space_.release(it->second);
   v_to_real_.erase(it->second);
   real_to_v_.erase(it);

@@ -48,7 +48,9 @@ class ProcessTable {
   void exec_by_thread(Pid old_real_tid, Pid real_tgid);
 
   // The virtual number a real one had until it was released lately: wait4() reports a child
-  // that may have been swept from the table between the reap and the syscall-exit stop.
+  // that may have been swept from the table between the reap and the syscall-exit stop, and
+  // kernel objects keep the pids of processes that have exited (translate/object_rules.h).
+  static constexpr std::size_t kRecentlyReleasedKept = 1024;
   std::optional<Pid> recently_released(Pid real) const;
 
   // The numbers held for a group or session after their task is gone.

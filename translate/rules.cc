@@ -1,6 +1,7 @@
 #include "translate/rules.h"
 
 #include "translate/invariant.h"
+#include "translate/object_rules.h"
 
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -180,6 +181,16 @@ void translate_arg(const Call& call, const ProcessTable& table, int index, Entry
     case ArgKind::kRebootMagic2:
     case ArgKind::kRebootCmd:
       return;  // not a pid: read by the rules beside one (decide_entry)
+    case ArgKind::kClockId:
+      return set(
+          clock_id_for_kernel(static_cast<std::int32_t>(call.args[index]), table, call.real_tid));
+    case ArgKind::kInitAttribute:
+    case ArgKind::kFlockOut:
+    case ArgKind::kPeerCredOut:
+    case ArgKind::kPidfdInfoOut:
+    case ArgKind::kShmidOut:
+    case ArgKind::kMsqidOut:
+      return;  // served by the engine (supervisor/surface_rewrites.h)
   }
 }
 
@@ -262,7 +273,8 @@ bool has_rule(const SyscallRow& row) {
       for (ArgKind kind : row.args)
         translates |= carries_pid(kind) || kind == ArgKind::kSiginfoOut ||
                       kind == ArgKind::kCloneFlags || kind == ArgKind::kCloneArgsStruct ||
-                      kind == ArgKind::kPidfdSignal || kind == ArgKind::kRebootCmd;
+                      kind == ArgKind::kPidfdSignal || kind == ArgKind::kRebootCmd ||
+                      carries_pid_in_object(kind);
       return translates;
     }
   }
@@ -292,6 +304,7 @@ Outcome decide_query(const Call& call, const ProcessTable& table, KernelView& ke
     case ResultKind::kReapedPid:
     case ResultKind::kNewChild:
     case ResultKind::kOwner:
+    case ResultKind::kVisiblePid:
       break;
   }
   return Continue{};
@@ -454,6 +467,7 @@ std::int64_t translate_result(const SyscallRow& row, std::int64_t result,
       return visible_or_zero(table, static_cast<Pid>(result));
     case ResultKind::kPlain:
     case ResultKind::kOwner:
+    case ResultKind::kVisiblePid:  // supervisor/surface_rewrites.h: it may name a process gone
       break;
   }
   return result;

@@ -57,11 +57,30 @@ enum class ArgKind : std::uint8_t {
   kRebootMagic1,     // reboot()'s first magic number
   kRebootMagic2,     // reboot()'s second magic number
   kRebootCmd,        // reboot()'s command: in a pid namespace it ends the namespace instead
+  // Pids that objects and ids carry, translated by translate/object_rules.h and rewritten in
+  // memory by supervisor/surface_rewrites.h.
+  kClockId,        // a clock id, which names a process or thread for CPU-time clocks
+  kInitAttribute,  // prctl()'s option: init's child-subreaper flag and parent-death signal
+  kFlockOut,       // struct flock the kernel writes (F_GETLK): l_pid, unless l_type is F_UNLCK
+  kPeerCredOut,    // getsockopt()'s optval for SO_PEERCRED: struct ucred, optlen beside it
+  kPidfdInfoOut,   // struct pidfd_info (PIDFD_GET_INFO): pid, tgid and ppid
+  kShmidOut,       // struct shmid_ds (IPC_STAT, SHM_STAT): shm_cpid, shm_lpid
+  kMsqidOut,       // struct msqid_ds (IPC_STAT, MSG_STAT): msg_lspid, msg_lrpid
 };
 
 // Whether an argument of this kind is (or points at) a pid, a tid or a group to translate.
 constexpr bool carries_pid(ArgKind kind) {
   return kind >= ArgKind::kPidOrZeroSelf && kind <= ArgKind::kSigeventIn;
+}
+// Whether it is an id or an object that holds one (a clock id, a struct the kernel fills).
+constexpr bool carries_pid_in_object(ArgKind kind) {
+  return kind >= ArgKind::kClockId;
+}
+// Whether the call stops at exit for it: the kernel writes such an object, rewritten there; a
+// clock id's register is given back there (glibc's clock_getcpuclockid() stores the register it
+// passed to clock_getres() as the caller's clock id).
+constexpr bool needs_object_rewrite_at_exit(ArgKind kind) {
+  return kind >= ArgKind::kClockId && kind != ArgKind::kInitAttribute;
 }
 
 enum class ResultKind : std::uint8_t {
@@ -74,6 +93,7 @@ enum class ResultKind : std::uint8_t {
   kReapedPid,   // wait4(): the pid of a child that may just have been reaped; 0 (WNOHANG) stays
   kNewChild,    // clone3(): the new child's pid (registered at the fork event before this exit)
   kOwner,       // F_GETOWN: a task, or a process group as a negative number; 0 when outside
+  kVisiblePid,  // a process the call reports (semctl GETPID): 0 when outside
 };
 
 // Pids in the caller's memory: the kernel reads them (in) or writes them (out), at this offset
@@ -118,14 +138,21 @@ struct SyscallRow {
   int refuse_errno = 0;
   // When set, only calls with (argument `filter_arg` & filter_mask) == filter_value are
   // intercepted (the filter compares it: an ioctl request, a clone flag, a signal number). Rows
-  // may share a syscall number.
+  // may share a syscall number, and must then be next to each other.
   bool filtered = false;
   std::uint8_t filter_arg = 0;
   std::uint64_t filter_mask = 0;
   std::uint64_t filter_value = 0;
+  // A second comparison of another argument, AND-ed with the first (getsockopt's level and
+  // option name).
+  bool filtered_twice = false;
+  std::uint8_t filter2_arg = 0;
+  std::uint64_t filter2_mask = 0;
+  std::uint64_t filter2_value = 0;
 
   bool matches(const std::array<std::uint64_t, 6>& call_args) const {
-    return !filtered || (call_args[filter_arg] & filter_mask) == filter_value;
+    if (filtered && (call_args[filter_arg] & filter_mask) != filter_value) return false;
+    return !filtered_twice || (call_args[filter2_arg] & filter2_mask) == filter2_value;
   }
 
   int arg_count() const {
@@ -147,7 +174,8 @@ struct SyscallRow {
   bool needs_exit_stop() const {
     if (result != ResultKind::kPlain || has(ArgKind::kSiginfoOut)) return true;
     for (ArgKind kind : args)
-      if (is_memory_pid_in(kind) || is_memory_pid_out(kind)) return true;
+      if (is_memory_pid_in(kind) || is_memory_pid_out(kind) || needs_object_rewrite_at_exit(kind))
+        return true;
     return false;
   }
 };

@@ -1,0 +1,167 @@
+#include "supervisor/surface_rewrites.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/msg.h>
+#include <sys/shm.h>
+#include <sys/socket.h>
+#include <sys/user.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstddef>
+
+#include "supervisor/kernel_abi.h"
+#include "supervisor/tracee.h"
+
+namespace vpidbox {
+namespace {
+
+// The most of a PIDFD_GET_INFO buffer kept to be written back (the struct is 64 bytes in 6.13,
+// and grows; the kernel zero-fills what it does not know).
+constexpr std::size_t kPidfdInfoSaved = 256;
+
+// Reads the int at `at`, maps it with `shown`, writes it back if it changed.
+template <class Map>
+void rewrite_int(pid_t tid, std::uint64_t at, Map shown) {
+  std::int32_t value = 0;
+  if (!tracee::read_memory(tid, at, &value, sizeof(value))) return;
+  const std::int32_t mapped = shown(value);
+  if (mapped != value) tracee::write_memory(tid, at, &mapped, sizeof(mapped));
+}
+
+}  // namespace
+
+void SurfaceRewrites::on_entry(pid_t tid, const Call& call, Outcome& outcome, PendingExit& pending,
+                               bool& stop_at_exit) {
+  (void)stop_at_exit;
+  if (call.row->has(ArgKind::kInitAttribute)) return serve_init_prctl(tid, call, outcome);
+  if (const std::optional<int> info = call.row->index_of(ArgKind::kPidfdInfoOut)) {
+    // What the kernel overwrites, in case the box must fail the call as the kernel would have.
+    const std::size_t size =
+        std::min<std::size_t>(_IOC_SIZE(call.arg_of(ArgKind::kValue)), kPidfdInfoSaved);
+    MemoryRestore& saved = pending.surface.before_call;
+    saved.address = call.args[*info];
+    saved.bytes.resize(size);
+    if (!tracee::read_memory(tid, saved.address, saved.bytes.data(), size)) saved.bytes.clear();
+  }
+}
+
+void SurfaceRewrites::serve_init_prctl(pid_t tid, const Call& call, Outcome& outcome) {
+  const Task* caller = table_.task(tid);
+  const bool in_init = caller && caller->real_tgid == tasks_.init_pid();
+  const InitPrctl decided =
+      decide_init_prctl(static_cast<int>(call.arg_of(ArgKind::kInitAttribute)), call.args[1],
+                        in_init, tid == tasks_.init_pid(), init_attributes_);
+  if (!decided.emulated) return;
+  if (decided.error) {
+    outcome = ReturnErrno{decided.error};
+  } else if (decided.stores) {
+    const std::int32_t value = *decided.stores;
+    outcome = tracee::write_memory(tid, call.args[1], &value, sizeof(value))
+                  ? Outcome{ReturnValue{0}}
+                  : Outcome{ReturnErrno{EFAULT}};
+  } else {
+    outcome = ReturnValue{0};
+  }
+}
+
+// Whether a process outside the box has this real number now (signal 0 sends nothing).
+bool SurfaceRewrites::taken_outside(Pid real) const {
+  return !table_.contains(real) && (::kill(real, 0) == 0 || errno == EPERM);
+}
+
+Pid SurfaceRewrites::referenced(Pid real) const {
+  return referenced_number(table_, real, [this](Pid r) { return taken_outside(r); });
+}
+
+std::int64_t SurfaceRewrites::on_exit(pid_t tid, const PendingExit& pending, std::int64_t result) {
+  put_back(tid, pending);
+  const SyscallRow& row = *pending.row;
+  const auto& args = pending.args;
+  if (row.has(ArgKind::kClockId)) {
+    // The registers as the caller passed them: glibc keeps the clock id it passed in one.
+    user_regs_struct regs;
+    if (tracee::get_regs(tid, regs) && tracee::syscall_args(regs) != args) {
+      tracee::set_syscall_args(regs, args);
+      tracee::set_regs(tid, regs);
+    }
+  }
+  if (result < 0) return result;
+  if (row.result == ResultKind::kVisiblePid && result > 0) {
+    const Pid shown = referenced(static_cast<Pid>(result));
+    if (shown != result) tracee::set_result(tid, shown);
+    return shown;
+  }
+  for (int i = 0; i < row.arg_count(); ++i) {
+    const std::uint64_t at = args[i];
+    if (!at) continue;
+    switch (row.args[i]) {
+      case ArgKind::kFlockOut: {
+        std::int16_t type = 0;
+        if (!tracee::read_memory(tid, at + offsetof(struct flock, l_type), &type, sizeof(type)))
+          break;
+        rewrite_int(tid, at + offsetof(struct flock, l_pid),
+                    [&](std::int32_t pid) { return lock_owner_for_caller(type, pid, table_); });
+        break;
+      }
+      case ArgKind::kPeerCredOut: {
+        // The kernel copies min(optlen, sizeof(struct ucred)) bytes; the pid comes first. (An
+        // optlen below the pid's size gets part of the real number: no program asks for that.)
+        socklen_t len = 0;
+        if (!tracee::read_memory(tid, args[i + 1], &len, sizeof(len)) || len < sizeof(pid_t)) break;
+        rewrite_int(tid, at + offsetof(struct ucred, pid),
+                    [&](std::int32_t pid) { return referenced(pid); });
+        break;
+      }
+      case ArgKind::kPidfdInfoOut:
+        return rewrite_pidfd_info(tid, pending, at, result);
+      case ArgKind::kShmidOut:
+        for (std::size_t offset : {offsetof(shmid_ds, shm_cpid), offsetof(shmid_ds, shm_lpid)})
+          rewrite_int(tid, at + offset, [&](std::int32_t pid) { return referenced(pid); });
+        break;
+      case ArgKind::kMsqidOut:
+        for (std::size_t offset : {offsetof(msqid_ds, msg_lspid), offsetof(msqid_ds, msg_lrpid)})
+          rewrite_int(tid, at + offset, [&](std::int32_t pid) { return referenced(pid); });
+        break;
+      default:
+        break;
+    }
+  }
+  return result;
+}
+
+std::int64_t SurfaceRewrites::rewrite_pidfd_info(pid_t tid, const PendingExit& pending,
+                                                 std::uint64_t at, std::int64_t result) {
+  abi::PidfdInfo info{};
+  if (!tracee::read_memory(tid, at, &info, sizeof(info)) || !(info.mask & abi::kPidfdInfoPid))
+    return result;
+  const std::optional<PidfdInfoPids> shown = pidfd_info_for_caller(
+      {static_cast<Pid>(info.pid), static_cast<Pid>(info.tgid), static_cast<Pid>(info.ppid)},
+      table_);
+  if (!shown) {
+    // A process outside: the kernel fails such a call with ESRCH and writes nothing.
+    const MemoryRestore& saved = pending.surface.before_call;
+    if (!saved.bytes.empty())
+      tracee::write_memory(tid, saved.address, saved.bytes.data(), saved.bytes.size());
+    tracee::set_result(tid, -ESRCH);
+    return -ESRCH;
+  }
+  info.pid = static_cast<std::uint32_t>(shown->pid);
+  info.tgid = static_cast<std::uint32_t>(shown->tgid);
+  info.ppid = static_cast<std::uint32_t>(shown->ppid);
+  tracee::write_memory(tid, at + offsetof(abi::PidfdInfo, pid), &info.pid, 3 * sizeof(info.pid));
+  return result;
+}
+
+void SurfaceRewrites::on_restart(pid_t tid, const PendingExit& pending) {
+  put_back(tid, pending);
+}
+
+void SurfaceRewrites::put_back(pid_t tid, const PendingExit& pending) {
+  for (const MemoryRestore& restore : pending.surface.restores)
+    tracee::write_memory_forced(tid, restore.address, restore.bytes.data(), restore.bytes.size());
+}
+
+}  // namespace vpidbox
