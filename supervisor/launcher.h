@@ -31,6 +31,12 @@ struct LaunchedInit {
 LaunchedInit fork_init(const std::vector<std::string>& argv, const sigset_t& original_mask,
                        Engine engine, ProcMode proc);
 
+// Confines the calling process as init is confined before exec: no_new_privs (unless it has
+// CAP_SYS_ADMIN), then the box's filter, with a listener unless the engine is ptrace (`auto`
+// falls back to none where a listener is refused). The listener fd (-1 without one), or nullopt
+// with one line in `error`.
+std::optional<int> confine_to_box(Engine engine, bool route_fd_opens, std::string& error);
+
 // Supervisor side of the launch protocol.
 bool send_go(int channel);
 // What init made of /proc: the mode that applies, and for kFuse the /dev/fuse descriptor it

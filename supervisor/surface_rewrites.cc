@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/msg.h>
+#include <sys/ptrace.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/user.h>
@@ -50,10 +51,12 @@ void SurfaceRewrites::on_entry(pid_t tid, const Call& call, Outcome& outcome, Pe
 
 void SurfaceRewrites::serve_init_prctl(pid_t tid, const Call& call, Outcome& outcome) {
   const Task* caller = table_.task(tid);
-  const bool in_init = caller && caller->real_tgid == tasks_.init_pid();
+  if (!caller) return;
+  const std::optional<Pid> init = table_.init_of(caller->level);
+  if (!init || caller->real_tgid != *init) return;  // not a level's init: the kernel's call
   const InitPrctl decided =
       decide_init_prctl(static_cast<int>(call.arg_of(ArgKind::kInitAttribute)), call.args[1],
-                        in_init, tid == tasks_.init_pid(), init_attributes_);
+                        tid == *init, init_attributes_[caller->level]);
   if (!decided.emulated) return;
   if (decided.error) {
     outcome = ReturnErrno{decided.error};
@@ -72,8 +75,27 @@ bool SurfaceRewrites::taken_outside(Pid real) const {
   return !table_.contains(real) && (::kill(real, 0) == 0 || errno == EPERM);
 }
 
-Pid SurfaceRewrites::referenced(Pid real) const {
-  return referenced_number(table_, real, [this](Pid r) { return taken_outside(r); });
+Pid SurfaceRewrites::referenced(LevelId view, Pid real) const {
+  return referenced_number(table_, view, real, [this](Pid r) { return taken_outside(r); });
+}
+
+void SurfaceRewrites::on_first_stop(pid_t tid) {
+  const Task* task = table_.task(tid);
+  if (!task || task->level == kTopLevel || table_.init_of(task->level) != tid) return;
+  init_attributes_[task->level] = InitAttributes{};
+  ::ptrace(PTRACE_SETOPTIONS, tid, 0, kTraceOptions | PTRACE_O_TRACEEXEC);
+}
+
+void SurfaceRewrites::on_exec(pid_t tid) {
+  const Task* task = table_.task(tid);
+  if (!task || table_.init_of(task->level) != task->real_tgid) return;
+  // What a namespace's init has when its program starts: neither attribute.
+  auto it = init_attributes_.find(task->level);
+  if (it == init_attributes_.end() || it->second.emulating) return;
+  it->second = InitAttributes{true};
+  // Exec events were asked for this one exec: the processes it forks from now on inherit the
+  // options (a process that starts threads asks for them again, PtraceRoute).
+  ::ptrace(PTRACE_SETOPTIONS, tid, 0, kTraceOptions);
 }
 
 std::int64_t SurfaceRewrites::on_exit(pid_t tid, const PendingExit& pending, std::int64_t result) {
@@ -89,8 +111,9 @@ std::int64_t SurfaceRewrites::on_exit(pid_t tid, const PendingExit& pending, std
     }
   }
   if (result < 0) return result;
+  const LevelId view = table_.level_of(tid);
   if (row.result == ResultKind::kVisiblePid && result > 0) {
-    const Pid shown = referenced(static_cast<Pid>(result));
+    const Pid shown = referenced(view, static_cast<Pid>(result));
     if (shown != result) tracee::set_result(tid, shown);
     return shown;
   }
@@ -102,8 +125,9 @@ std::int64_t SurfaceRewrites::on_exit(pid_t tid, const PendingExit& pending, std
         std::int16_t type = 0;
         if (!tracee::read_memory(tid, at + offsetof(struct flock, l_type), &type, sizeof(type)))
           break;
-        rewrite_int(tid, at + offsetof(struct flock, l_pid),
-                    [&](std::int32_t pid) { return lock_owner_for_caller(type, pid, table_); });
+        rewrite_int(tid, at + offsetof(struct flock, l_pid), [&](std::int32_t pid) {
+          return lock_owner_for_caller(type, pid, table_, view);
+        });
         break;
       }
       case ArgKind::kPeerCredOut: {
@@ -112,18 +136,18 @@ std::int64_t SurfaceRewrites::on_exit(pid_t tid, const PendingExit& pending, std
         socklen_t len = 0;
         if (!tracee::read_memory(tid, args[i + 1], &len, sizeof(len)) || len < sizeof(pid_t)) break;
         rewrite_int(tid, at + offsetof(struct ucred, pid),
-                    [&](std::int32_t pid) { return referenced(pid); });
+                    [&](std::int32_t pid) { return referenced(view, pid); });
         break;
       }
       case ArgKind::kPidfdInfoOut:
         return rewrite_pidfd_info(tid, pending, at, result);
       case ArgKind::kShmidOut:
         for (std::size_t offset : {offsetof(shmid_ds, shm_cpid), offsetof(shmid_ds, shm_lpid)})
-          rewrite_int(tid, at + offset, [&](std::int32_t pid) { return referenced(pid); });
+          rewrite_int(tid, at + offset, [&](std::int32_t pid) { return referenced(view, pid); });
         break;
       case ArgKind::kMsqidOut:
         for (std::size_t offset : {offsetof(msqid_ds, msg_lspid), offsetof(msqid_ds, msg_lrpid)})
-          rewrite_int(tid, at + offset, [&](std::int32_t pid) { return referenced(pid); });
+          rewrite_int(tid, at + offset, [&](std::int32_t pid) { return referenced(view, pid); });
         break;
       default:
         break;
@@ -139,7 +163,7 @@ std::int64_t SurfaceRewrites::rewrite_pidfd_info(pid_t tid, const PendingExit& p
     return result;
   const std::optional<PidfdInfoPids> shown = pidfd_info_for_caller(
       {static_cast<Pid>(info.pid), static_cast<Pid>(info.tgid), static_cast<Pid>(info.ppid)},
-      table_);
+      table_, table_.level_of(tid));
   if (!shown) {
     // A process outside: the kernel fails such a call with ESRCH and writes nothing.
     const MemoryRestore& saved = pending.surface.before_call;

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
 
 #include "supervisor/box_tasks.h"
 #include "translate/object_rules.h"
@@ -29,6 +30,11 @@ class SurfaceRewrites {
   std::int64_t on_exit(pid_t tid, const PendingExit& pending, std::int64_t result);
   // The call is to be restarted by the kernel with the caller's registers: its memory as well.
   void on_restart(pid_t tid, const PendingExit& pending);
+  // The first stop of a task: a nested box's init is followed to its exec, after which its
+  // own attributes are answered from here (translate/object_rules.h, InitAttributes).
+  void on_first_stop(pid_t tid);
+  // An exec event of a task (reported for those on_first_stop asked it for).
+  void on_exec(pid_t tid);
 
  private:
   void serve_init_prctl(pid_t tid, const Call& call, Outcome& outcome);
@@ -37,11 +43,13 @@ class SurfaceRewrites {
   void put_back(pid_t tid, const PendingExit& pending);
   bool taken_outside(Pid real) const;
   // referenced_number() for this box (translate/object_rules.h).
-  Pid referenced(Pid real) const;
+  Pid referenced(LevelId view, Pid real) const;
 
   BoxTasks& tasks_;
   const ProcessTable& table_;
-  InitAttributes init_attributes_;
+  // By level. The top level's init runs the program from the start (the launcher set it up
+  // before the filter was installed).
+  std::map<LevelId, InitAttributes> init_attributes_{{kTopLevel, InitAttributes{true}}};
 };
 
 }  // namespace vpidbox

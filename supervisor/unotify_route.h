@@ -2,6 +2,7 @@
 // answered in one seccomp user-notification round trip, and the opens routed to the /proc route.
 #pragma once
 
+#include "supervisor/control_route.h"
 #include "supervisor/proc_route.h"
 #include "supervisor/stats.h"
 #include "supervisor/trace_log.h"
@@ -15,7 +16,7 @@ class UnotifyRoute {
  public:
   // `proc` is the /proc route when the box has its own /proc (opens are routed only then).
   UnotifyRoute(UnotifyChannel channel, const ProcessTable& table, KernelView& kernel,
-               TraceLog& trace, Stats& stats, ProcRoute* proc);
+               TraceLog& trace, Stats& stats, ProcRoute* proc, ControlRoute& control);
   int fd() const { return channel_.fd(); }
   // Receives one notification and answers it.
   void serve_one();
@@ -27,6 +28,7 @@ class UnotifyRoute {
   TraceLog& trace_;
   Stats& stats_;
   ProcRoute* proc_;
+  ControlRoute& control_;
 };
 
 }  // namespace vpidbox

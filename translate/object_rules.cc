@@ -31,38 +31,38 @@ std::int32_t clock_id_for_kernel(std::int32_t clock, const ProcessTable& table,
   std::optional<Pid> real;
   if (type & kCpuClockPerThread) {
     real = resolve_tid(table, caller_real_tid, pid);
-  } else if (std::optional<Pid> named = table.to_real(pid); named && table.contains(*named)) {
+  } else if (std::optional<Pid> named = table.to_real(pid, table.level_of(caller_real_tid));
+             named && table.contains(*named)) {
     real = named;
   }
   return encode_clock(real.value_or(kNoSuchClockPid), type);
 }
 
 std::int32_t lock_owner_for_caller(std::int16_t l_type, std::int32_t l_pid,
-                                   const ProcessTable& table) {
+                                   const ProcessTable& table, LevelId view) {
   if (l_type == F_UNLCK || l_pid <= 0) return l_pid;  // the caller's own, or an OFD lock's -1
-  return visible_number(table, l_pid);
+  return visible_number(table, view, l_pid);
 }
 
 std::optional<PidfdInfoPids> pidfd_info_for_caller(const PidfdInfoPids& real,
-                                                   const ProcessTable& table) {
-  PidfdInfoPids shown{visible_number(table, real.pid), visible_number(table, real.tgid),
-                      visible_number(table, real.ppid)};
+                                                   const ProcessTable& table, LevelId view) {
+  PidfdInfoPids shown{visible_number(table, view, real.pid), visible_number(table, view, real.tgid),
+                      visible_number(table, view, real.ppid)};
   // A reaped task reports no pids (PIDFD_INFO_EXIT): zeros stay zeros.
   if (real.pid != 0 && (shown.pid == 0 || shown.tgid == 0)) return std::nullopt;
   return shown;
 }
 
-InitPrctl decide_init_prctl(int option, std::uint64_t arg2, bool in_init, bool init_main_thread,
+InitPrctl decide_init_prctl(int option, std::uint64_t arg2, bool init_main_thread,
                             InitAttributes& attributes) {
   InitPrctl out;
+  if (!attributes.emulating) return out;
   switch (option) {
     case PR_SET_CHILD_SUBREAPER:
-      if (!in_init) return out;
       out.emulated = true;
       attributes.child_subreaper = arg2 != 0;
       return out;
     case PR_GET_CHILD_SUBREAPER:
-      if (!in_init) return out;
       out.emulated = true;
       out.stores = attributes.child_subreaper ? 1 : 0;
       return out;
