@@ -70,7 +70,7 @@ void PtraceRoute::resume(pid_t tid, int signo) {
 void PtraceRoute::on_stop(pid_t tid, int status) {
   const int signo = WSTOPSIG(status);
   const int event = status >> 16;
-  if (!tasks_.follows(tid)) tasks_.add(tid);
+  if (!tasks_.follows(tid)) tasks_.add(tid, surface_.numbers_for_new_task(tid, std::nullopt));
   TracedTask* traced = tasks_.find(tid);
   if (!traced) return;
   if (!traced->started) {
@@ -121,7 +121,7 @@ void PtraceRoute::trace_exec_of_threads(pid_t tid) {
 void PtraceRoute::on_fork_event(pid_t tid) {
   unsigned long child = 0;
   if (::ptrace(PTRACE_GETEVENTMSG, tid, 0, &child) == 0 && !tasks_.follows(static_cast<Pid>(child)))
-    tasks_.add(static_cast<pid_t>(child));
+    tasks_.add(static_cast<pid_t>(child), surface_.numbers_for_new_task(child, tid));
   // A thread's execve gives it the leader's number, which only an exec event tells; single-
   // threaded processes (most) do not pay that stop. New threads inherit the option.
   if (const Task* created = table_.task(static_cast<Pid>(child));
@@ -388,6 +388,7 @@ void PtraceRoute::apply_clone3_rule(pid_t tid, const Call& call, Outcome& outcom
 // The exit of fork, vfork, clone or clone3 in the parent: the child's box number replaces its
 // real one.
 void PtraceRoute::on_new_child(pid_t tid, const PendingExit& pending, std::int64_t result) {
+  surface_.on_clone3_exit(tid, pending, result);
   if (pending.restore_clone_flags)
     tracee::write_memory_forced(tid, pending.clone_args_at, &*pending.restore_clone_flags,
                                 sizeof(std::uint64_t));

@@ -38,6 +38,9 @@ void SurfaceRewrites::on_entry(pid_t tid, const Call& call, Outcome& outcome, Pe
                                bool& stop_at_exit) {
   (void)stop_at_exit;
   if (call.row->has(ArgKind::kInitAttribute)) return serve_init_prctl(tid, call, outcome);
+  if (const std::optional<int> args = call.row->index_of(ArgKind::kCloneArgsStruct))
+    return set_tid_.on_clone3_entry(tid, call.args[*args], call.arg_of(ArgKind::kValue), outcome,
+                                    pending);
   if (const std::optional<int> info = call.row->index_of(ArgKind::kPidfdInfoOut)) {
     // What the kernel overwrites, in case the box must fail the call as the kernel would have.
     const std::size_t size =
@@ -177,6 +180,11 @@ std::int64_t SurfaceRewrites::rewrite_pidfd_info(pid_t tid, const PendingExit& p
   info.ppid = static_cast<std::uint32_t>(shown->ppid);
   tracee::write_memory(tid, at + offsetof(abi::PidfdInfo, pid), &info.pid, 3 * sizeof(info.pid));
   return result;
+}
+
+void SurfaceRewrites::on_clone3_exit(pid_t tid, const PendingExit& pending, std::int64_t result) {
+  put_back(tid, pending);
+  set_tid_.on_clone3_exit(tid, result);
 }
 
 void SurfaceRewrites::on_restart(pid_t tid, const PendingExit& pending) {

@@ -11,6 +11,7 @@
 #include <map>
 
 #include "supervisor/box_tasks.h"
+#include "supervisor/set_tid_children.h"
 #include "translate/object_rules.h"
 #include "translate/outcome.h"
 #include "translate/rules.h"
@@ -19,7 +20,8 @@ namespace vpidbox {
 
 class SurfaceRewrites {
  public:
-  explicit SurfaceRewrites(BoxTasks& tasks) : tasks_(tasks), table_(tasks.table()) {}
+  explicit SurfaceRewrites(BoxTasks& tasks)
+      : tasks_(tasks), table_(tasks.table()), set_tid_(tasks) {}
 
   // At the seccomp stop of `call`, which is to run (outcome Continue): may answer it instead
   // (outcome), save what its exit needs (pending.surface), and ask for the exit stop.
@@ -35,6 +37,12 @@ class SurfaceRewrites {
   void on_first_stop(pid_t tid);
   // An exec event of a task (reported for those on_first_stop asked it for).
   void on_exec(pid_t tid);
+  // clone3()'s set_tid (supervisor/set_tid_children.h): the numbers a task about to be added
+  // gets (`creator`: the thread whose fork event reports it), and the creator's exit stop.
+  std::vector<Pid> numbers_for_new_task(pid_t new_task, std::optional<pid_t> creator) {
+    return set_tid_.numbers_for(new_task, creator);
+  }
+  void on_clone3_exit(pid_t tid, const PendingExit& pending, std::int64_t result);
 
  private:
   void serve_init_prctl(pid_t tid, const Call& call, Outcome& outcome);
@@ -50,6 +58,7 @@ class SurfaceRewrites {
   // By level. The top level's init runs the program from the start (the launcher set it up
   // before the filter was installed).
   std::map<LevelId, InitAttributes> init_attributes_{{kTopLevel, InitAttributes{true}}};
+  SetTidChildren set_tid_;
 };
 
 }  // namespace vpidbox
