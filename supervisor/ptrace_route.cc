@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "filters/filter_builder.h"
+#include "filters/stacked_filter.h"
 #include "supervisor/interrupted_call.h"
 #include "supervisor/kernel_abi.h"
 #include "supervisor/kernel_facts.h"
@@ -60,11 +61,12 @@ PtraceRoute::PtraceRoute(BoxTasks& tasks, EmulatedSignals& signals, KernelView& 
       stats_(stats),
       control_(control),
       control_channel_(control_channel),
-      surface_(tasks) {}
+      surface_(tasks, signals) {}
 
 // A failed ptrace request means the tracee was killed meanwhile: its exit is reported next.
+// A task that is installing a filter or whose call was taken over keeps its syscall stops.
 void PtraceRoute::resume(pid_t tid, int signo) {
-  ::ptrace(PTRACE_CONT, tid, 0, signo);
+  ::ptrace(surface_.wants_syscall_stops(tid) ? PTRACE_SYSCALL : PTRACE_CONT, tid, 0, signo);
 }
 
 void PtraceRoute::on_stop(pid_t tid, int status) {
@@ -83,6 +85,7 @@ void PtraceRoute::on_stop(pid_t tid, int status) {
     resume(tid);
     return;
   }
+  if (surface_.on_stop(tid, status)) return;
   if (signo == (SIGTRAP | 0x80)) {
     ++stats_.exit_stops;
     return on_syscall_exit(tid);
@@ -122,6 +125,7 @@ void PtraceRoute::on_fork_event(pid_t tid) {
   unsigned long child = 0;
   if (::ptrace(PTRACE_GETEVENTMSG, tid, 0, &child) == 0 && !tasks_.follows(static_cast<Pid>(child)))
     tasks_.add(static_cast<pid_t>(child), surface_.numbers_for_new_task(child, tid));
+  surface_.on_fork(tid, static_cast<pid_t>(child));
   // A thread's execve gives it the leader's number, which only an exec event tells; single-
   // threaded processes (most) do not pay that stop. New threads inherit the option.
   if (const Task* created = table_.task(static_cast<Pid>(child));
@@ -213,7 +217,7 @@ void PtraceRoute::on_seccomp_stop(pid_t tid) {
   if (!tracee::get_regs(tid, regs)) return;
   unsigned long data = 0;
   if (::ptrace(PTRACE_GETEVENTMSG, tid, 0, &data) != 0) return;  // killed meanwhile
-  if (data != kBoxTraceData) {
+  if (data != kBoxTraceData && data != kStackedTraceData) {
     ++stats_.foreign_stops;
     return on_foreign_seccomp_stop(tid, regs);
   }
@@ -431,7 +435,7 @@ void PtraceRoute::restart_interrupted_wait(pid_t tid) {
   if (!tracee::get_regs(tid, regs) || static_cast<std::int64_t>(regs.rax) != kErrRestartSys) return;
   const int nr = static_cast<int>(regs.orig_rax);
   const SyscallRow* row = find_syscall(nr, tracee::syscall_args(regs));
-  const bool query = row && row->route == Route::kUnotify;
+  const bool query = row && (row->route == Route::kUnotify || row->route == Route::kLook);
   const bool open = proc_ && is_fd_open_syscall(nr) && !open_may_block_natively(tid, regs);
   if (!query && !open) return;
   regs.rax = static_cast<unsigned long long>(kErrRestartNoIntr);

@@ -45,6 +45,8 @@ class PtraceRoute {
 
   // A ptrace stop of a box task (any but its exit).
   void on_stop(pid_t tid, int status);
+  // For the hybrid engine's listeners: the calls looked at in their notifications.
+  CallLook& call_look() { return surface_.look(); }
 
  private:
   void resume(pid_t tid, int signo = 0);

@@ -7,7 +7,13 @@
 #include <sys/ptrace.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/user.h>
+#include <unistd.h>
+#include <climits>
+#include <cstring>
+#include <string_view>
 
 #include <algorithm>
 #include <cerrno>
@@ -15,6 +21,9 @@
 
 #include "supervisor/kernel_abi.h"
 #include "supervisor/tracee.h"
+#include "supervisor/unique_fd.h"
+#include "translate/credentials.h"
+#include "translate/signal_rules.h"
 
 namespace vpidbox {
 namespace {
@@ -41,6 +50,15 @@ void SurfaceRewrites::on_entry(pid_t tid, const Call& call, Outcome& outcome, Pe
   if (const std::optional<int> args = call.row->index_of(ArgKind::kCloneArgsStruct))
     return set_tid_.on_clone3_entry(tid, call.args[*args], call.arg_of(ArgKind::kValue), outcome,
                                     pending);
+  if (call.row->route == Route::kLook)
+    return look_.at_seccomp_stop(tid, call, outcome, pending, stop_at_exit);
+  if (call.row->has(ArgKind::kReadFd)) {
+    // The filter stops every read of this descriptor number: it may name another file by now.
+    stop_at_exit = is_signalfd(tid, static_cast<std::int64_t>(call.arg_of(ArgKind::kReadFd)));
+    return;
+  }
+  if (call.row->has(ArgKind::kMsgHdrOut) || call.row->has(ArgKind::kMmsgHdrOut))
+    stop_at_exit = receives_credentials(tid, static_cast<int>(call.arg_of(ArgKind::kFd)));
   if (const std::optional<int> info = call.row->index_of(ArgKind::kPidfdInfoOut)) {
     // What the kernel overwrites, in case the box must fail the call as the kernel would have.
     const std::size_t size =
@@ -83,6 +101,8 @@ Pid SurfaceRewrites::referenced(LevelId view, Pid real) const {
 }
 
 void SurfaceRewrites::on_first_stop(pid_t tid) {
+  injection_.forget(tid);
+  look_.forget(tid);
   const Task* task = table_.task(tid);
   if (!task || task->level == kTopLevel || table_.init_of(task->level) != tid) return;
   init_attributes_[task->level] = InitAttributes{};
@@ -122,7 +142,8 @@ std::int64_t SurfaceRewrites::on_exit(pid_t tid, const PendingExit& pending, std
   }
   for (int i = 0; i < row.arg_count(); ++i) {
     const std::uint64_t at = args[i];
-    if (!at) continue;
+    // Pointers are looked at when they are not null; a read's descriptor may be 0.
+    if (!at && row.args[i] != ArgKind::kReadFd) continue;
     switch (row.args[i]) {
       case ArgKind::kFlockOut: {
         std::int16_t type = 0;
@@ -144,6 +165,16 @@ std::int64_t SurfaceRewrites::on_exit(pid_t tid, const PendingExit& pending, std
       }
       case ArgKind::kPidfdInfoOut:
         return rewrite_pidfd_info(tid, pending, at, result);
+      case ArgKind::kReadFd:
+        rewrite_signalfd_read(tid, pending, result);
+        break;
+      case ArgKind::kMsgHdrOut:
+        rewrite_received_credentials(tid, at);
+        break;
+      case ArgKind::kMmsgHdrOut:
+        for (std::int64_t m = 0; m < result; ++m)
+          rewrite_received_credentials(tid, at + static_cast<std::uint64_t>(m) * sizeof(mmsghdr));
+        break;
       case ArgKind::kShmidOut:
         for (std::size_t offset : {offsetof(shmid_ds, shm_cpid), offsetof(shmid_ds, shm_lpid)})
           rewrite_int(tid, at + offset, [&](std::int32_t pid) { return referenced(view, pid); });
@@ -152,11 +183,116 @@ std::int64_t SurfaceRewrites::on_exit(pid_t tid, const PendingExit& pending, std
         for (std::size_t offset : {offsetof(msqid_ds, msg_lspid), offsetof(msqid_ds, msg_lrpid)})
           rewrite_int(tid, at + offset, [&](std::int32_t pid) { return referenced(view, pid); });
         break;
+      case ArgKind::kPassCredIn: {
+        // SO_PASSCRED set: from now on the process's messages may come with credentials.
+        int on = 0;
+        if (result == 0 && tracee::read_memory(tid, at, &on, sizeof(on)) && on &&
+            !injection_.installed(tid, StackedFilter::kRecvmsg, -1))
+          injection_.start(tid, StackedFilter::kRecvmsg, -1);
+        break;
+      }
       default:
         break;
     }
   }
+  // A new signalfd (its number is the result), or one given a new mask, or another number for
+  // one: its reads stop.
+  if ((row.has(ArgKind::kSignalfdFd) || (row.has(ArgKind::kDupOfFd) && is_signalfd(tid, result))) &&
+      result >= 0 &&
+      !injection_.installed(tid, StackedFilter::kReadsOfFd, static_cast<int>(result)))
+    injection_.start(tid, StackedFilter::kReadsOfFd, static_cast<int>(result));
   return result;
+}
+
+bool SurfaceRewrites::on_stop(pid_t tid, int status) {
+  if (injection_.busy(tid)) {
+    if (WSTOPSIG(status) != (SIGTRAP | 0x80)) return false;  // a stop: the route's, as always
+    injection_.on_syscall_stop(tid);
+    return true;
+  }
+  return look_.on_stop(tid, status);
+}
+
+bool SurfaceRewrites::is_signalfd(pid_t tid, std::int64_t fd) const {
+  if (fd < 0 || fd > INT_MAX) return false;
+  char link[32];
+  const std::string path = "/proc/" + std::to_string(tid) + "/fd/" + std::to_string(fd);
+  const ssize_t n = ::readlink(path.c_str(), link, sizeof(link));
+  return n > 0 && std::string_view(link, static_cast<std::size_t>(n)) == "anon_inode:[signalfd]";
+}
+
+// Whether a socket of the caller has SO_PASSCRED (a copy of the descriptor is asked): only then
+// do its messages come with credentials. When that cannot be told, they may.
+bool SurfaceRewrites::receives_credentials(pid_t tid, int fd) const {
+  const Task* task = table_.task(tid);
+  if (!task) return false;
+  UniqueFd socket(
+      static_cast<int>(::syscall(SYS_pidfd_getfd, tasks_.leader_pidfd(task->real_tgid), fd, 0)));
+  if (!socket.valid()) return errno != EBADF;  // no such descriptor: nothing to receive
+  int passcred = 0;
+  socklen_t len = sizeof(passcred);
+  if (::getsockopt(socket.get(), SOL_SOCKET, SO_PASSCRED, &passcred, &len) != 0)
+    return errno != ENOTSOCK;
+  return passcred != 0;
+}
+
+// The records a signalfd read filled (read's buffer, or readv's vector): each sender's pid as the
+// reader's level sees it (0 from outside; for a signal the supervisor sent for a box process,
+// that process), as the delivery stop rewrites a siginfo.
+void SurfaceRewrites::rewrite_signalfd_read(pid_t tid, const PendingExit& pending,
+                                            std::int64_t bytes) {
+  if (bytes < static_cast<std::int64_t>(kSignalfdRecordSize)) return;
+  const Task* task = table_.task(tid);
+  if (!task) return;
+  std::vector<std::uint8_t> records(static_cast<std::size_t>(bytes));
+  iovec local{records.data(), records.size()};
+  std::vector<iovec> remote;
+  if (pending.row->nr_x86_64 == SYS_readv) {
+    remote.resize(std::min<std::uint64_t>(pending.args[2], IOV_MAX));
+    if (!tracee::read_memory(tid, pending.args[1], remote.data(), remote.size() * sizeof(iovec)))
+      return;
+  } else {
+    remote.push_back(iovec{reinterpret_cast<void*>(pending.args[1]), records.size()});
+  }
+  if (::process_vm_readv(tid, &local, 1, remote.data(), remote.size(), 0) != bytes) return;
+  bool changed = false;
+  for (std::size_t at = 0; at + kSignalfdRecordSize <= records.size(); at += kSignalfdRecordSize) {
+    std::uint32_t signo, pid, uid;
+    std::int32_t code;
+    std::memcpy(&signo, records.data() + at + kSignalfdSigno, sizeof(signo));
+    std::memcpy(&code, records.data() + at + kSignalfdCode, sizeof(code));
+    std::memcpy(&pid, records.data() + at + kSignalfdPid, sizeof(pid));
+    std::memcpy(&uid, records.data() + at + kSignalfdUid, sizeof(uid));
+    std::uint32_t shown_pid = pid, shown_uid = uid;
+    if (signals_.sent_by_supervisor(code, static_cast<Pid>(pid))) {
+      const std::optional<EmulatedSender> sender =
+          signals_.take_sender(task->real_tgid, static_cast<int>(signo));
+      shown_pid = sender ? static_cast<std::uint32_t>(sender->vpid) : 0;
+      if (sender) shown_uid = sender->uid;
+    } else if (std::optional<Pid> shown = virtual_si_pid(
+                   static_cast<int>(signo), code, static_cast<Pid>(pid), table_, task->level)) {
+      shown_pid = static_cast<std::uint32_t>(*shown);
+    }
+    if (shown_pid == pid && shown_uid == uid) continue;
+    std::memcpy(records.data() + at + kSignalfdPid, &shown_pid, sizeof(shown_pid));
+    std::memcpy(records.data() + at + kSignalfdUid, &shown_uid, sizeof(shown_uid));
+    changed = true;
+  }
+  if (changed) ::process_vm_writev(tid, &local, 1, remote.data(), remote.size(), 0);
+}
+
+// SCM_CREDENTIALS a message came with: the sender as the receiver's level numbers it.
+void SurfaceRewrites::rewrite_received_credentials(pid_t tid, std::uint64_t msghdr_at) {
+  msghdr msg;
+  if (!tracee::read_memory(tid, msghdr_at, &msg, sizeof(msg)) || !msg.msg_control ||
+      msg.msg_controllen < sizeof(cmsghdr))
+    return;
+  std::vector<std::uint8_t> control(std::min<std::size_t>(msg.msg_controllen, 1 << 20));
+  const auto control_at = reinterpret_cast<std::uint64_t>(msg.msg_control);
+  if (!tracee::read_memory(tid, control_at, control.data(), control.size())) return;
+  const LevelId view = table_.level_of(tid);
+  for (std::size_t offset : credential_pid_offsets(control))
+    rewrite_int(tid, control_at + offset, [&](std::int32_t pid) { return referenced(view, pid); });
 }
 
 std::int64_t SurfaceRewrites::rewrite_pidfd_info(pid_t tid, const PendingExit& pending,

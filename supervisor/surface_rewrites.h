@@ -2,7 +2,10 @@
 // fills (F_GETLK's struct flock, SO_PEERCRED's struct ucred, struct pidfd_info, System V IPC's
 // shmid_ds and msqid_ds), rewritten in the caller's memory at syscall exit, and init's own
 // child-subreaper flag and parent-death signal, answered at entry. The clock ids are registers,
-// translated with the other arguments (translate/rules.h).
+// translated with the other arguments (translate/rules.h). And pids in messages
+// (translate/credentials.h): credentials sent (supervisor/call_look.h) and received, and the
+// records a signalfd read returns, in the processes given the filters that stop those
+// (supervisor/filter_injection.h); clone3()'s set_tid (supervisor/set_tid_children.h).
 #pragma once
 
 #include <sys/types.h>
@@ -11,6 +14,9 @@
 #include <map>
 
 #include "supervisor/box_tasks.h"
+#include "supervisor/call_look.h"
+#include "supervisor/emulated_signals.h"
+#include "supervisor/filter_injection.h"
 #include "supervisor/set_tid_children.h"
 #include "translate/object_rules.h"
 #include "translate/outcome.h"
@@ -20,8 +26,13 @@ namespace vpidbox {
 
 class SurfaceRewrites {
  public:
-  explicit SurfaceRewrites(BoxTasks& tasks)
-      : tasks_(tasks), table_(tasks.table()), set_tid_(tasks) {}
+  SurfaceRewrites(BoxTasks& tasks, EmulatedSignals& signals)
+      : tasks_(tasks),
+        table_(tasks.table()),
+        signals_(signals),
+        set_tid_(tasks),
+        injection_(tasks),
+        look_(tasks) {}
 
   // At the seccomp stop of `call`, which is to run (outcome Continue): may answer it instead
   // (outcome), save what its exit needs (pending.surface), and ask for the exit stop.
@@ -43,6 +54,17 @@ class SurfaceRewrites {
     return set_tid_.numbers_for(new_task, creator);
   }
   void on_clone3_exit(pid_t tid, const PendingExit& pending, std::int64_t result);
+  // A new process at its creator's fork event.
+  void on_fork(pid_t creator_tid, pid_t child) { injection_.on_fork(creator_tid, child); }
+
+  // Stops that a filter's installation or a take-over (CallLook) is waiting for: consumed here,
+  // the task resumed. While either lasts, the task's resumes keep syscall stops.
+  bool on_stop(pid_t tid, int status);
+  bool wants_syscall_stops(pid_t tid) const {
+    return injection_.busy(tid) || look_.wants_syscall_stops(tid);
+  }
+  // For the hybrid engine's listener: the notifications of Route::kLook rows.
+  CallLook& look() { return look_; }
 
  private:
   void serve_init_prctl(pid_t tid, const Call& call, Outcome& outcome);
@@ -50,15 +72,22 @@ class SurfaceRewrites {
                                   std::int64_t result);
   void put_back(pid_t tid, const PendingExit& pending);
   bool taken_outside(Pid real) const;
+  void rewrite_signalfd_read(pid_t tid, const PendingExit& pending, std::int64_t bytes);
+  void rewrite_received_credentials(pid_t tid, std::uint64_t msghdr_at);
+  bool receives_credentials(pid_t tid, int fd) const;
+  bool is_signalfd(pid_t tid, std::int64_t fd) const;
   // referenced_number() for this box (translate/object_rules.h).
   Pid referenced(LevelId view, Pid real) const;
 
   BoxTasks& tasks_;
   const ProcessTable& table_;
+  EmulatedSignals& signals_;
   // By level. The top level's init runs the program from the start (the launcher set it up
   // before the filter was installed).
   std::map<LevelId, InitAttributes> init_attributes_{{kTopLevel, InitAttributes{true}}};
   SetTidChildren set_tid_;
+  FilterInjection injection_;
+  CallLook look_;
 };
 
 }  // namespace vpidbox

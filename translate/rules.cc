@@ -195,7 +195,16 @@ void translate_arg(const Call& call, const ProcessTable& table, int index, Entry
     case ArgKind::kPidfdInfoOut:
     case ArgKind::kShmidOut:
     case ArgKind::kMsqidOut:
-      return;  // served by the engine (supervisor/surface_rewrites.h)
+    case ArgKind::kPassCredIn:
+    case ArgKind::kSignalfdFd:
+    case ArgKind::kMsgHdrIn:
+    case ArgKind::kMmsgHdrIn:
+    case ArgKind::kSockaddrIn:
+    case ArgKind::kMsgHdrOut:
+    case ArgKind::kMmsgHdrOut:
+    case ArgKind::kReadFd:
+    case ArgKind::kDupOfFd:
+      return;  // served by the engine (supervisor/surface_rewrites.h, supervisor/call_look.h)
   }
 }
 
@@ -272,6 +281,12 @@ bool has_rule(const SyscallRow& row) {
       return row.has(ArgKind::kPath);  // supervisor/proc_open.h decides on the path
     case Route::kControl:
       return true;  // supervisor/control_route.h answers it
+    case Route::kLook:
+    case Route::kStacked: {  // supervisor/call_look.h, supervisor/surface_rewrites.h
+      bool looks = false;
+      for (ArgKind kind : row.args) looks |= carries_pid_in_object(kind);
+      return looks;
+    }
     case Route::kUnotify:
       return row.result == ResultKind::kCallerTgid || row.result == ResultKind::kCallerTid ||
              row.result == ResultKind::kParent || row.result == ResultKind::kGroup ||

@@ -124,6 +124,11 @@ constexpr SyscallRow kTable[] = {
      true, 1, 0xffffffff, 5 /* F_GETLK */},
     {"fcntl", 72, {kFd, kValue, kFlockOut}, ResultKind::kPlain, kTrace, 0,
      true, 1, 0xffffffff, 36 /* F_OFD_GETLK */},
+    // A signalfd given another number (stopped by its process's filter, below).
+    {"fcntl", 72, {kDupOfFd, kValue, kValue}, ResultKind::kPlain, kStacked, 0,
+     true, 1, 0xffffffff, 0 /* F_DUPFD */},
+    {"fcntl", 72, {kDupOfFd, kValue, kValue}, ResultKind::kPlain, kStacked, 0,
+     true, 1, 0xffffffff, 1030 /* F_DUPFD_CLOEXEC */},
 
     // Pids prctl() keeps: Yama's allowed tracer (0 none, -1 anyone), and the task whose core
     // scheduling cookie is shared (0 the caller). Where Yama or core scheduling are not built
@@ -198,6 +203,28 @@ constexpr SyscallRow kTable[] = {
      true, 1, 0xffffffff, 13 /* MSG_STAT_ANY */},
     {"semctl", 66, {kValue, kValue, kValue, kValue}, ResultKind::kVisiblePid, kTrace, 0,
      true, 2, 0xffffffff, 11 /* GETPID */},
+    // Credentials a process sends (SCM_CREDENTIALS) name it as it sees itself, and a netlink
+    // socket bound without a port id takes its pid as one: looked at in every sendmsg() and
+    // bind(), which the filter cannot tell apart (supervisor/call_look.h).
+    {"sendmsg", 46, {kFd, kMsgHdrIn, kValue}, ResultKind::kPlain, kLook, 0,
+     true, 2, kNotLookedAtSendFlag, 0},
+    {"sendmmsg", 307, {kFd, kMmsgHdrIn, kValue, kValue}, ResultKind::kPlain, kLook, 0,
+     true, 3, kNotLookedAtSendFlag, 0},
+    {"bind", 49, {kFd, kSockaddrIn, kValue}, ResultKind::kPlain, kLook},
+    // A process that asks for credentials (SO_PASSCRED) or makes a signalfd is given a filter of
+    // its own at the call's exit, which stops its recvmsg() calls, or its reads of that signalfd.
+    {"setsockopt", 54, {kFd, kValue, kValue, kPassCredIn, kValue}, ResultKind::kPlain, kTrace, 0,
+     true, 1, 0xffffffff, 1 /* SOL_SOCKET */, true, 2, 0xffffffff, 16 /* SO_PASSCRED */},
+    {"signalfd", 282, {kSignalfdFd, kValue, kValue}, ResultKind::kPlain, kTrace},
+    {"signalfd4", 289, {kSignalfdFd, kValue, kValue, kValue}, ResultKind::kPlain, kTrace},
+    // Stopped by those filters only.
+    {"read", 0, {kReadFd, kValue, kValue}, ResultKind::kPlain, kStacked},
+    {"readv", 19, {kReadFd, kValue, kValue}, ResultKind::kPlain, kStacked},
+    {"dup", 32, {kDupOfFd}, ResultKind::kPlain, kStacked},
+    {"dup2", 33, {kDupOfFd, kValue}, ResultKind::kPlain, kStacked},
+    {"dup3", 292, {kDupOfFd, kValue, kValue}, ResultKind::kPlain, kStacked},
+    {"recvmsg", 47, {kFd, kMsgHdrOut, kValue}, ResultKind::kPlain, kStacked},
+    {"recvmmsg", 299, {kFd, kMmsgHdrOut, kValue, kValue, kValue}, ResultKind::kPlain, kStacked},
     // clang-format on
 
     // The opens: the box's /proc serves some of them (fd links, its own files) in place.

@@ -66,6 +66,17 @@ enum class ArgKind : std::uint8_t {
   kPidfdInfoOut,   // struct pidfd_info (PIDFD_GET_INFO): pid, tgid and ppid
   kShmidOut,       // struct shmid_ds (IPC_STAT, SHM_STAT): shm_cpid, shm_lpid
   kMsqidOut,       // struct msqid_ds (IPC_STAT, MSG_STAT): msg_lspid, msg_lrpid
+  kPassCredIn,     // setsockopt()'s optval for SO_PASSCRED: the process will receive credentials
+  kSignalfdFd,     // signalfd()'s descriptor: -1 for a new one, whose number the call returns
+  // Pids in messages (translate/credentials.h): looked at in memory, rewritten when they hold
+  // one (supervisor/call_look.h, supervisor/surface_rewrites.h).
+  kMsgHdrIn,    // a struct msghdr sent (sendmsg): SCM_CREDENTIALS, a netlink destination
+  kMmsgHdrIn,   // a vector of struct mmsghdr sent (sendmmsg), its length next
+  kSockaddrIn,  // bind()'s address: a netlink socket's port id
+  kMsgHdrOut,   // a struct msghdr received (recvmsg): SCM_CREDENTIALS
+  kMmsgHdrOut,  // a vector of struct mmsghdr received (recvmmsg), its length next
+  kReadFd,      // read()'s or readv()'s descriptor: a signalfd's records hold senders' pids
+  kDupOfFd,     // the descriptor dup(), dup2(), dup3() or F_DUPFD give another number
 };
 
 // Whether an argument of this kind is (or points at) a pid, a tid or a group to translate.
@@ -78,9 +89,12 @@ constexpr bool carries_pid_in_object(ArgKind kind) {
 }
 // Whether the call stops at exit for it: the kernel writes such an object, rewritten there; a
 // clock id's register is given back there (glibc's clock_getcpuclockid() stores the register it
-// passed to clock_getres() as the caller's clock id).
+// passed to clock_getres() as the caller's clock id); SO_PASSCRED and a new signalfd are
+// followed by a filter given to the process at exit. (The messages stop at exit only when what
+// is looked at at entry says so.)
 constexpr bool needs_object_rewrite_at_exit(ArgKind kind) {
-  return kind >= ArgKind::kClockId && kind != ArgKind::kInitAttribute;
+  return carries_pid_in_object(kind) && kind != ArgKind::kInitAttribute &&
+         (kind < ArgKind::kMsgHdrIn || kind == ArgKind::kDupOfFd);
 }
 
 enum class ResultKind : std::uint8_t {
@@ -120,6 +134,12 @@ inline std::optional<std::uint64_t> memory_selector_offset(ArgKind kind) {
   return std::nullopt;
 }
 
+// A sendmsg() flag vpidbox's own messages carry, so that the filter does not have the
+// supervisor look at them (Route::kLook): some are sent before the supervisor can answer (the
+// box's init sends it the listener itself). It is MSG_FASTOPEN, a TCP flag, which the kernel
+// ignores on the UNIX sockets these go over; on TCP no message carries credentials.
+constexpr std::uint64_t kNotLookedAtSendFlag = 0x20000000;
+
 // How a syscall is served.
 //  kUnotify: a pure query, answered by the supervisor in one unotify round trip.
 //  kTrace:   the kernel must run it in the caller's context with translated arguments, and/or
@@ -129,7 +149,13 @@ inline std::optional<std::uint64_t> memory_selector_offset(ArgKind kind) {
 //            ptrace engine) while the box has its own /proc, and not intercepted otherwise.
 //  kControl: the in-box control channel (supervisor/control_protocol.h), answered by the
 //            supervisor (a notification, or a ptrace stop on the ptrace engine).
-enum class Route : std::uint8_t { kUnotify, kTrace, kRefuse, kProcOpen, kControl };
+//  kLook:    a notification in which the supervisor looks at the call's memory: most calls
+//            continue at once; one whose memory holds a pid the kernel must read translated is
+//            taken over by ptrace (supervisor/call_look.h). A ptrace stop on the ptrace engine.
+//  kStacked: not in the box's filter: stopped (SECCOMP_RET_TRACE) by a filter the supervisor
+//            gives a process that needs it (supervisor/filter_injection.h), such as reads of its
+//            signalfd.
+enum class Route : std::uint8_t { kUnotify, kTrace, kRefuse, kProcOpen, kControl, kLook, kStacked };
 
 struct SyscallRow {
   std::string_view name;

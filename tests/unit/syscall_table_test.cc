@@ -22,6 +22,10 @@ static const std::set<std::string_view> kRowsWithDedicatedTests = {
     // Pids in objects and ids (object_rules_test.cc, and below).
     "prctl",          "getsockopt", "shmctl",          "msgctl",  "semctl",  "clock_settime",
     "clock_gettime",  "clock_getres", "clock_nanosleep", "clock_adjtime",
+    // Pids in messages (credentials_test.cc, stacked_filter_test.cc).
+    "sendmsg",        "sendmmsg",   "bind",            "setsockopt", "signalfd", "signalfd4",
+    "read",           "readv",      "recvmsg",         "recvmmsg", "dup",      "dup2",
+    "dup3",
 };
 // clang-format on
 
