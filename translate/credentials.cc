@@ -32,7 +32,8 @@ std::vector<std::size_t> credential_pid_offsets(std::span<const std::uint8_t> co
 
 Pid sent_credentials_pid(const ProcessTable& table, Pid caller_real_tid, Pid number) {
   if (number <= 0) return number;
-  return table.to_real(number, table.level_of(caller_real_tid)).value_or(kNoSuchPid);
+  const std::optional<Pid> real = table.to_real(number, table.level_of(caller_real_tid));
+  return real && table.contains(*real) ? *real : kNoSuchPid;
 }
 
 }  // namespace vpidbox

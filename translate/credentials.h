@@ -19,8 +19,9 @@ namespace vpidbox {
 // send with EINVAL), and only credentials of the exact size count.
 std::vector<std::size_t> credential_pid_offsets(std::span<const std::uint8_t> control);
 
-// The pid to hand the kernel for the pid a box task puts in credentials it sends: a number of the
-// caller's level (a process, or a group's number: find_get_pid() finds those too) becomes real;
+// The pid to hand the kernel for the pid a box task puts in credentials it sends: a number of a
+// task (a thread too, and a zombie, not a group's number whose leader is gone) in the caller's
+// level becomes real;
 // the kernel then accepts the caller's own tgid, or any pid from a task with CAP_SYS_ADMIN over
 // the namespace (scm_check_creds). A number that names nothing becomes kNoSuchPid, which the
 // kernel refuses as it refuses an unknown pid (EPERM without the capability, ESRCH with it);

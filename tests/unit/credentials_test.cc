@@ -63,6 +63,11 @@ TEST_CASE("a pid sent in credentials becomes real; anything else names nothing")
   CHECK(sent_credentials_pid(table, 510, 510) == kNoSuchPid);  // a real number is not the box's
   CHECK(sent_credentials_pid(table, 510, 77) == kNoSuchPid);
   CHECK(sent_credentials_pid(table, 510, 0) == 0);
+  // A group's number whose leader was reaped names no task: ESRCH, as the kernel says.
+  table.add_task(520, 520);  // 3
+  table.remove(520, {520});
+  REQUIRE(table.to_real(3, kTopLevel).has_value());
+  CHECK(sent_credentials_pid(table, 510, 3) == kNoSuchPid);
   CHECK(sent_credentials_pid(table, 510, -3) == -3);
 }
 
