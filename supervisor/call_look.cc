@@ -39,13 +39,16 @@ MemoryRestore word_at(std::uint64_t address, std::int32_t value) {
 CallLook::Plan CallLook::plan(pid_t tid, const Call& call) {
   Plan plan;
   const int fd = static_cast<int>(call.arg_of(ArgKind::kFd));
-  if (const std::optional<int> msg = call.row->index_of(ArgKind::kMsgHdrIn)) {
-    plan_credentials(tid, call.args[*msg], plan);
-    plan_netlink_destination(tid, fd, call.args[*msg]);
+  if (const std::optional<int> at = call.row->index_of(ArgKind::kMsgHdrIn)) {
+    msghdr msg;
+    if (!tracee::read_memory(tid, call.args[*at], &msg, sizeof(msg))) return plan;  // EFAULT
+    plan_credentials(tid, msg, plan);
+    plan_netlink_destination(tid, fd, msg);
   } else if (const std::optional<int> vec = call.row->index_of(ArgKind::kMmsgHdrIn)) {
-    const std::uint64_t count = std::min<std::uint64_t>(call.args[*vec + 1], kMostMessages);
-    for (std::uint64_t i = 0; i < count; ++i)
-      plan_credentials(tid, call.args[*vec] + i * sizeof(mmsghdr), plan);
+    std::vector<mmsghdr> msgs(std::min<std::uint64_t>(call.args[*vec + 1], kMostMessages));
+    if (!tracee::read_memory(tid, call.args[*vec], msgs.data(), msgs.size() * sizeof(mmsghdr)))
+      return plan;  // the kernel's to refuse
+    for (const mmsghdr& m : msgs) plan_credentials(tid, m.msg_hdr, plan);
   } else if (call.row->has(ArgKind::kSockaddrIn)) {
     plan_bind(tid, call, plan);
   }
@@ -53,10 +56,8 @@ CallLook::Plan CallLook::plan(pid_t tid, const Call& call) {
 }
 
 // SCM_CREDENTIALS in a message sent: each pid becomes the real one the kernel checks.
-void CallLook::plan_credentials(pid_t tid, std::uint64_t msghdr_at, Plan& plan) {
-  msghdr msg;
-  if (!tracee::read_memory(tid, msghdr_at, &msg, sizeof(msg)) || !msg.msg_control ||
-      msg.msg_controllen < sizeof(cmsghdr) || msg.msg_controllen > kMostControl)
+void CallLook::plan_credentials(pid_t tid, const msghdr& msg, Plan& plan) {
+  if (!msg.msg_control || msg.msg_controllen < sizeof(cmsghdr) || msg.msg_controllen > kMostControl)
     return;  // no credentials, or the kernel's to refuse
   std::vector<std::uint8_t> control(msg.msg_controllen);
   const auto control_at = reinterpret_cast<std::uint64_t>(msg.msg_control);
@@ -73,11 +74,9 @@ void CallLook::plan_credentials(pid_t tid, std::uint64_t msghdr_at, Plan& plan) 
 
 // A message to a netlink address on a socket not bound yet: the kernel would bind it (autobind)
 // to the caller's real pid first.
-void CallLook::plan_netlink_destination(pid_t tid, int fd, std::uint64_t msghdr_at) {
-  msghdr msg;
+void CallLook::plan_netlink_destination(pid_t tid, int fd, const msghdr& msg) {
   sa_family_t family = 0;
-  if (!tracee::read_memory(tid, msghdr_at, &msg, sizeof(msg)) || !msg.msg_name ||
-      msg.msg_namelen < sizeof(sockaddr_nl) ||
+  if (!msg.msg_name || msg.msg_namelen < sizeof(sockaddr_nl) ||
       !tracee::read_memory(tid, reinterpret_cast<std::uint64_t>(msg.msg_name), &family,
                            sizeof(family)) ||
       family != AF_NETLINK)
@@ -160,6 +159,10 @@ void CallLook::serve(UnotifyChannel& channel, const seccomp_notif& req, const Ca
     return;
   }
   Plan decided = plan(tid, call);
+  if (std::holds_alternative<Continue>(decided.outcome) && decided.writes.empty()) {
+    channel.answer_continue(req.id);  // the common case: nothing read is acted on
+    return;
+  }
   // Whatever was read belongs to the caller only while its notification is pending.
   if (!channel.still_pending(req.id)) return;
   if (const auto* v = std::get_if<ReturnValue>(&decided.outcome)) {

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <linux/seccomp.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -59,8 +60,8 @@ class CallLook {
     std::vector<MemoryRestore> restores;
   };
   Plan plan(pid_t tid, const Call& call);
-  void plan_credentials(pid_t tid, std::uint64_t msghdr_at, Plan& plan);
-  void plan_netlink_destination(pid_t tid, int fd, std::uint64_t msghdr_at);
+  void plan_credentials(pid_t tid, const msghdr& msg, Plan& plan);
+  void plan_netlink_destination(pid_t tid, int fd, const msghdr& msg);
   void plan_bind(pid_t tid, const Call& call, Plan& plan);
   // Binds the caller's unbound netlink socket `fd` to its box pid (or, that being taken, to a
   // negative number as the kernel's autobind picks one). The port id, or 0 when it is bound
