@@ -404,7 +404,7 @@ declare -A SURFACE_TITLE=(
 for call in "${SURFACE_CALLS[@]}"; do
   define_metric "surface_$call" ns "${SURFACE_TITLE[$call]}" \
     "RUNNER bench/out/surface_calls $call: a run's value: median of its batch means per call (pair)"
-  M_RUNNERS[surface_$call]="native vpidbox vpidbox_ptrace"
+  M_RUNNERS[surface_$call]="native vpidbox vpidbox_before vpidbox_ptrace"
 done
 
 # measure_syscall_lat: getpid_lat and getuid_lat, ROUNDS runs of syscall_lat

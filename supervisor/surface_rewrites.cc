@@ -11,13 +11,13 @@
 #include <sys/uio.h>
 #include <sys/user.h>
 #include <unistd.h>
-#include <climits>
-#include <cstring>
-#include <string_view>
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstddef>
+#include <cstring>
+#include <string_view>
 
 #include "supervisor/kernel_abi.h"
 #include "supervisor/tracee.h"
@@ -45,7 +45,6 @@ void rewrite_int(pid_t tid, std::uint64_t at, Map shown) {
 
 void SurfaceRewrites::on_entry(pid_t tid, const Call& call, Outcome& outcome, PendingExit& pending,
                                bool& stop_at_exit) {
-  (void)stop_at_exit;
   if (call.row->has(ArgKind::kInitAttribute)) return serve_init_prctl(tid, call, outcome);
   if (const std::optional<int> args = call.row->index_of(ArgKind::kCloneArgsStruct))
     return set_tid_.on_clone3_entry(tid, call.args[*args], call.arg_of(ArgKind::kValue), outcome,
