@@ -5,7 +5,8 @@
 #
 # Measures, in one run and interleaved across runners, each suite under every
 # runner of $BENCH_RUNNERS (default: native vpidbox vpidbox_hostproc
-# vpidbox_nested3 unshare proot strace) that the suite applies to:
+# vpidbox_nested3 unshare proot strace; vpidbox_strace, strace -f inside a box, on demand)
+# that the suite applies to:
 #   syscall_lat  getpid (intercepted by vpidbox) and getuid (not intercepted)
 #                per-call latency, bench/out/syscall_lat
 #   spawn_loop   bash loop spawning 500 /bin/true, wall time
@@ -134,6 +135,8 @@ runner_prefix() {
       ;;
     proot) PREFIX=(proot) ;;
     strace) PREFIX=(strace -f -o /dev/null) ;;
+    # strace -f inside a box: the box's emulated ptrace (issue 10), against `strace` natively.
+    vpidbox_strace) PREFIX=("$VPIDBOX" run -- strace -f -o /dev/null) ;;
     *) return 1 ;;
   esac
 }
@@ -164,7 +167,7 @@ probe_runners() {
       continue
     fi
     case "$r" in
-      vpidbox | vpidbox_hostproc | vpidbox_nested3)
+      vpidbox | vpidbox_hostproc | vpidbox_nested3 | vpidbox_strace)
         [ -x "$VPIDBOX" ] || { RUNNER_NA[$r]="binary not built ($VPIDBOX)"; continue; } ;;
       vpidbox_before)
         [ -x "${VPIDBOX_BEFORE:-}" ] ||

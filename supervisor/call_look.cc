@@ -171,6 +171,10 @@ void CallLook::serve(UnotifyChannel& channel, const seccomp_notif& req, const Ca
     channel.answer_errno(req.id, e->error);
   } else if (decided.writes.empty()) {
     channel.answer_continue(req.id);
+  } else if (table_.tracer_of(tid) != 0) {
+    // Its stops are a tracer's inside the box (supervisor/emulated_ptrace.h), which a take-over
+    // would steal: the call runs as the caller made it.
+    channel.answer_continue(req.id);
   } else {
     // The kernel must read other numbers than the caller's: only ptrace can change them for this
     // call and put them back after it. The interrupt ends the notification (its call restarts).

@@ -61,7 +61,8 @@ bool FilterInjection::installed(pid_t tid, StackedFilter what, int fd) const {
 
 bool FilterInjection::start(pid_t tid, StackedFilter what, int fd) {
   const Task* task = tasks_.table().task(tid);
-  if (!task || active_.contains(tid)) return false;
+  // A task a tracer inside the box traces has its stops reported there: not borrowed.
+  if (!task || active_.contains(tid) || tasks_.table().tracer_of(tid) != 0) return false;
   Installed& installed = installed_[task->real_tgid];
   // Filters the box did not give it: its own, which might not let it call seccomp().
   const int filters = filter_count(tid);

@@ -99,25 +99,23 @@ Pid SurfaceRewrites::referenced(LevelId view, Pid real) const {
   return referenced_number(table_, view, real, [this](Pid r) { return taken_outside(r); });
 }
 
-void SurfaceRewrites::on_first_stop(pid_t tid) {
+bool SurfaceRewrites::on_first_stop(pid_t tid) {
   injection_.forget(tid);
   look_.forget(tid);
   const Task* task = table_.task(tid);
-  if (!task || task->level == kTopLevel || table_.init_of(task->level) != tid) return;
+  if (!task || task->level == kTopLevel || table_.init_of(task->level) != tid) return false;
   init_attributes_[task->level] = InitAttributes{};
-  ::ptrace(PTRACE_SETOPTIONS, tid, 0, kTraceOptions | PTRACE_O_TRACEEXEC);
+  return true;
 }
 
-void SurfaceRewrites::on_exec(pid_t tid) {
+bool SurfaceRewrites::on_exec(pid_t tid) {
   const Task* task = table_.task(tid);
-  if (!task || table_.init_of(task->level) != task->real_tgid) return;
+  if (!task || table_.init_of(task->level) != task->real_tgid) return false;
   // What a namespace's init has when its program starts: neither attribute.
   auto it = init_attributes_.find(task->level);
-  if (it == init_attributes_.end() || it->second.emulating) return;
+  if (it == init_attributes_.end() || it->second.emulating) return false;
   it->second = InitAttributes{true};
-  // Exec events were asked for this one exec: the processes it forks from now on inherit the
-  // options (a process that starts threads asks for them again, PtraceRoute).
-  ::ptrace(PTRACE_SETOPTIONS, tid, 0, kTraceOptions);
+  return true;
 }
 
 std::int64_t SurfaceRewrites::on_exit(pid_t tid, const PendingExit& pending, std::int64_t result) {

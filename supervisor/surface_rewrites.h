@@ -43,11 +43,12 @@ class SurfaceRewrites {
   std::int64_t on_exit(pid_t tid, const PendingExit& pending, std::int64_t result);
   // The call is to be restarted by the kernel with the caller's registers: its memory as well.
   void on_restart(pid_t tid, const PendingExit& pending);
-  // The first stop of a task: a nested box's init is followed to its exec, after which its
-  // own attributes are answered from here (translate/object_rules.h, InitAttributes).
-  void on_first_stop(pid_t tid);
-  // An exec event of a task (reported for those on_first_stop asked it for).
-  void on_exec(pid_t tid);
+  // The first stop of a task: true for a nested box's init, which is to be followed to its exec
+  // (exec events), after which its own attributes are answered from here
+  // (translate/object_rules.h, InitAttributes).
+  bool on_first_stop(pid_t tid);
+  // An exec event of a task: true when the exec events asked for by on_first_stop may stop.
+  bool on_exec(pid_t tid);
   // clone3()'s set_tid (supervisor/set_tid_children.h): the numbers a task about to be added
   // gets (`creator`: the thread whose fork event reports it), and the creator's exit stop.
   std::vector<Pid> numbers_for_new_task(pid_t new_task, std::optional<pid_t> creator) {

@@ -186,7 +186,20 @@ void ProcessTable::mark_exited(Pid real_tid) {
   if (l && l->init_real == real_tid) l->init_ended = true;
 }
 
+void ProcessTable::set_tracer(Pid real_tid, Pid real_tracer) {
+  if (real_tracer)
+    tracers_[real_tid] = real_tracer;
+  else
+    tracers_.erase(real_tid);
+}
+
+Pid ProcessTable::tracer_of(Pid real_tid) const {
+  auto it = tracers_.find(real_tid);
+  return it == tracers_.end() ? 0 : it->second;
+}
+
 void ProcessTable::remove(Pid real_tid, const std::set<Pid>& group_ids_in_use) {
+  tracers_.erase(real_tid);
   auto it = tasks_.find(real_tid);
   if (it == tasks_.end()) return;
   Level* l = level_ptr(it->second.level);

@@ -130,6 +130,11 @@ class ProcessTable {
   // pid_max written from inside (checked by the caller: pid_max_rule.h).
   void set_pid_max(LevelId level, Pid pid_max);
 
+  // The thread of the box that traces a task (emulated ptrace: the real tracer is always the
+  // supervisor), for /proc's TracerPid. 0 clears it.
+  void set_tracer(Pid real_tid, Pid real_tracer);
+  Pid tracer_of(Pid real_tid) const;
+
  private:
   struct Level {
     LevelId parent = -1;
@@ -157,6 +162,7 @@ class ProcessTable {
   // The deepest level each allocated real number has a number in (it has one in every level
   // above too).
   std::map<Pid, LevelId> number_level_;
+  std::map<Pid, Pid> tracers_;  // real tid -> real tid of its tracer in the box
 };
 
 }  // namespace vpidbox

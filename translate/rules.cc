@@ -185,6 +185,7 @@ void translate_arg(const Call& call, const ProcessTable& table, int index, Entry
     case ArgKind::kRebootMagic1:
     case ArgKind::kRebootMagic2:
     case ArgKind::kRebootCmd:
+    case ArgKind::kPtraceRequest:
       return;  // not a pid: read by the rules beside one (decide_entry)
     case ArgKind::kClockId:
       return set(

@@ -75,7 +75,9 @@ constexpr SyscallRow kTable[] = {
      {kPidOrZeroSelf, kPidOrZeroSelf, kValue, kValue, kValue},
      ResultKind::kPlain,
      kTrace},
-    {"ptrace", 101, {kValue, kTid, kValue, kValue}, ResultKind::kPlain, kTrace},
+    // The supervisor is every box task's real tracer: tracers inside are emulated
+    // (supervisor/emulated_ptrace.h), and the pid names a box task or nothing.
+    {"ptrace", 101, {kPtraceRequest, kTid, kValue, kValue}, ResultKind::kPlain, kTrace},
     // libcap-ng names the caller by getpid() in the header: the box's number must become real.
     {"capget", 125, {kCapHeader, kValue}, ResultKind::kPlain, kTrace},
     {"capset", 126, {kCapHeader, kValue}, ResultKind::kPlain, kTrace},
@@ -242,7 +244,8 @@ constexpr SyscallRow kTable[] = {
 }  // namespace
 
 bool SyscallRow::zero_args_need_no_trap() const {
-  if (route != Route::kTrace || needs_exit_stop()) return false;
+  // ptrace(PTRACE_TRACEME, 0, ...) is the emulation's like every other request.
+  if (route != Route::kTrace || needs_exit_stop() || has(kPtraceRequest)) return false;
   bool any_pid = false;
   for (ArgKind kind : args) {
     if (!carries_pid(kind)) continue;

@@ -57,6 +57,7 @@ enum class ArgKind : std::uint8_t {
   kRebootMagic1,     // reboot()'s first magic number
   kRebootMagic2,     // reboot()'s second magic number
   kRebootCmd,        // reboot()'s command: in a pid namespace it ends the namespace instead
+  kPtraceRequest,    // ptrace()'s request: every call is served by the emulated ptrace
   // Pids that objects and ids carry, translated by translate/object_rules.h and rewritten in
   // memory by supervisor/surface_rewrites.h.
   kClockId,        // a clock id, which names a process or thread for CPU-time clocks

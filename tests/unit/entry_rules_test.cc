@@ -400,6 +400,7 @@ TEST_CASE("calls the filter lets through with zero pid arguments need no transla
   CHECK(rows_skipped > 10);
   CHECK_FALSE(find_syscall("kill")->zero_args_need_no_trap());
   CHECK_FALSE(find_syscall("wait4")->zero_args_need_no_trap());
+  CHECK_FALSE(find_syscall("ptrace")->zero_args_need_no_trap());  // PTRACE_TRACEME takes pid 0
   CHECK(find_syscall("prlimit64")->zero_args_need_no_trap());
   CHECK(find_syscall("setpgid")->zero_args_need_no_trap());
 }
