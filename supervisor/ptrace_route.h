@@ -17,6 +17,7 @@
 #include "supervisor/emulated_signals.h"
 #include "supervisor/proc_route.h"
 #include "supervisor/stats.h"
+#include "supervisor/surface_rewrites.h"
 #include "supervisor/trace_log.h"
 #include "translate/kernel_view.h"
 #include "translate/rules.h"
@@ -46,6 +47,8 @@ class PtraceRoute {
 
   // A ptrace stop of a box task (any but its exit).
   void on_stop(pid_t tid, int status);
+  // For the hybrid engine's listeners: the calls looked at in their notifications.
+  CallLook& call_look() { return surface_.look(); }
 
  private:
   // Every resume goes through the emulated ptrace (emulated_ptrace.h), which keeps a stop that a
@@ -83,6 +86,7 @@ class PtraceRoute {
   Stats& stats_;
   BoxControl& control_;
   ControlRoute& control_channel_;
+  SurfaceRewrites surface_;
   ProcRoute* proc_ = nullptr;
   bool with_listener_ = false;
 };

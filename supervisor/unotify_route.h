@@ -3,6 +3,7 @@
 #pragma once
 
 #include "supervisor/control_route.h"
+#include "supervisor/call_look.h"
 #include "supervisor/proc_route.h"
 #include "supervisor/stats.h"
 #include "supervisor/trace_log.h"
@@ -20,6 +21,8 @@ class UnotifyRoute {
   int fd() const { return channel_.fd(); }
   // Receives one notification and answers it.
   void serve_one();
+  // The calls looked at in their notifications (Route::kLook): supervisor/call_look.h.
+  void set_call_look(CallLook* look) { look_ = look; }
 
  private:
   UnotifyChannel channel_;
@@ -29,6 +32,7 @@ class UnotifyRoute {
   Stats& stats_;
   ProcRoute* proc_;
   ControlRoute& control_;
+  CallLook* look_ = nullptr;
 };
 
 }  // namespace vpidbox
