@@ -26,6 +26,10 @@
 #                the same in a pid namespace (unshare)
 #   stress_all   the same seven stressors at once on this machine's CPUs (the contention case):
 #                each stressor's bogo ops/s, and the run's wall time
+#   surface      the calls looked at or stopped for pids in objects and messages
+#                (sendmsg, bind, SO_PEERCRED, F_GETLK, CPU clocks, signalfd and credential
+#                reads), and their neighbours left alone: bench/out/surface_calls, native
+#                against vpidbox on each engine (runner vpidbox_ptrace)
 # The proc suites run unshare with --mount-proc (so that its ps sees its own
 # namespace). vpidbox_hostproc is `vpidbox run --proc=host`; it is n/a, with a
 # note, when the vpidbox binary has no --proc option. vpidbox_nested3 runs the
@@ -79,7 +83,8 @@ RESULTS=${BENCH_RESULTS:-$BENCH_DIR/RESULTS.md}
 QUICK=${BENCH_QUICK:-0}
 INVOCATION="bash bench/run.sh${*:+ $*}"
 read -ra RUNNERS <<<"${BENCH_RUNNERS:-native vpidbox vpidbox_hostproc vpidbox_nested3 responder unshare proot strace}"
-ALL_SUITES=(syscall_lat spawn_loop fork_wait make_j2 startup proc_ps proc_read open_cost sig_lat stress stress_all)
+ALL_SUITES=(syscall_lat spawn_loop fork_wait make_j2 startup proc_ps proc_read open_cost surface sig_lat
+  stress stress_all)
 
 unset PROOT_NO_SECCOMP # proot's normal mode: seccomp-accelerated ptrace
 
@@ -113,8 +118,8 @@ ensure_tools() {
 compile_programs() {
   local cc=${CC:-gcc} prog
   mkdir -p "$OUT" || return 1
-  for prog in syscall_lat walltime pipe_rtt fork_wait with_procs proc_read open_cost sig_lat \
-    unotify_responder; do
+  for prog in syscall_lat walltime pipe_rtt fork_wait with_procs proc_read open_cost surface_calls \
+    sig_lat unotify_responder; do
     if ! "$cc" -O2 -Wall -Wextra -Werror -o "$OUT/$prog" "$BENCH_DIR/$prog.c"; then
       log "cannot compile bench/$prog.c"
       return 1
@@ -406,6 +411,26 @@ M_RUNNERS[proc_read]="native vpidbox vpidbox_before vpidbox_hostproc unshare"
 define_metric open_cost us "open + close of a regular file" \
   "RUNNER bench/out/open_cost FILE: open(FILE, O_RDONLY) + close in a loop, a run's value: median of its batch means per pair (what trapping open/openat costs)"
 M_RUNNERS[open_cost]="native vpidbox vpidbox_before vpidbox_hostproc"
+# The calls looked at or stopped for pids in objects and messages (bench/surface_calls.c).
+SURFACE_CALLS=(sendmsg sendmsg_creds recvmsg_passcred bind_udp peercred getlk thread_clock
+  read_signalfd read_pipe read_pipe_signalfd)
+declare -A SURFACE_TITLE=(
+  [sendmsg]="sendmsg + recv of one byte (UNIX datagram): every sendmsg is looked at"
+  [sendmsg_creds]="sendmsg with SCM_CREDENTIALS + recv: the call is taken over by ptrace"
+  [recvmsg_passcred]="sendmsg + recvmsg where the receiver has SO_PASSCRED (stopped by its filter)"
+  [bind_udp]="socket + bind + close of a UDP socket: every bind is looked at"
+  [peercred]="getsockopt(SO_PEERCRED)"
+  [getlk]="fcntl(F_GETLK)"
+  [thread_clock]="clock_gettime of pthread_getcpuclockid(self): a CPU clock with a tid"
+  [read_signalfd]="read of an empty non-blocking signalfd (stopped by its process's filter)"
+  [read_pipe]="write + read of a pipe"
+  [read_pipe_signalfd]="write + read of a pipe in a process that has a signalfd (its filter runs)"
+)
+for call in "${SURFACE_CALLS[@]}"; do
+  define_metric "surface_$call" ns "${SURFACE_TITLE[$call]}" \
+    "RUNNER bench/out/surface_calls $call: a run's value: median of its batch means per call (pair)"
+  M_RUNNERS[surface_$call]="native vpidbox vpidbox_before vpidbox_ptrace"
+done
 
 SIG_LAT_CALLS=(kill0_self kill0_other kill_ignored kill_handled kill_other tgkill0_self)
 declare -A SIG_LAT_TITLE=(
@@ -561,6 +586,16 @@ measure_proc_read() {
   for r in $(metric_runners proc_read); do
     [ -n "${VAL[proc_read|$r]:-}" ] || continue
     NOTE[proc_read|$r]="a scan saw $(out_value proc_read "$r" entries) processes, read $(out_value proc_read "$r" files) files"
+  done
+}
+
+measure_surface() {
+  local rounds=5 batches=11 budget=800 call
+  [ "$QUICK" = 1 ] && rounds=2 batches=5 budget=200
+  for call in "${SURFACE_CALLS[@]}"; do
+    measure_keyed "surface_$call" "$rounds" 120 "${call}_ns" "$OUT/surface_calls" -b "$batches" \
+      -t "$budget" "$call"
+    M_DETAIL[surface_$call]+=" × $batches batches, about $budget ms each run"
   done
 }
 

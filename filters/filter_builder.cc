@@ -37,6 +37,7 @@ std::uint32_t action_for(const SyscallRow& row, bool with_listener, bool killabl
       return SCMP_ACT_ERRNO(row.refuse_errno);
     case Route::kUnotify:
     case Route::kProcOpen:
+    case Route::kLook:
     case Route::kControl:
       if (with_listener) return SCMP_ACT_NOTIFY;
       break;
@@ -44,6 +45,7 @@ std::uint32_t action_for(const SyscallRow& row, bool with_listener, bool killabl
       if (with_listener && killable) return SCMP_ACT_NOTIFY;
       break;
     case Route::kTrace:
+    case Route::kStacked:  // not in this filter (skipped below)
       break;
   }
   return SCMP_ACT_TRACE(kBoxTraceData);
@@ -101,9 +103,17 @@ FilterResult build_filter(FilterCtx& ctx, bool with_listener, bool route_fd_open
 
   for (const SyscallRow& row : syscall_table()) {
     if (row.route == Route::kProcOpen && !route_fd_opens) continue;
+    if (row.route == Route::kStacked) continue;
     const std::uint32_t action = action_for(row, with_listener, killable);
     int rc = 0;
-    if (row.filtered) {
+    if (row.filtered && row.filtered_twice) {
+      if (row.filter_kind != SyscallRow::ArgFilter::kMaskedEqual)
+        return failure(row.name.data(), EINVAL);
+      rc = seccomp_rule_add_exact(
+          ctx.get(), action, row.nr_x86_64, 2,
+          scmp_arg_cmp{row.filter_arg, SCMP_CMP_MASKED_EQ, row.filter_mask, row.filter_value},
+          scmp_arg_cmp{row.filter2_arg, SCMP_CMP_MASKED_EQ, row.filter2_mask, row.filter2_value});
+    } else if (row.filtered) {
       rc = add_filtered_rules(ctx.get(), action, row);
     } else if (row.zero_args_need_no_trap()) {
       // prlimit64(0, ...), sched_getaffinity(0, ...), setpgid(0, 0) and the like run at full

@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "filters/filter_builder.h"
+#include "filters/stacked_filter.h"
 #include "supervisor/interrupted_call.h"
 #include "supervisor/kernel_abi.h"
 #include "supervisor/kernel_facts.h"
@@ -61,11 +62,15 @@ PtraceRoute::PtraceRoute(BoxTasks& tasks, EmulatedSignals& signals, EmulatedPtra
       stats_(stats),
       control_(control),
       control_channel_(control_channel),
-      queued_(queued) {}
+      queued_(queued),
+      surface_(tasks, signals) {}
 
 // A failed ptrace request means the tracee was killed meanwhile: its exit is reported next.
+// A task that is installing a filter or whose call was taken over keeps its syscall stops
+// (supervisor/surface_rewrites.h; never one a tracer inside the box traces).
 void PtraceRoute::resume(pid_t tid, int signo) {
-  if (!emulated_.takes_resume(tid, signo, false)) ::ptrace(PTRACE_CONT, tid, 0, signo);
+  if (!emulated_.takes_resume(tid, signo, false))
+    ::ptrace(surface_.wants_syscall_stops(tid) ? PTRACE_SYSCALL : PTRACE_CONT, tid, 0, signo);
 }
 
 void PtraceRoute::resume_to_exit(pid_t tid) {
@@ -82,7 +87,7 @@ void PtraceRoute::keep_group_stop(pid_t tid) {
 void PtraceRoute::on_stop(pid_t tid, int status) {
   const int signo = WSTOPSIG(status);
   const int event = status >> 16;
-  if (!tasks_.follows(tid)) tasks_.add(tid);
+  if (!tasks_.follows(tid)) tasks_.add(tid, surface_.numbers_for_new_task(tid, std::nullopt));
   TracedTask* traced = tasks_.find(tid);
   if (!traced) return;
   if (emulated_.on_stop(tid, status)) {
@@ -94,10 +99,11 @@ void PtraceRoute::on_stop(pid_t tid, int status) {
     ++stats_.first_stops;
     traced->started = true;
     const Task* task = table_.task(tid);
-    if (task && task->real_tgid != tid) trace_exec_of_threads(tid);
+    if ((task && task->real_tgid != tid) || surface_.on_first_stop(tid)) trace_exec_of_threads(tid);
     if (!emulated_.on_first_stop(tid)) ::ptrace(PTRACE_CONT, tid, 0, 0);
     return;
   }
+  if (surface_.on_stop(tid, status)) return;
   if (signo == (SIGTRAP | 0x80)) {
     ++stats_.exit_stops;
     return on_syscall_exit(tid);
@@ -136,9 +142,11 @@ void PtraceRoute::trace_exec_of_threads(pid_t tid) {
 void PtraceRoute::on_fork_event(pid_t tid) {
   unsigned long child = 0;
   if (::ptrace(PTRACE_GETEVENTMSG, tid, 0, &child) == 0 && !tasks_.follows(static_cast<Pid>(child)))
-    tasks_.add(static_cast<pid_t>(child));
-  if (tasks_.follows(static_cast<Pid>(child)))
+    tasks_.add(static_cast<pid_t>(child), surface_.numbers_for_new_task(child, tid));
+  if (tasks_.follows(static_cast<Pid>(child))) {
     emulated_.on_fork_event(tid, static_cast<pid_t>(child));
+    surface_.on_fork(tid, static_cast<pid_t>(child));
+  }
   // A thread's execve gives it the leader's number, which only an exec event tells; single-
   // threaded processes (most) do not pay that stop. New threads inherit the option.
   if (const Task* created = table_.task(static_cast<Pid>(child));
@@ -162,6 +170,9 @@ void PtraceRoute::on_exec_event(pid_t tid) {
     // A non-leader thread called execve: it now has the leader's tid, its own is released.
     tasks_.exec_by_thread(static_cast<Pid>(former), tid);
   }
+  // A nested box's init is followed to its exec only (supervisor/surface_rewrites.h).
+  if (surface_.on_exec(tid))
+    ::ptrace(PTRACE_SETOPTIONS, tid, 0, kTraceOptions | emulated_.extra_options(tid));
   resume(tid);
 }
 
@@ -229,7 +240,7 @@ void PtraceRoute::on_seccomp_stop(pid_t tid) {
   if (!tracee::get_regs(tid, regs)) return;
   unsigned long data = 0;
   if (::ptrace(PTRACE_GETEVENTMSG, tid, 0, &data) != 0) return;  // killed meanwhile
-  if (data != kBoxTraceData) {
+  if (data != kBoxTraceData && data != kStackedTraceData) {
     ++stats_.foreign_stops;
     return on_foreign_seccomp_stop(tid, regs);
   }
@@ -280,9 +291,12 @@ void PtraceRoute::on_seccomp_stop(pid_t tid) {
     pending.restore_memory_arg =
         translate_memory_arg(tid, call, outcome, pending.restore_memory_at);
   if (std::holds_alternative<Continue>(outcome)) apply_clone3_rule(tid, call, outcome, pending);
+  bool stop_at_exit = decision.stop_at_exit;
+  if (std::holds_alternative<Continue>(outcome))
+    surface_.on_entry(tid, call, outcome, pending, stop_at_exit);
 
   if (!std::holds_alternative<Continue>(outcome)) return answer_at_entry(tid, call, regs, outcome);
-  if (trace_.enabled() && !decision.stop_at_exit) {
+  if (trace_.enabled() && !stop_at_exit) {
     const Task* task = table_.task(tid);
     trace_.write(task ? task->vtid : 0, call, outcome);
   }
@@ -291,7 +305,7 @@ void PtraceRoute::on_seccomp_stop(pid_t tid) {
     tracee::set_regs(tid, regs);
   }
   TracedTask* traced = tasks_.find(tid);
-  if (!decision.stop_at_exit || !traced) return resume(tid);
+  if (!stop_at_exit || !traced) return resume(tid);
   traced->exit = pending;
   if (const std::uint64_t set = call.arg_of(ArgKind::kSigsetIn))
     tracee::read_memory(tid, set, &traced->waiting_for, sizeof(traced->waiting_for));
@@ -331,6 +345,7 @@ void PtraceRoute::on_syscall_exit(pid_t tid) {
     if (pending.restore_memory_arg)
       tracee::write_memory_forced(tid, pending.restore_memory_at, &*pending.restore_memory_arg,
                                   sizeof(std::int32_t));
+    surface_.on_restart(tid, pending);
     user_regs_struct regs;
     if (tracee::get_regs(tid, regs)) {
       tracee::set_syscall_args(regs, pending.args);
@@ -343,6 +358,7 @@ void PtraceRoute::on_syscall_exit(pid_t tid) {
     shown = translate_result(*pending.row, result, table_, table_.level_of(tid));
     if (shown != result) tracee::set_result(tid, shown);
   }
+  shown = surface_.on_exit(tid, pending, shown);
   if (pending.restore_memory_arg)
     tracee::write_memory_forced(tid, pending.restore_memory_at, &*pending.restore_memory_arg,
                                 sizeof(std::int32_t));
@@ -423,6 +439,7 @@ void PtraceRoute::apply_clone3_rule(pid_t tid, const Call& call, Outcome& outcom
 // The exit of fork, vfork, clone or clone3 in the parent: the child's box number replaces its
 // real one.
 void PtraceRoute::on_new_child(pid_t tid, const PendingExit& pending, std::int64_t result) {
+  surface_.on_clone3_exit(tid, pending, result);
   if (pending.restore_clone_flags)
     tracee::write_memory_forced(tid, pending.clone_args_at, &*pending.restore_clone_flags,
                                 sizeof(std::uint64_t));
@@ -465,7 +482,8 @@ void PtraceRoute::restart_interrupted_wait(pid_t tid) {
   if (!tracee::get_regs(tid, regs) || static_cast<std::int64_t>(regs.rax) != kErrRestartSys) return;
   const int nr = static_cast<int>(regs.orig_rax);
   const SyscallRow* row = find_syscall(nr, tracee::syscall_args(regs));
-  const bool query = row && (row->route == Route::kUnotify || row->route == Route::kSignalSend);
+  const bool query = row && (row->route == Route::kUnotify || row->route == Route::kLook ||
+                             row->route == Route::kSignalSend);
   const bool open = proc_ && is_fd_open_syscall(nr) && !open_may_block_natively(tid, regs);
   if (!query && !open) return;
   regs.rax = static_cast<unsigned long long>(kErrRestartNoIntr);

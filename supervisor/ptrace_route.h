@@ -18,6 +18,7 @@
 #include "supervisor/proc_route.h"
 #include "supervisor/queued_signals.h"
 #include "supervisor/stats.h"
+#include "supervisor/surface_rewrites.h"
 #include "supervisor/trace_log.h"
 #include "translate/kernel_view.h"
 #include "translate/rules.h"
@@ -47,6 +48,8 @@ class PtraceRoute {
 
   // A ptrace stop of a box task (any but its exit).
   void on_stop(pid_t tid, int status);
+  // For the hybrid engine's listeners: the calls looked at in their notifications.
+  CallLook& call_look() { return surface_.look(); }
 
  private:
   // Every resume goes through the emulated ptrace (emulated_ptrace.h), which keeps a stop that a
@@ -85,6 +88,7 @@ class PtraceRoute {
   BoxControl& control_;
   ControlRoute& control_channel_;
   QueuedSignals& queued_;
+  SurfaceRewrites surface_;
   ProcRoute* proc_ = nullptr;
   bool with_listener_ = false;
 };

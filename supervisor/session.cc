@@ -128,6 +128,7 @@ void BoxSession::add_listener(UniqueFd listener) {
   unotify_.push_back(std::make_unique<UnotifyRoute>(
       UnotifyChannel(std::move(listener)), tasks_.table(), kernel_, trace_, stats_, proc_.get(),
       control_channel_, queued_signals_));
+  unotify_.back()->set_call_look(&ptrace_.call_look());
   watch(unotify_.back()->fd());
 }
 

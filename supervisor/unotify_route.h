@@ -5,6 +5,7 @@
 #pragma once
 
 #include "supervisor/control_route.h"
+#include "supervisor/call_look.h"
 #include "supervisor/proc_route.h"
 #include "supervisor/queued_signals.h"
 #include "supervisor/stats.h"
@@ -24,6 +25,8 @@ class UnotifyRoute {
   int fd() const { return channel_.fd(); }
   // Receives one notification and answers it.
   void serve_one();
+  // The calls looked at in their notifications (Route::kLook): supervisor/call_look.h.
+  void set_call_look(CallLook* look) { look_ = look; }
 
  private:
   UnotifyChannel channel_;
@@ -34,6 +37,7 @@ class UnotifyRoute {
   ProcRoute* proc_;
   ControlRoute& control_;
   QueuedSignals& queued_;
+  CallLook* look_ = nullptr;
 };
 
 }  // namespace vpidbox
