@@ -98,6 +98,11 @@ TracedTask* BoxTasks::find(pid_t tid) {
 void BoxTasks::on_exit(pid_t tid) {
   auto it = traced_.find(tid);
   if (it == traced_.end()) return;
+  // Killed inside a wait, the task may have reaped a child whose syscall-exit stop never came to
+  // say so: look for the zombies that are gone.
+  const bool in_wait = it->second.exit && it->second.exit->row &&
+                       (it->second.exit->row->result == ResultKind::kReapedPid ||
+                        it->second.exit->row->has(ArgKind::kSiginfoOut));
   it->second.exit.reset();
   if (is_reaped(it->second.pidfd.get())) {
     // A thread's number is never a process group's or a session's: no need to ask who uses it.
@@ -107,6 +112,7 @@ void BoxTasks::on_exit(pid_t tid) {
   } else {
     table_.mark_exited(tid);
   }
+  if (in_wait) sweep_reaped();
 }
 
 void BoxTasks::forget_if_reaped(pid_t tid) {
