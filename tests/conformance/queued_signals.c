@@ -5,8 +5,9 @@
 // order and stop at the receiver's RLIMIT_SIGPENDING (EAGAIN); a code only the kernel or
 // kill()/tgkill() give may be written only for oneself (EPERM otherwise), and then arrives as
 // written; init receives what it handles; another user's process is EPERM.
-// docs/pid-semantics.md B.10 (rt_sigqueueinfo's pid), B.11 (rt_tgsigqueueinfo's tid), G.59
-// (si_pid as the sender wrote it for SI_QUEUE), G.60 (si_pid of SI_USER).
+// docs/pid-semantics.md G.60 (sigqueue/rt_sigqueueinfo deliver the si_pid the sender wrote),
+// G.61 (si_uid), F.42 (rt_sigqueueinfo's pid and rt_tgsigqueueinfo's tid name what the caller's
+// namespace numbers), E.33 (what init receives from inside).
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif

@@ -6,8 +6,8 @@
 // took another uid (credentials are per thread: EPERM for it, not for its process), by a process
 // in a user namespace of its own (CAP_KILL there is not CAP_KILL over the target's: EPERM), and
 // through the target's process group (EPERM when no member may be signalled).
-// docs/pid-semantics.md B.10 (kill), B.11 (tkill, tgkill), B.15 (kill(-pgid)), F.42 (what a
-// process may signal).
+// docs/pid-semantics.md F.42 (what a process names it reaches: kill, tkill, tgkill, by its
+// credentials), F.44 (kill(-1): EPERM does not count), F.48 (kill(-pgid)), G.57.
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
