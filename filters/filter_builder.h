@@ -24,6 +24,10 @@ struct FilterResult {
 // Every SECCOMP_RET_TRACE of this filter carries kBoxTraceData: a seccomp stop with other data
 // comes from a filter the program installed itself, which, having no tracer of its own, must
 // see ENOSYS as the kernel gives it without one.
+// A notified task waits for its answer killably once the supervisor has received it
+// (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, 5.19+): no signal interrupts it then, and the calls
+// the supervisor sends signals for (Route::kSignalSend) notify; where the kernel refuses the flag,
+// they stop for ptrace.
 constexpr unsigned kBoxTraceData = 0xb0c5;
 FilterResult install_box_filter(bool with_listener, bool route_fd_opens = false);
 

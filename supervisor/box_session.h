@@ -13,6 +13,7 @@
 #include <string>
 
 #include "supervisor/box_tasks.h"
+#include "supervisor/child_waits.h"
 #include "supervisor/control_route.h"
 #include "supervisor/control_server.h"
 #include "supervisor/emulated_ptrace.h"
@@ -46,7 +47,9 @@ class BoxSession final : private BoxControl {
   void on_control_signal(const signalfd_siginfo& info);
   void on_kill_after_timer();
   void on_launch_channel();
-  void drain_children();
+  void wait_for(pid_t tid);
+  void sweep_children();
+  void on_child_event(pid_t tid, int status);
   void on_exit(pid_t tid, int status);
   void begin_teardown();
   void kill_untraced_children();
@@ -65,6 +68,7 @@ class BoxSession final : private BoxControl {
   EmulatedSignals signals_;
   EmulatedPtrace emulated_ptrace_;  // ptrace for tracers inside the box
   ControlRoute control_channel_;
+  QueuedSignals queued_signals_;
   PtraceRoute ptrace_;
   std::unique_ptr<ProcRoute> proc_;  // when the box has its own /proc
   // The hybrid engine's listeners: init's, and one for each process `vpidbox exec` brought in.
@@ -72,6 +76,7 @@ class BoxSession final : private BoxControl {
   std::unique_ptr<ControlServer> control_;  // the box's control socket, when it could be made
   ProcMode proc_mode_ = ProcMode::kHost;
   ForwardPolicy forward_policy_;
+  SweepSchedule sweeps_;
 
   sigset_t original_mask_{};
   UniqueFd epoll_;

@@ -14,6 +14,7 @@
 #include <climits>
 #include <cstring>
 
+#include "supervisor/interrupted_call.h"
 #include "supervisor/tracee.h"
 #include "supervisor/unique_fd.h"
 #include "translate/credentials.h"
@@ -180,6 +181,11 @@ void CallLook::serve(UnotifyChannel& channel, const seccomp_notif& req, const Ca
     // call and put them back after it. The interrupt ends the notification (its call restarts).
     taken_[tid] = Taken{Stage::kInterrupting, req.data.nr, std::move(decided)};
     ::ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+    // A notified task waits killably once its notification is received (filters/
+    // filter_builder.h): the interrupt does not end that wait, this answer does, and the
+    // interrupt's stop then restarts the call (where the wait was interruptible, the interrupt
+    // ended it already and the answer finds no notification).
+    channel.answer_errno(req.id, static_cast<int>(-kErrRestartNoIntr));
   }
 }
 

@@ -1,6 +1,5 @@
 #include "supervisor/emulated_signals.h"
 
-#include <linux/capability.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -12,14 +11,6 @@
 #include "translate/signal_rules.h"
 
 namespace vpidbox {
-namespace {
-
-// What kill_ok_by_cred() compares of a task's credentials.
-SignalIds signal_ids(const TaskCreds& creds) {
-  return {creds.ruid, creds.euid, creds.suid, creds.has(CAP_KILL)};
-}
-
-}  // namespace
 
 std::int64_t EmulatedSignals::signal_whole_box(pid_t caller, int signo) {
   // kill(-1) from inside a pid namespace reaches every process the namespace sees (those of
@@ -27,8 +18,8 @@ std::int64_t EmulatedSignals::signal_whole_box(pid_t caller, int signo) {
   // (kernel/signal.c kill_something_info: every process whose number there is above 1).
   const ProcessTable& table = tasks_.table();
   const Task* me = table.task(caller);
-  const TaskCreds sender = read_task_creds(caller);
-  if (!me || !sender.ok) return -ESRCH;
+  const std::optional<TaskUids> sender = kernel_.uids_of(caller);
+  if (!me || !sender) return -ESRCH;
   const std::optional<Pid> init = table.init_of(me->level);
   int count = 0;
   std::int64_t result = 0;
@@ -37,10 +28,9 @@ std::int64_t EmulatedSignals::signal_whole_box(pid_t caller, int signo) {
     if (!member || !table.sees(me->level, member->level)) return;
     if (tgid == init || tgid == me->real_tgid) return;
     ++count;
-    const TaskCreds target = read_task_creds(tgid);
     // EPERM does not count, as in kill().
-    if (target.ok && !may_signal(signal_ids(sender), signal_ids(target))) return;
-    result = send_as(me->real_tgid, sender.ruid, traced, tgid, signo) ? 0 : -errno;
+    if (!kernel_.may_send(caller, tgid, signo)) return;
+    result = send_as(me->real_tgid, sender->ruid, traced, tgid, signo) ? 0 : -errno;
   });
   return count ? result : -ESRCH;
 }
@@ -51,8 +41,8 @@ std::int64_t EmulatedSignals::signal_group(pid_t caller, Pid real_pgid, int sign
   // one made in an outer level its outer processes.
   const ProcessTable& table = tasks_.table();
   const Task* me = table.task(caller);
-  const TaskCreds sender = read_task_creds(caller);
-  if (!me || !sender.ok) return -ESRCH;
+  const std::optional<TaskUids> sender = kernel_.uids_of(caller);
+  if (!me || !sender) return -ESRCH;
   const std::optional<Pid> init = table.init_of(me->level);
   GroupSignalResult result;
   tasks_.for_each_process([&](Pid tgid, TracedTask& traced) {
@@ -63,12 +53,11 @@ std::int64_t EmulatedSignals::signal_group(pid_t caller, Pid real_pgid, int sign
       result.delivered();  // init ignores them from inside, and the call still succeeds
       return;
     }
-    const TaskCreds target = read_task_creds(tgid);
-    if (target.ok && !may_signal(signal_ids(sender), signal_ids(target))) {
+    if (!kernel_.may_send(caller, tgid, signo)) {
       result.failed(EPERM);
       return;
     }
-    if (send_as(me->real_tgid, sender.ruid, traced, tgid, signo))
+    if (send_as(me->real_tgid, sender->ruid, traced, tgid, signo))
       result.delivered();
     else
       result.failed(errno);

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "supervisor/box_tasks.h"
+#include "supervisor/kernel_facts.h"
 
 namespace vpidbox {
 
@@ -25,8 +26,8 @@ struct EmulatedSender {
 
 class EmulatedSignals {
  public:
-  EmulatedSignals(BoxTasks& tasks, pid_t supervisor_pid)
-      : tasks_(tasks), supervisor_pid_(supervisor_pid) {}
+  EmulatedSignals(BoxTasks& tasks, SystemKernelView& kernel, pid_t supervisor_pid)
+      : tasks_(tasks), kernel_(kernel), supervisor_pid_(supervisor_pid) {}
 
   // kill(-1, signo) from `caller`: 0 or -errno, as the kernel returns it.
   std::int64_t signal_whole_box(pid_t caller, int signo);
@@ -55,6 +56,7 @@ class EmulatedSignals {
   bool send_as(Pid sender_tgid, uid_t sender_uid, TracedTask& target, Pid target_tgid, int signo);
 
   BoxTasks& tasks_;
+  SystemKernelView& kernel_;
   pid_t supervisor_pid_;
   std::map<std::pair<Pid, int>, EmulatedSender> senders_;
   // By receiver (a tid for a thread's signal, a tgid for a process's) and signal.

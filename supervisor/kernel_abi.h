@@ -35,6 +35,8 @@ struct PidfdInfo {
 };
 static_assert(sizeof(PidfdInfo) == 64, "PIDFD_INFO_SIZE_VER0");
 constexpr std::uint64_t kPidfdInfoPid = 1u << 0;
+constexpr std::uint64_t kPidfdInfoCreds = 1u << 1;
+constexpr unsigned kPidfdThread = 0200;  // O_EXCL: a pidfd of one thread (6.9+)
 constexpr unsigned long kPidfdGetInfo = _IOWR(0xFF, 11, PidfdInfo);
 
 inline int pidfd_open(int pid, unsigned flags) {

@@ -40,6 +40,10 @@ int main(int argc, char** argv) {
   bool stats = false;
   run->add_flag("--stats", stats,
                 "when the box is over, print how many notifications and ptrace stops it cost");
+  bool low_latency = false;
+  run->add_flag("--low-latency", low_latency,
+                "hold the CPU latency request at 0 while the box runs (root): idle CPUs poll "
+                "instead of sleeping, so the supervisor and the box wake sooner");
   run->add_option("--kill-after", kill_after_text,
                   "kill the box DURATION after the first forwarded stop signal (e.g. 10s, 500ms)");
   run->add_option("--engine", engine,
@@ -83,9 +87,9 @@ int main(int argc, char** argv) {
   // CLI11 reports a missing subcommand before an unknown option; name the option, which is what
   // the user got wrong.
   // Without "--", the command starts at the first word after "run" that is not an option.
-  static const std::set<std::string> kKnown = {"-h",           "--help",   "--version", "--trace",
-                                               "--kill-after", "--engine", "--proc",    "--stats",
-                                               "-q",           "--quiet"};
+  static const std::set<std::string> kKnown = {
+      "-h",     "--help",  "--version",     "--trace", "--kill-after", "--engine",
+      "--proc", "--stats", "--low-latency", "-q",      "--quiet"};
   // After "run" the command starts at the first word that is not an option; after "exec", at the
   // first word after BOX.
   int words_before_command = -1;
@@ -138,6 +142,7 @@ int main(int argc, char** argv) {
   if (options.argv.empty()) return usage_error("run: missing COMMAND");
   if (run->count("--trace")) options.trace_target = trace_target;
   options.stats = stats;
+  options.low_latency = low_latency;
   options.engine = engine == "hybrid"   ? vpidbox::Engine::kHybrid
                    : engine == "ptrace" ? vpidbox::Engine::kPtrace
                                         : vpidbox::Engine::kAuto;

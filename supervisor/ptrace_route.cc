@@ -52,7 +52,7 @@ bool is_stop_signal(int sig) {
 
 PtraceRoute::PtraceRoute(BoxTasks& tasks, EmulatedSignals& signals, EmulatedPtrace& emulated,
                          KernelView& kernel, TraceLog& trace, Stats& stats, BoxControl& control,
-                         ControlRoute& control_channel)
+                         ControlRoute& control_channel, QueuedSignals& queued)
     : tasks_(tasks),
       table_(tasks.table()),
       signals_(signals),
@@ -62,6 +62,7 @@ PtraceRoute::PtraceRoute(BoxTasks& tasks, EmulatedSignals& signals, EmulatedPtra
       stats_(stats),
       control_(control),
       control_channel_(control_channel),
+      queued_(queued),
       surface_(tasks, signals) {}
 
 // A failed ptrace request means the tracee was killed meanwhile: its exit is reported next.
@@ -274,6 +275,12 @@ void PtraceRoute::on_seccomp_stop(pid_t tid) {
       return answer_at_entry(tid, call, regs, *answer);
   }
   if (proc_ && call.row->has(ArgKind::kPidfdSignal)) proc_dir_as_pidfd(tid, call, regs);
+  // A signal with the caller's siginfo (also one a /proc directory fd stood for): the supervisor
+  // sends it, the caller stopped meanwhile; the call is skipped.
+  if (call.row->route == Route::kSignalSend) {
+    const std::optional<std::int64_t> sent = queued_.serve(call, [] { return true; });
+    return answer_at_entry(tid, call, regs, result_outcome(sent.value_or(-ESRCH)));
+  }
   owner_in_register(tid, call, regs);
   const EntryDecision decision = decide_entry(call, table_, kernel_);
   Outcome outcome = act_on(tid, decision.outcome);
@@ -475,7 +482,8 @@ void PtraceRoute::restart_interrupted_wait(pid_t tid) {
   if (!tracee::get_regs(tid, regs) || static_cast<std::int64_t>(regs.rax) != kErrRestartSys) return;
   const int nr = static_cast<int>(regs.orig_rax);
   const SyscallRow* row = find_syscall(nr, tracee::syscall_args(regs));
-  const bool query = row && (row->route == Route::kUnotify || row->route == Route::kLook);
+  const bool query = row && (row->route == Route::kUnotify || row->route == Route::kLook ||
+                             row->route == Route::kSignalSend);
   const bool open = proc_ && is_fd_open_syscall(nr) && !open_may_block_natively(tid, regs);
   if (!query && !open) return;
   regs.rax = static_cast<unsigned long long>(kErrRestartNoIntr);

@@ -16,6 +16,7 @@
 #include "supervisor/emulated_ptrace.h"
 #include "supervisor/emulated_signals.h"
 #include "supervisor/proc_route.h"
+#include "supervisor/queued_signals.h"
 #include "supervisor/stats.h"
 #include "supervisor/surface_rewrites.h"
 #include "supervisor/trace_log.h"
@@ -39,7 +40,7 @@ class PtraceRoute {
  public:
   PtraceRoute(BoxTasks& tasks, EmulatedSignals& signals, EmulatedPtrace& emulated,
               KernelView& kernel, TraceLog& trace, Stats& stats, BoxControl& control,
-              ControlRoute& control_channel);
+              ControlRoute& control_channel, QueuedSignals& queued);
   // The /proc route, when the box has its own /proc; whether the hybrid engine's listener
   // serves the pure queries (then a signal can interrupt a task waiting for its answer).
   void set_proc_route(ProcRoute* proc) { proc_ = proc; }
@@ -86,6 +87,7 @@ class PtraceRoute {
   Stats& stats_;
   BoxControl& control_;
   ControlRoute& control_channel_;
+  QueuedSignals& queued_;
   SurfaceRewrites surface_;
   ProcRoute* proc_ = nullptr;
   bool with_listener_ = false;

@@ -19,6 +19,7 @@
 #include "supervisor/box_session.h"
 #include "supervisor/kernel_abi.h"
 #include "supervisor/launcher.h"
+#include "supervisor/low_latency.h"
 #include "supervisor/nested_box.h"
 #include "supervisor/pid_max.h"
 #include "translate/invariant.h"
@@ -39,11 +40,12 @@ BoxSession::BoxSession(const RunOptions& options)
       tasks_(new_namespace_pid_max()),
       kernel_([this](Pid tgid) { return tasks_.leader_pidfd(tgid); },
               [this](Pid tgid) { return tasks_.waited_signals(tgid); }),
-      signals_(tasks_, ::getpid()),
+      signals_(tasks_, kernel_, ::getpid()),
       emulated_ptrace_(tasks_, signals_, kernel_, trace_),
       control_channel_(tasks_),
-      ptrace_(tasks_, signals_, emulated_ptrace_, kernel_, trace_, stats_, *this,
-              control_channel_) {}
+      queued_signals_(tasks_, signals_, kernel_),
+      ptrace_(tasks_, signals_, emulated_ptrace_, kernel_, trace_, stats_, *this, control_channel_,
+              queued_signals_) {}
 
 void BoxSession::watch(int fd) {
   epoll_event ev{};
@@ -123,9 +125,9 @@ void BoxSession::start_control_server() {
 }
 
 void BoxSession::add_listener(UniqueFd listener) {
-  unotify_.push_back(std::make_unique<UnotifyRoute>(UnotifyChannel(std::move(listener)),
-                                                    tasks_.table(), kernel_, trace_, stats_,
-                                                    proc_.get(), control_channel_));
+  unotify_.push_back(std::make_unique<UnotifyRoute>(
+      UnotifyChannel(std::move(listener)), tasks_.table(), kernel_, trace_, stats_, proc_.get(),
+      control_channel_, queued_signals_));
   unotify_.back()->set_call_look(&ptrace_.call_look());
   watch(unotify_.back()->fd());
 }
@@ -162,7 +164,16 @@ void BoxSession::loop() {
   // No busy polling before sleeping: on the 2-vCPU development VMs a polling supervisor slowed a
   // ptrace stop from ~55 us to ~100 us (bench/RESULTS.md).
   while (!finished()) {
-    int n = ::epoll_wait(epoll_.get(), events, 8, -1);
+    // With a sweep owed (child_waits.h), sleep no longer than until it is due.
+    timespec until{};
+    const std::optional<SweepSchedule::Clock::duration> wait =
+        sweeps_.until_due(SweepSchedule::Clock::now());
+    if (wait) {
+      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(*wait).count();
+      until.tv_sec = ns / 1000000000;
+      until.tv_nsec = ns % 1000000000;
+    }
+    const int n = ::epoll_pwait2(epoll_.get(), events, 8, wait ? &until : nullptr, nullptr);
     if (n < 0) {
       VPIDBOX_INVARIANT(errno == EINTR, "epoll_wait failed");
       continue;
@@ -189,6 +200,7 @@ void BoxSession::loop() {
         on_kill_after_timer();
       }
     }
+    if (sweeps_.due(SweepSchedule::Clock::now())) sweep_children();
   }
 }
 
@@ -207,10 +219,15 @@ void BoxSession::on_launch_channel() {
 void BoxSession::on_signalfd() {
   signalfd_siginfo info;
   while (::read(signal_fd_.get(), &info, sizeof(info)) == sizeof(info)) {
-    if (info.ssi_signo == SIGCHLD) continue;  // drained below either way
-    on_control_signal(info);
+    if (info.ssi_signo != SIGCHLD) {
+      on_control_signal(info);
+      continue;
+    }
+    // The task it names has an event (or had one, taken by a sweep since); others may be merged
+    // into it.
+    sweeps_.on_sigchld();
+    wait_for(static_cast<pid_t>(info.ssi_pid));
   }
-  drain_children();
 }
 
 void BoxSession::on_control_signal(const signalfd_siginfo& info) {
@@ -260,22 +277,48 @@ void BoxSession::end_box_as(int as_signal) {
   kill_box();
 }
 
-void BoxSession::drain_children() {
+void BoxSession::wait_for(pid_t tid) {
+  int status = 0;
+  pid_t got;
+  do {
+    got = ::waitpid(tid, &status, __WALL | WNOHANG);
+  } while (got < 0 && errno == EINTR);
+  // 0: its event was taken by a sweep already; ECHILD: reaped since, or not the supervisor's.
+  if (got > 0) {
+    ++stats_.events_named;
+    on_child_event(got, status);
+  }
+}
+
+void BoxSession::sweep_children() {
+  ++stats_.sweeps;
   for (;;) {
     int status = 0;
+    const auto start = SweepSchedule::Clock::now();
     const pid_t tid = ::waitpid(-1, &status, __WALL | WNOHANG);
-    if (tid == 0) return;
+    if (tid == 0) {
+      // A preemption during the walk only lengthens the interval (bounded: child_waits.h).
+      const auto end = SweepSchedule::Clock::now();
+      sweeps_.swept(end, end - start);
+      return;
+    }
     if (tid < 0) {
       VPIDBOX_INVARIANT(errno == ECHILD || errno == EINTR, "waitpid failed");
       if (errno == EINTR) continue;
       no_children_ = true;
+      sweeps_.swept(SweepSchedule::Clock::now(), {});
       return;
     }
-    if (WIFSTOPPED(status)) {
-      ptrace_.on_stop(tid, status);
-    } else if (WIFEXITED(status) || WIFSIGNALED(status)) {
-      on_exit(tid, status);
-    }
+    ++stats_.events_swept;
+    on_child_event(tid, status);
+  }
+}
+
+void BoxSession::on_child_event(pid_t tid, int status) {
+  if (WIFSTOPPED(status)) {
+    ptrace_.on_stop(tid, status);
+  } else if (WIFEXITED(status) || WIFSIGNALED(status)) {
+    on_exit(tid, status);
   }
 }
 
@@ -336,6 +379,16 @@ int BoxSession::run() {
 }
 
 int run_box(const RunOptions& options) {
+  // Held until the box is over, by the supervisor or a nested box's front end alike.
+  std::optional<UniqueFd> latency_request;
+  if (options.low_latency) {
+    std::string error;
+    latency_request = hold_cpu_latency_request(error);
+    if (!latency_request) {
+      print_error(error);
+      return kExitInternal;
+    }
+  }
   // Inside a box, the supervisor that serves it serves a nested box too.
   if (const std::optional<control::BoxInfo> outer = enclosing_box())
     return run_nested_box(options, *outer);

@@ -27,7 +27,8 @@ struct RunOptions {
   std::vector<std::string> argv;
   std::optional<std::string> trace_target;  // "-" or empty: stderr
   std::optional<std::chrono::milliseconds> kill_after;
-  bool stats = false;  // print how many notifications and ptrace stops the run cost
+  bool stats = false;        // print how many notifications and ptrace stops the run cost
+  bool low_latency = false;  // hold the CPU latency request at 0 while the box runs (low_latency.h)
 };
 
 // Runs the box to completion: init's exit code, 128+signal when init was killed, or 125 when

@@ -28,6 +28,10 @@ std::string format_stats(const Stats& stats) {
       total(stats.seccomp_stops), stats.exit_stops, stats.fork_events, stats.exec_events,
       stats.first_stops, stats.signal_stops, stats.group_stops, stats.foreign_stops,
       stats.tracer_stops);
+  out += fmt::format(
+      "vpidbox: stats: events found: {} by the task their SIGCHLD named, {} by {} sweeps of "
+      "every tracee\n",
+      stats.events_named, stats.events_swept, stats.sweeps);
   struct Row {
     std::string_view name;
     std::uint64_t notified = 0;

@@ -26,6 +26,10 @@ struct Stats {
   std::uint64_t foreign_stops = 0;  // SECCOMP_RET_TRACE of the program's own filters
   // Stops only the emulated ptrace looks at: syscall entries for a tracer, a tracer's woken wait.
   std::uint64_t tracer_stops = 0;
+  // How the supervisor found its children's and tracees' events (supervisor/child_waits.h).
+  std::uint64_t events_named = 0;  // by a waitpid for the task a SIGCHLD named
+  std::uint64_t events_swept = 0;  // by a sweep of every child and tracee
+  std::uint64_t sweeps = 0;
 };
 
 // The summary: one line of totals, then one line per system call, most frequent first, each

@@ -8,14 +8,16 @@
 namespace vpidbox {
 
 UnotifyRoute::UnotifyRoute(UnotifyChannel channel, const ProcessTable& table, KernelView& kernel,
-                           TraceLog& trace, Stats& stats, ProcRoute* proc, ControlRoute& control)
+                           TraceLog& trace, Stats& stats, ProcRoute* proc, ControlRoute& control,
+                           QueuedSignals& queued)
     : channel_(std::move(channel)),
       table_(table),
       kernel_(kernel),
       trace_(trace),
       stats_(stats),
       proc_(proc),
-      control_(control) {
+      control_(control),
+      queued_(queued) {
   channel_.enable_sync_wakeup();
 }
 
@@ -52,6 +54,23 @@ void UnotifyRoute::serve_one() {
       channel_.answer_errno(req.id, static_cast<int>(-result));
     else
       channel_.answer_value(req.id, result);
+    return;
+  }
+  if (call.row->route == Route::kSignalSend) {
+    // What was read of the caller's memory is its only while the notification is pending.
+    const std::optional<std::int64_t> result =
+        queued_.serve(call, [&] { return channel_.still_pending(req.id); });
+    if (!result) return;
+    if (trace_.enabled()) {
+      const Task* task = table_.task(call.real_tid);
+      trace_.write(task ? task->vtid : 0, call,
+                   *result < 0 ? Outcome{ReturnErrno{static_cast<int>(-*result)}}
+                               : Outcome{ReturnValue{*result}});
+    }
+    if (*result < 0)
+      channel_.answer_errno(req.id, static_cast<int>(-*result));
+    else
+      channel_.answer_value(req.id, *result);
     return;
   }
   const Outcome outcome = decide_query(call, table_, kernel_);

@@ -1,10 +1,13 @@
-// The unotify route: the pure queries (getpid, getppid, gettid, getpgrp, getpgid, getsid)
-// answered in one seccomp user-notification round trip, and the opens routed to the /proc route.
+// The unotify route: the pure queries (getpid, getppid, gettid, getpgrp, getpgid, getsid, and
+// the signal calls that send nothing) answered in one seccomp user-notification round trip, the
+// signals sent with the caller's siginfo (queued_signals.h), and the opens routed to the /proc
+// route.
 #pragma once
 
 #include "supervisor/control_route.h"
 #include "supervisor/call_look.h"
 #include "supervisor/proc_route.h"
+#include "supervisor/queued_signals.h"
 #include "supervisor/stats.h"
 #include "supervisor/trace_log.h"
 #include "supervisor/unotify_channel.h"
@@ -17,7 +20,8 @@ class UnotifyRoute {
  public:
   // `proc` is the /proc route when the box has its own /proc (opens are routed only then).
   UnotifyRoute(UnotifyChannel channel, const ProcessTable& table, KernelView& kernel,
-               TraceLog& trace, Stats& stats, ProcRoute* proc, ControlRoute& control);
+               TraceLog& trace, Stats& stats, ProcRoute* proc, ControlRoute& control,
+               QueuedSignals& queued);
   int fd() const { return channel_.fd(); }
   // Receives one notification and answers it.
   void serve_one();
@@ -32,6 +36,7 @@ class UnotifyRoute {
   Stats& stats_;
   ProcRoute* proc_;
   ControlRoute& control_;
+  QueuedSignals& queued_;
   CallLook* look_ = nullptr;
 };
 

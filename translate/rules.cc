@@ -2,6 +2,7 @@
 
 #include "translate/invariant.h"
 #include "translate/object_rules.h"
+#include "translate/signal_checks.h"
 
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -282,6 +283,8 @@ bool has_rule(const SyscallRow& row) {
       return row.has(ArgKind::kPath);  // supervisor/proc_open.h decides on the path
     case Route::kControl:
       return true;  // supervisor/control_route.h answers it
+    case Route::kSignalSend:
+      return row.has(ArgKind::kSiginfoIn);  // translate/queued_signals.h decides it
     case Route::kLook:
     case Route::kStacked: {  // supervisor/call_look.h, supervisor/surface_rewrites.h
       bool looks = false;
@@ -289,6 +292,7 @@ bool has_rule(const SyscallRow& row) {
       return looks;
     }
     case Route::kUnotify:
+      if (is_signal_check(row)) return true;  // translate/signal_checks.h answers it
       return row.result == ResultKind::kCallerTgid || row.result == ResultKind::kCallerTid ||
              row.result == ResultKind::kParent || row.result == ResultKind::kGroup ||
              row.result == ResultKind::kSession;
@@ -306,6 +310,7 @@ bool has_rule(const SyscallRow& row) {
 }
 
 Outcome decide_query(const Call& call, const ProcessTable& table, KernelView& kernel) {
+  if (is_signal_check(*call.row)) return decide_signal_check(call, table, kernel);
   const Task* caller = table.task(call.real_tid);
   // Every thread of the box is in the table before it can run; a caller we do not know is not
   // ours to answer for, and guessing would leak a real number.
@@ -440,6 +445,17 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
       // pidfd_send_signal() insists that the siginfo's signal is the call's: no signal 0 there.
       if (pidfd_with_siginfo) {
         out.outcome = ReturnValue{0};
+        return out;
+      }
+      // kill, tkill and tgkill with signal 0 are questions the supervisor answers: the kernel
+      // would run the rewritten call through the filter again, and send it to the listener.
+      std::array<std::uint64_t, 6> as_check = call.args;
+      as_check[signal_index] = 0;
+      if (const SyscallRow* check = find_syscall(call.row->nr_x86_64, as_check);
+          check && is_signal_check(*check)) {
+        out.outcome =
+            std::visit([](auto answer) -> EntryOutcome { return answer; },
+                       decide_signal_check(Call{call.real_tid, check, as_check}, table, kernel));
         return out;
       }
       out.args[signal_index] = 0;

@@ -2,6 +2,8 @@
 
 #include <sched.h>
 
+#include <csignal>
+
 #include <cerrno>
 
 namespace vpidbox {
@@ -9,6 +11,13 @@ namespace {
 
 using enum ArgKind;
 using enum Route;
+
+// The signal numbers (1.._NSIG-1) in a signal register, of which the kernel reads the low half
+// (an int): the filter compares the same.
+constexpr auto kSignalNumbers = SyscallRow::ArgFilter::kInRange;
+constexpr auto kNotSignalNumbers = SyscallRow::ArgFilter::kOutsideRange;
+constexpr std::uint64_t kMaxSignal = _NSIG - 1;
+constexpr std::uint64_t kInt = 0xffffffff;
 
 // x86_64 numbers (arch/x86/entry/syscalls/syscall_64.tbl). The i386 and x32 ABIs are refused as
 // a whole by the filter, so only the native numbers are needed.
@@ -25,12 +34,26 @@ constexpr SyscallRow kTable[] = {
     {"wait4", 61, {kWaitTarget, kValue, kValue, kValue}, ResultKind::kReapedPid, kTrace},
     {"waitid", 247, {kIdType, kWaitidId, kSiginfoOut, kValue, kValue}, ResultKind::kPlain, kTrace},
 
-    // Signals. The receiver's si_pid is rewritten at its signal-delivery stop.
-    {"kill", 62, {kKillTarget, kSignal}, ResultKind::kPlain, kTrace},
-    {"tkill", 200, {kTid, kSignal}, ResultKind::kPlain, kTrace},
-    {"tgkill", 234, {kTgid, kTid, kSignal}, ResultKind::kPlain, kTrace},
-    {"rt_sigqueueinfo", 129, {kTgid, kSignal, kSiginfoIn}, ResultKind::kPlain, kTrace},
-    {"rt_tgsigqueueinfo", 297, {kTgid, kTid, kSignal, kSiginfoIn}, ResultKind::kPlain, kTrace},
+    // Signals. The receiver's si_pid is rewritten at its signal-delivery stop. A call with
+    // signal 0, or with a number that is no signal, sends nothing: whether it succeeds is a
+    // question the table and the credentials answer (translate/signal_checks.h), in one round
+    // trip.
+    // clang-format off
+    {"kill", 62, {kKillTarget, kSignal}, ResultKind::kPlain, kTrace, 0,
+     true, 1, kInt, 1, false, 0, 0, 0, kSignalNumbers, kMaxSignal},
+    {"kill", 62, {kKillTarget, kSignal}, ResultKind::kPlain, kUnotify, 0,
+     true, 1, kInt, 1, false, 0, 0, 0, kNotSignalNumbers, kMaxSignal},
+    {"tkill", 200, {kTid, kSignal}, ResultKind::kPlain, kTrace, 0,
+     true, 1, kInt, 1, false, 0, 0, 0, kSignalNumbers, kMaxSignal},
+    {"tkill", 200, {kTid, kSignal}, ResultKind::kPlain, kUnotify, 0,
+     true, 1, kInt, 1, false, 0, 0, 0, kNotSignalNumbers, kMaxSignal},
+    {"tgkill", 234, {kTgid, kTid, kSignal}, ResultKind::kPlain, kTrace, 0,
+     true, 2, kInt, 1, false, 0, 0, 0, kSignalNumbers, kMaxSignal},
+    {"tgkill", 234, {kTgid, kTid, kSignal}, ResultKind::kPlain, kUnotify, 0,
+     true, 2, kInt, 1, false, 0, 0, 0, kNotSignalNumbers, kMaxSignal},
+    // clang-format on
+    {"rt_sigqueueinfo", 129, {kTgid, kSignal, kSiginfoIn}, ResultKind::kPlain, kSignalSend},
+    {"rt_tgsigqueueinfo", 297, {kTgid, kTid, kSignal, kSiginfoIn}, ResultKind::kPlain, kSignalSend},
     {"rt_sigtimedwait", 128, {kSigsetIn, kSiginfoOut, kValue, kValue}, ResultKind::kPlain, kTrace},
     {"pidfd_open", 434, {kPidfdTarget, kFlags}, ResultKind::kPlain, kTrace},
 

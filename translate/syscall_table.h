@@ -150,13 +150,26 @@ constexpr std::uint64_t kNotLookedAtSendFlag = 0x20000000;
 //            ptrace engine) while the box has its own /proc, and not intercepted otherwise.
 //  kControl: the in-box control channel (supervisor/control_protocol.h), answered by the
 //            supervisor (a notification, or a ptrace stop on the ptrace engine).
+//  kSignalSend: a signal with the caller's siginfo, sent by the supervisor for it
+//            (translate/queued_signals.h): a notification where the kernel lets a notified task
+//            wait for its answer killably (5.19+), so that a signal it sends itself is pending,
+//            not an interruption; a ptrace stop otherwise, and on the ptrace engine.
 //  kLook:    a notification in which the supervisor looks at the call's memory: most calls
 //            continue at once; one whose memory holds a pid the kernel must read translated is
 //            taken over by ptrace (supervisor/call_look.h). A ptrace stop on the ptrace engine.
 //  kStacked: not in the box's filter: stopped (SECCOMP_RET_TRACE) by a filter the supervisor
 //            gives a process that needs it (supervisor/filter_injection.h), such as reads of its
 //            signalfd.
-enum class Route : std::uint8_t { kUnotify, kTrace, kRefuse, kProcOpen, kControl, kLook, kStacked };
+enum class Route : std::uint8_t {
+  kUnotify,
+  kTrace,
+  kRefuse,
+  kProcOpen,
+  kControl,
+  kLook,
+  kStacked,
+  kSignalSend,
+};
 
 struct SyscallRow {
   std::string_view name;
@@ -165,22 +178,35 @@ struct SyscallRow {
   ResultKind result;
   Route route;
   int refuse_errno = 0;
-  // When set, only calls with (argument `filter_arg` & filter_mask) == filter_value are
-  // intercepted (the filter compares it: an ioctl request, a clone flag, a signal number). Rows
-  // may share a syscall number, and must then be next to each other.
+  // When set, only calls whose argument `filter_arg` passes the filter are intercepted (the
+  // filter compares it: an ioctl request, a clone flag, a signal number): by default
+  // (argument & filter_mask) == filter_value; with kInRange, filter_value <= (argument &
+  // filter_mask) <= filter_max; with kOutsideRange, any other argument. Rows may share a
+  // syscall number; they follow one another in the table and never overlap.
+  enum class ArgFilter : std::uint8_t { kMaskedEqual, kInRange, kOutsideRange };
   bool filtered = false;
   std::uint8_t filter_arg = 0;
   std::uint64_t filter_mask = 0;
   std::uint64_t filter_value = 0;
   // A second comparison of another argument, AND-ed with the first (getsockopt's level and
-  // option name).
+  // option name): a masked one.
   bool filtered_twice = false;
   std::uint8_t filter2_arg = 0;
   std::uint64_t filter2_mask = 0;
   std::uint64_t filter2_value = 0;
+  // The first comparison's kind, and a range's last value.
+  ArgFilter filter_kind = ArgFilter::kMaskedEqual;
+  std::uint64_t filter_max = 0;
 
   bool matches(const std::array<std::uint64_t, 6>& call_args) const {
-    if (filtered && (call_args[filter_arg] & filter_mask) != filter_value) return false;
+    if (filtered) {
+      const std::uint64_t arg = call_args[filter_arg] & filter_mask;
+      const bool in_range = arg >= filter_value && arg <= filter_max;
+      const bool first = filter_kind == ArgFilter::kMaskedEqual  ? arg == filter_value
+                         : filter_kind == ArgFilter::kInRange ? in_range
+                                                              : !in_range;
+      if (!first) return false;
+    }
     return !filtered_twice || (call_args[filter2_arg] & filter2_mask) == filter2_value;
   }
 

@@ -19,6 +19,7 @@ struct GroupsKernel final : KernelView {
   RealOrErrno sid_of(Pid) override { return {0, ESRCH}; }
   RealOrErrno pidfd_target(Pid, int) override { return {0, EBADF}; }
   bool catches_or_blocks(Pid, int) override { return false; }
+  bool may_signal(Pid, Pid) override { return true; }
 };
 
 // A tracee as the supervisor describes it before attaching: real 610 (box number 3) of process

@@ -22,6 +22,7 @@ struct FakeKernel final : KernelView {
   RealOrErrno sid_of(Pid tid) override { return lookup(sid, tid); }
   RealOrErrno pidfd_target(Pid, int) override { return {0, EBADF}; }
   bool catches_or_blocks(Pid, int) override { return true; }
+  bool may_signal(Pid, Pid) override { return true; }
 };
 
 Outcome ask(const char* name, Pid caller, const ProcessTable& table, KernelView& kernel,

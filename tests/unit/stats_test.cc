@@ -37,5 +37,7 @@ TEST_CASE("--stats of a box that cost nothing") {
   CHECK(format_stats(Stats{}) ==
         "vpidbox: stats: 0 notifications, 0 ptrace stops (0 seccomp, 0 syscall-exit, 0 fork "
         "events, 0 exec events, 0 first stops of new tasks, 0 signal deliveries, 0 group stops, 0 "
-        "for the program's own filters, 0 for tracers in the box)\n");
+        "for the program's own filters, 0 for tracers in the box)\n"
+        "vpidbox: stats: events found: 0 by the task their SIGCHLD named, 0 by 0 sweeps of every "
+        "tracee\n");
 }

@@ -26,6 +26,8 @@ static const std::set<std::string_view> kRowsWithDedicatedTests = {
     "sendmsg",        "sendmmsg",   "bind",            "setsockopt", "signalfd", "signalfd4",
     "read",           "readv",      "recvmsg",         "recvmmsg", "dup",      "dup2",
     "dup3",
+    // Signals the supervisor sends (queued_signals_test.cc).
+    "rt_sigqueueinfo", "rt_tgsigqueueinfo",
 };
 // clang-format on
 
@@ -39,7 +41,7 @@ TEST_CASE("every table row has a handler and a test") {
     for (ArgKind kind : row.args) has_pid_argument |= carries_pid(kind);
     CHECK((kRowsWithDedicatedTests.contains(row.name) ||
            (row.route == Route::kTrace && has_pid_argument)));
-    CHECK(names.insert({row.name, row.filter_value}).second);
+    CHECK(names.insert({row.name, row.filter_value + static_cast<int>(row.filter_kind)}).second);
   }
   for (std::string_view name : kRowsWithDedicatedTests) CHECK(find_syscall(name) != nullptr);
 }
@@ -56,7 +58,10 @@ TEST_CASE("table numbers are the x86_64 numbers") {
   for (const SyscallRow& row : syscall_table()) {
     INFO(std::string(row.name));
     std::array<std::uint64_t, 6> args{};
-    if (row.filtered) args[row.filter_arg] = row.filter_value;
+    if (row.filtered)
+      args[row.filter_arg] = row.filter_kind == SyscallRow::ArgFilter::kOutsideRange
+                                 ? row.filter_max + 1
+                                 : row.filter_value;
     if (row.filtered_twice) args[row.filter2_arg] = row.filter2_value;
     CHECK(find_syscall(row.nr_x86_64, args) == &row);
   }
@@ -67,6 +72,40 @@ TEST_CASE("table numbers are the x86_64 numbers") {
   CHECK(find_syscall(SYS_sched_setaffinity)->name == "sched_setaffinity");
   CHECK(find_syscall(SYS_perf_event_open)->name == "perf_event_open");
   CHECK(find_syscall(SYS_getuid) == nullptr);
+}
+
+TEST_CASE("signal 0 and numbers that are no signal are questions; signals stop for ptrace") {
+  for (int nr : {SYS_kill, SYS_tkill, SYS_tgkill}) {
+    const SyscallRow* any = find_syscall(nr);
+    REQUIRE(any != nullptr);
+    const int signal = *any->index_of(ArgKind::kSignal);
+    std::array<std::uint64_t, 6> args{};
+    // The kernel reads the register's low half, as an int.
+    for (std::uint64_t signo : {0ull, 65ull, 999ull, ~0ull, 0xffffffffull, 1ull << 32,
+                                0x80000000ull, (1ull << 32) | 0x41}) {
+      args[signal] = signo;
+      INFO(signo);
+      CHECK(find_syscall(nr, args)->route == Route::kUnotify);
+    }
+    for (std::uint64_t signo : {1ull, 9ull, 63ull, 64ull, (1ull << 32) | 9, ~0ull << 32 | 15}) {
+      args[signal] = signo;
+      INFO(signo);
+      CHECK(find_syscall(nr, args)->route == Route::kTrace);
+    }
+    // The rows of one syscall never overlap: each call has exactly one.
+    for (std::uint64_t signo : {0ull, 1ull, 64ull, 65ull, ~0ull, 1ull << 32}) {
+      args[signal] = signo;
+      int matching = 0;
+      for (const SyscallRow& row : syscall_table())
+        matching += row.nr_x86_64 == nr && row.matches(args);
+      CHECK(matching == 1);
+    }
+  }
+  // The signal calls with a siginfo: the supervisor sends them (queued_signals_test.cc), but for
+  // pidfd_send_signal's, whose pidfd is the caller's.
+  CHECK(find_syscall(SYS_rt_sigqueueinfo)->route == Route::kSignalSend);
+  CHECK(find_syscall(SYS_rt_tgsigqueueinfo)->route == Route::kSignalSend);
+  CHECK(find_syscall(SYS_pidfd_send_signal)->route == Route::kTrace);
 }
 
 TEST_CASE("the open family is declared once, for the /proc route") {

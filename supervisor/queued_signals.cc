@@ -1,0 +1,66 @@
+#include "supervisor/queued_signals.h"
+
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "supervisor/kernel_abi.h"
+#include "translate/queued_signals.h"
+
+namespace vpidbox {
+namespace {
+
+// The part of a siginfo the kernel copies first (struct kernel_siginfo): what cannot be read of
+// it is EFAULT. The rest of the user's 128 bytes it reads only for a layout it does not know.
+constexpr std::size_t kKernelSiginfoSize = 48;
+
+bool read_siginfo(pid_t tid, std::uint64_t address, siginfo_t& info) {
+  std::memset(&info, 0, sizeof(info));
+  for (std::size_t size : {sizeof(info), kKernelSiginfoSize}) {
+    iovec local{&info, size};
+    iovec remote{reinterpret_cast<void*>(address), size};
+    if (::process_vm_readv(tid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(size))
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> QueuedSignals::serve(const Call& call,
+                                                 const std::function<bool()>& still_ours) {
+  siginfo_t info;
+  const bool readable =
+      read_siginfo(static_cast<pid_t>(call.real_tid), call.arg_of(ArgKind::kSiginfoIn), info);
+  if (!still_ours()) return std::nullopt;
+  if (!readable) return -EFAULT;
+  const QueuedSignalDecision decision =
+      decide_queued_signal(call, info.si_code, tasks_.table(), kernel_);
+  if (!decision.send) {
+    if (const auto* e = std::get_if<ReturnErrno>(&decision.answer)) return -e->error;
+    return std::get<ReturnValue>(decision.answer).value;
+  }
+  const QueuedSignal& send = *decision.send;
+  // rt_sigqueueinfo() gives the siginfo the call's signal.
+  info.si_signo = send.signo;
+  bool sent = false;
+  if (send.synthetic) {
+    sent = send.real_tid ? signals_.send_synthetic_to_thread(send.real_tgid, send.real_tid, info)
+                         : signals_.send_synthetic_to_process(send.real_tgid, info);
+  } else if (send.real_tid) {
+    // A traced thread's number is its own until the supervisor has seen it reaped.
+    sent = ::syscall(SYS_rt_tgsigqueueinfo, send.real_tgid, send.real_tid, send.signo, &info) == 0;
+  } else {
+    // A process is named by the pidfd held for it: its number may be reaped and reused.
+    const int pidfd = tasks_.leader_pidfd(send.real_tgid);
+    if (pidfd < 0) return -ESRCH;
+    sent = abi::pidfd_send_signal(pidfd, send.signo, &info, 0) == 0;
+  }
+  return sent ? 0 : -errno;
+}
+
+}  // namespace vpidbox
