@@ -7,6 +7,7 @@
 #include <cstring>
 #include <memory>
 
+#include "translate/path_calls.h"
 #include "translate/syscall_table.h"
 
 namespace vpidbox {
@@ -37,7 +38,7 @@ std::uint32_t action_for(const SyscallRow& row, bool with_listener) {
 
 }  // namespace
 
-FilterResult install_box_filter(bool with_listener, bool route_fd_opens) {
+FilterResult install_box_filter(bool with_listener, PathRouting routing) {
   FilterCtx ctx(seccomp_init(SCMP_ACT_ALLOW));
   if (!ctx) return FilterResult{false, -1, "seccomp_init failed"};
   // Only the native ABI is in the filter: libseccomp sends every other architecture, and x32
@@ -51,7 +52,7 @@ FilterResult install_box_filter(bool with_listener, bool route_fd_opens) {
   seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);
 
   for (const SyscallRow& row : syscall_table()) {
-    if (row.route == Route::kProcOpen && !route_fd_opens) continue;
+    if (row.route == Route::kProcOpen && routing == PathRouting::kNone) continue;
     const std::uint32_t action = action_for(row, with_listener);
     int rc = 0;
     if (row.filtered) {
@@ -70,6 +71,19 @@ FilterResult install_box_filter(bool with_listener, bool route_fd_opens) {
       rc = seccomp_rule_add_exact(ctx.get(), action, row.nr_x86_64, 0);
     }
     if (rc) return failure(row.name.data(), rc);
+  }
+  if (routing == PathRouting::kEveryPath) {
+    for (const PathCallRow& row : path_call_table()) {
+      if (row.op == PathOp::kOpen) continue;  // the syscall table's open rows, above
+      const std::uint32_t action = with_listener && !row.rewritten()
+                                       ? SCMP_ACT_NOTIFY
+                                       : SCMP_ACT_TRACE(kBoxTraceData);
+      // Numbers this libseccomp does not know yet (the newest calls) are added by number.
+      if (int rc = seccomp_rule_add_exact(ctx.get(), action, row.nr, 0)) {
+        if (rc == -EDOM || rc == -EINVAL) continue;
+        return failure(row.name.data(), rc);
+      }
+    }
   }
   if (int rc = seccomp_load(ctx.get())) return failure("loading the seccomp filter", rc);
   if (!with_listener) return FilterResult{true, -1, {}};

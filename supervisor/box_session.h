@@ -15,6 +15,7 @@
 #include "supervisor/box_tasks.h"
 #include "supervisor/emulated_signals.h"
 #include "supervisor/kernel_facts.h"
+#include "supervisor/proc_paths.h"
 #include "supervisor/proc_route.h"
 #include "supervisor/ptrace_route.h"
 #include "supervisor/session.h"
@@ -58,7 +59,8 @@ class BoxSession final : private BoxControl {
   Stats stats_;
   EmulatedSignals signals_;
   PtraceRoute ptrace_;
-  std::unique_ptr<ProcRoute> proc_;      // when the box has its own /proc
+  std::unique_ptr<ProcRoute> proc_;      // when the box has its own /proc (FUSE)
+  std::unique_ptr<ProcPathRoute> paths_;  // when it has its own /proc without a mount
   std::optional<UnotifyRoute> unotify_;  // when the hybrid engine has its listener
   ForwardPolicy forward_policy_;
 

@@ -33,12 +33,17 @@ LaunchedInit fork_init(const std::vector<std::string>& argv, const sigset_t& ori
 
 // Supervisor side of the launch protocol.
 bool send_go(int channel);
-// What init made of /proc: the mode that applies, and for kFuse the /dev/fuse descriptor it
-// mounted and that mount's id. nullopt (with the child's error line) when set-up failed.
+// What init made of /proc: the mode that applies, for kFuse the /dev/fuse descriptor it mounted
+// and that mount's id, for kIntercept whether Landlock guards it (landlock_guard.h) and whether
+// the box has a mount namespace of its own. nullopt (with the child's error line) when set-up
+// failed.
 struct ProcChannel {
   ProcMode mode = ProcMode::kHost;
   UniqueFd fuse;
   std::uint64_t mount_id = 0;
+  bool guarded = false;
+  bool own_mount_namespace = false;
+  std::string unguarded_because;
 };
 std::optional<ProcChannel> receive_proc(int channel, std::string& error);
 // Receives the listener fd: an invalid fd when init runs on the ptrace engine only, nullopt

@@ -67,6 +67,7 @@ void PtraceRoute::resume(pid_t tid, int signo) {
 void PtraceRoute::on_stop(pid_t tid, int status) {
   const int signo = WSTOPSIG(status);
   const int event = status >> 16;
+  if (paths_) paths_->before_stop(tid);
   if (!tasks_.follows(tid)) tasks_.add(tid);
   TracedTask* traced = tasks_.find(tid);
   if (!traced) return;
@@ -149,8 +150,9 @@ void PtraceRoute::on_exec_event(pid_t tid) {
 // it stands for (rt_sigqueueinfo() with a siginfo), decided and translated as one from here on.
 void PtraceRoute::proc_dir_as_pidfd(pid_t tid, Call& call, user_regs_struct& regs) {
   if (call.arg_of(ArgKind::kFlags) != 0) return;  // the kernel's to refuse
+  const int fd = static_cast<int>(call.arg_of(ArgKind::kPidfdSignal));
   const std::optional<Pid> vnr =
-      proc_->proc_dir_number(tid, static_cast<int>(call.arg_of(ArgKind::kPidfdSignal)));
+      proc_ ? proc_->proc_dir_number(tid, fd) : paths_->proc_dir_number(tid, fd);
   if (!vnr) return;
   const std::uint64_t info = call.arg_of(ArgKind::kSiginfoIn);
   const long nr = info ? SYS_rt_sigqueueinfo : SYS_kill;
@@ -217,6 +219,10 @@ void PtraceRoute::on_seccomp_stop(pid_t tid) {
             find_syscall(static_cast<int>(regs.orig_rax), tracee::syscall_args(regs)))
       ++stats_.seccomp_stops[row->name];
   }
+  if (paths_ && ProcPathRoute::serves(static_cast<int>(regs.orig_rax))) {
+    if (paths_->on_stop(tid, regs)) tracee::set_regs(tid, regs);
+    return resume(tid);
+  }
   if (is_fd_open_syscall(static_cast<int>(regs.orig_rax))) {
     if (proc_ && proc_->rewrite_open(tid, regs)) tracee::set_regs(tid, regs);
     return resume(tid);
@@ -226,7 +232,9 @@ void PtraceRoute::on_seccomp_stop(pid_t tid) {
   call.args = tracee::syscall_args(regs);
   call.row = find_syscall(static_cast<int>(regs.orig_rax), call.args);
   VPIDBOX_INVARIANT(call.row != nullptr, "SECCOMP_RET_TRACE for a syscall outside the table");
-  if (proc_ && call.row->has(ArgKind::kPidfdSignal)) proc_dir_as_pidfd(tid, call, regs);
+  if ((proc_ || paths_) && call.row->has(ArgKind::kPidfdSignal)) proc_dir_as_pidfd(tid, call, regs);
+  if (paths_ && call.row->has(ArgKind::kCloneFlags))
+    paths_->note_clone_flags(call.arg_of(ArgKind::kCloneFlags));
   owner_in_register(tid, call, regs);
   const EntryDecision decision = decide_entry(call, table_, kernel_);
   Outcome outcome = act_on(tid, decision.outcome);
@@ -349,6 +357,7 @@ void PtraceRoute::apply_clone3_rule(pid_t tid, const Call& call, Outcome& outcom
     std::uint64_t flags = 0;
     // A struct it cannot read is the kernel's to refuse (EFAULT).
     if (!at || !tracee::read_memory(tid, at, &flags, sizeof(flags))) return;
+    if (paths_) paths_->note_clone_flags(flags);
     const Task* caller = table_.task(tid);
     const CloneFlagsRule rule =
         rule_for_clone_flags(flags, caller && caller->real_tgid == tasks_.init_pid());
@@ -412,8 +421,12 @@ void PtraceRoute::restart_interrupted_wait(pid_t tid) {
   const int nr = static_cast<int>(regs.orig_rax);
   const SyscallRow* row = find_syscall(nr, tracee::syscall_args(regs));
   const bool query = row && row->route == Route::kUnotify;
-  const bool open = proc_ && is_fd_open_syscall(nr) && !open_may_block_natively(tid, regs);
-  if (!query && !open) return;
+  const bool open =
+      (proc_ || paths_) && is_fd_open_syscall(nr) && !open_may_block_natively(tid, regs);
+  // Without a mount, every call that names a path waits for the supervisor; none of the others
+  // can be interrupted natively.
+  const bool path = paths_ && ProcPathRoute::serves(nr) && !is_fd_open_syscall(nr);
+  if (!query && !open && !path) return;
   regs.rax = static_cast<unsigned long long>(kErrRestartNoIntr);
   tracee::set_regs(tid, regs);
 }

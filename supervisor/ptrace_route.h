@@ -13,6 +13,7 @@
 
 #include "supervisor/box_tasks.h"
 #include "supervisor/emulated_signals.h"
+#include "supervisor/proc_paths.h"
 #include "supervisor/proc_route.h"
 #include "supervisor/stats.h"
 #include "supervisor/trace_log.h"
@@ -39,6 +40,8 @@ class PtraceRoute {
   // The /proc route, when the box has its own /proc; whether the hybrid engine's listener
   // serves the pure queries (then a signal can interrupt a task waiting for its answer).
   void set_proc_route(ProcRoute* proc) { proc_ = proc; }
+  // The /proc-path route, when the box has its own /proc without a mount.
+  void set_path_route(ProcPathRoute* paths) { paths_ = paths; }
   void set_listener_present(bool present) { with_listener_ = present; }
 
   // A ptrace stop of a box task (any but its exit).
@@ -74,6 +77,7 @@ class PtraceRoute {
   Stats& stats_;
   BoxControl& control_;
   ProcRoute* proc_ = nullptr;
+  ProcPathRoute* paths_ = nullptr;
   bool with_listener_ = false;
 };
 

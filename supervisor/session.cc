@@ -110,21 +110,29 @@ bool BoxSession::start_routes(std::string& error) {
   if (!send_go(channel)) return false;
   std::optional<ProcChannel> proc = receive_proc(channel, error);
   if (!proc) return false;
+  char user_ns[64];
+  const std::string link = "/proc/" + std::to_string(tasks_.init_pid()) + "/ns/user";
+  const ssize_t n = ::readlink(link.c_str(), user_ns, sizeof(user_ns));
+  const std::string box_user_ns = n > 0 ? std::string(user_ns, static_cast<std::size_t>(n)) : "";
   if (proc->mode == ProcMode::kFuse) {
-    char user_ns[64];
-    const std::string link = "/proc/" + std::to_string(tasks_.init_pid()) + "/ns/user";
-    const ssize_t n = ::readlink(link.c_str(), user_ns, sizeof(user_ns));
-    proc_ = ProcRoute::start(std::move(*proc), tasks_.table(),
-                             n > 0 ? std::string(user_ns, static_cast<std::size_t>(n)) : "", error);
+    proc_ = ProcRoute::start(std::move(*proc), tasks_.table(), box_user_ns, error);
     if (!proc_) return false;
     ptrace_.set_proc_route(proc_.get());
     watch(proc_->fuse_fd());
+  } else if (proc->mode == ProcMode::kIntercept) {
+    paths_ = std::make_unique<ProcPathRoute>(tasks_.table(), *proc, box_user_ns, stats_, trace_);
+    if (!paths_->ready()) {
+      error = "cannot serve the box's /proc: the supervisor's /proc cannot be opened";
+      return false;
+    }
+    if (!proc->guarded) trace_.note("the box's /proc is not guarded: " + proc->unguarded_because);
+    ptrace_.set_path_route(paths_.get());
   }
   std::optional<UniqueFd> listener = receive_listener(channel, error);
   if (!listener) return false;
   if (listener->valid()) {
     unotify_.emplace(UnotifyChannel(std::move(*listener)), tasks_.table(), kernel_, trace_, stats_,
-                     proc_.get());
+                     proc_.get(), paths_.get());
     ptrace_.set_listener_present(true);
     watch(unotify_->fd());
   }

@@ -8,19 +8,25 @@
 namespace vpidbox {
 
 UnotifyRoute::UnotifyRoute(UnotifyChannel channel, const ProcessTable& table, KernelView& kernel,
-                           TraceLog& trace, Stats& stats, ProcRoute* proc)
+                           TraceLog& trace, Stats& stats, ProcRoute* proc, ProcPathRoute* paths)
     : channel_(std::move(channel)),
       table_(table),
       kernel_(kernel),
       trace_(trace),
       stats_(stats),
-      proc_(proc) {
+      proc_(proc),
+      paths_(paths) {
   channel_.enable_sync_wakeup();
 }
 
 void UnotifyRoute::serve_one() {
   seccomp_notif req;
   if (channel_.receive(req) != NotifStatus::kOk) return;
+  // Without a mount of its own, the box's /proc is served for every call that names a path.
+  if (paths_ && ProcPathRoute::serves(req.data.nr)) {
+    paths_->serve(channel_, req);
+    return;
+  }
   if (stats_.by_syscall) {
     if (const SyscallRow* row = find_syscall(req.data.nr)) ++stats_.notifications[row->name];
   }

@@ -2,6 +2,7 @@
 // answered in one seccomp user-notification round trip, and the opens routed to the /proc route.
 #pragma once
 
+#include "supervisor/proc_paths.h"
 #include "supervisor/proc_route.h"
 #include "supervisor/stats.h"
 #include "supervisor/trace_log.h"
@@ -13,9 +14,10 @@ namespace vpidbox {
 
 class UnotifyRoute {
  public:
-  // `proc` is the /proc route when the box has its own /proc (opens are routed only then).
+  // `proc` is the /proc route when the box has its own /proc (opens are routed only then);
+  // `paths` the /proc-path route when it has one without a mount (every path call is routed).
   UnotifyRoute(UnotifyChannel channel, const ProcessTable& table, KernelView& kernel,
-               TraceLog& trace, Stats& stats, ProcRoute* proc);
+               TraceLog& trace, Stats& stats, ProcRoute* proc, ProcPathRoute* paths = nullptr);
   int fd() const { return channel_.fd(); }
   // Receives one notification and answers it.
   void serve_one();
@@ -27,6 +29,7 @@ class UnotifyRoute {
   TraceLog& trace_;
   Stats& stats_;
   ProcRoute* proc_;
+  ProcPathRoute* paths_;
 };
 
 }  // namespace vpidbox
