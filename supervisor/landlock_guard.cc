@@ -98,6 +98,14 @@ GuardRules collect_guard_rules(const GuardPlan& plan) {
     UniqueFd fd(::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (fd.valid()) out.rules.push_back({std::move(fd), true, true});
   }
+  // POSIX message queues live on the ipc namespace's mqueue filesystem, which mq_open opens
+  // through a mount no path reaches. A mount of it (/dev/mqueue) is the same filesystem: a rule
+  // on its root covers mq_open too. (Without one, the supervisor makes mq_open for the box.)
+  for (const MountEntry& m : read_own_mounts()) {
+    if (m.fstype != "mqueue" || m.root != "/") continue;
+    UniqueFd fd(::open(m.mount_point.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (fd.valid()) out.rules.push_back({std::move(fd), true, false});
+  }
   return out;
 }
 

@@ -204,8 +204,31 @@ std::optional<Pid> ProcPathRoute::proc_dir_number(pid_t tid, int fd) {
 
 // ---- ns_last_pid written from inside ----
 
-ProcPathRoute::Answer ProcPathRoute::last_pid_writer(Call& call, int path_arg) {
+ProcPathRoute::Answer ProcPathRoute::last_pid_writer(Call& call, int path_arg, int flags,
+                                                    const std::string& host_path) {
   const TaskCreds creds = read_task_creds(call.caller);
+  // procfs refuses every write by a task without CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE with
+  // EPERM, whatever it writes: so does a memfd sealed against writes.
+  if (!creds.has(CAP_SYS_ADMIN) && !creds.has(CAP_CHECKPOINT_RESTORE)) {
+    if (call.ptrace) {
+      // The kernel itself refuses the host's file the same way.
+      Answer a;
+      a.kind = Answer::Kind::kRewrite;
+      a.arg = path_arg;
+      a.path = host_path;
+      return a;
+    }
+    const std::string text = std::to_string(table_.space().last_allocated()) + "\n";
+    UniqueFd readable = sealed_text_file("/proc/sys/kernel/ns_last_pid", text);
+    if (!readable.valid()) return Answer::error(ENOMEM);
+    const std::string self = "/proc/self/fd/" + std::to_string(readable.get());
+    Answer a;
+    a.kind = Answer::Kind::kInstall;
+    a.fd.reset(::open(self.c_str(), (flags & O_ACCMODE) | O_CLOEXEC));
+    a.cloexec = (flags & O_CLOEXEC) != 0;
+    if (!a.fd.valid()) return Answer::error(errno);
+    return a;
+  }
   if (call.ptrace) {
     // No descriptor can be given at a ptrace stop: a FIFO the supervisor reads, which the kernel
     // opens for the writer.
@@ -281,6 +304,42 @@ ProcPathRoute::Answer ProcPathRoute::answer_getcwd(Call& call) {
   if (!tracee::write_memory(call.caller, call.args[0], text.c_str(), text.size() + 1))
     return Answer::error(EFAULT);
   return Answer::result(static_cast<std::int64_t>(text.size() + 1));
+}
+
+ProcPathRoute::Answer ProcPathRoute::answer_mq_open(Call& call) {
+  // With the guard, the kernel opens the queue for the box only through a mount of mqueue that
+  // the guard allows; the supervisor opens it otherwise, as the caller.
+  if (!guarded_ || call.ptrace) return Answer::go_on();
+  const std::optional<std::string> name = read_string(call.caller, call.args[0], NAME_MAX + 1);
+  if (!name) return Answer::go_on();
+  const int oflag = static_cast<int>(call.args[1]);
+  struct MqAttr {
+    long flags, maxmsg, msgsize, curmsgs, reserved[4];
+  } attr{};
+  const bool with_attr = (oflag & O_CREAT) && call.args[3] != 0;
+  if (with_attr && !tracee::read_memory(call.caller, call.args[3], &attr, sizeof(attr)))
+    return Answer::error(EFAULT);
+  // The mode is the caller's, through its umask.
+  const std::optional<std::string> status = read_proc_file(
+      ("/proc/" + std::to_string(call.caller) + "/status").c_str());
+  const char* umask_field = status ? proc_field(*status, "Umask") : nullptr;
+  const mode_t caller_umask =
+      umask_field ? static_cast<mode_t>(std::strtoul(umask_field, nullptr, 8)) : 022;
+  const mode_t mode = static_cast<mode_t>(call.args[2]) & ~caller_umask & 07777;
+  int fd = -1;
+  const mode_t saved = ::umask(0);
+  const int error = creds_.run_as(call.caller, false, [&] {
+    fd = static_cast<int>(::syscall(SYS_mq_open, name->c_str(), oflag | O_CLOEXEC, mode,
+                                    with_attr ? &attr : nullptr));
+    return fd < 0 ? errno : 0;
+  });
+  ::umask(saved);
+  if (error != 0) return Answer::error(error);
+  Answer a;
+  a.kind = Answer::Kind::kInstall;
+  a.fd.reset(fd);
+  a.cloexec = (oflag & O_CLOEXEC) != 0;
+  return a;
 }
 
 ProcPathRoute::Answer ProcPathRoute::answer_rewritten(Call& call, const Resolution& r, int arg) {
@@ -379,8 +438,15 @@ ProcPathRoute::Answer ProcPathRoute::answer_open(Call& call,
   }
   const procfs::OpenPlan plan = procfs::plan_open(node, flags, call.caller, table_);
   if (plan.serves == procfs::OpenServes::kError) return Answer::error(plan.error);
-  if (plan.serves == procfs::OpenServes::kRendered && plan.writes_last_pid && writes)
-    return last_pid_writer(call, o->path_arg);
+  if (plan.serves == procfs::OpenServes::kRendered && plan.writes_last_pid && writes) {
+    // Opened as procfs would open it for the caller (a read-only /proc/sys says EROFS), then
+    // handed a channel to the supervisor instead.
+    UniqueFd trial;
+    if (const int error = open_as_caller(call.caller, false, r.dir, r.path,
+                                         O_WRONLY | O_NONBLOCK | O_NOCTTY, 0, trial))
+      return Answer::error(error);
+    return last_pid_writer(call, o->path_arg, flags, host_path_string(r));
+  }
   const bool rendered = plan.serves == procfs::OpenServes::kRendered;
   const bool regular = exists && S_ISREG(st.st_mode);
   if (call.ptrace && (!regular || writes)) {
@@ -532,6 +598,8 @@ ProcPathRoute::Answer ProcPathRoute::answer(Call& call, const std::function<bool
       return Answer::go_on();
     case PathOp::kGetcwd:
       return answer_getcwd(call);
+    case PathOp::kMqOpen:
+      return answer_mq_open(call);
     case PathOp::kOpen:
       return answer_open(call, still_pending);
     default:

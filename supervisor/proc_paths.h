@@ -106,6 +106,7 @@ class ProcPathRoute {
   Answer answer(Call& call, const std::function<bool()>& still_pending);
   Answer answer_open(Call& call, const std::function<bool()>& still_pending);
   Answer answer_getcwd(Call& call);
+  Answer answer_mq_open(Call& call);
   Answer answer_rewritten(Call& call, const Resolution& r, int arg);
   Answer perform(Call& call, std::vector<Resolution>& resolutions,
                  const std::vector<std::optional<std::string>>& paths,
@@ -120,7 +121,7 @@ class ProcPathRoute {
   // Opens (dir, path) with `flags` as the caller: 0 or an errno.
   int open_as_caller(pid_t caller, bool own, int dir, const std::string& path, int flags,
                      mode_t mode, UniqueFd& fd);
-  Answer last_pid_writer(Call& call, int path_arg);
+  Answer last_pid_writer(Call& call, int path_arg, int flags, const std::string& host_path);
   void drain_last_pid_writes();
 
   ProcessTable& table_;

@@ -124,6 +124,7 @@ constexpr PathCallRow kTable[] = {
     {"file_getattr", 468, kUnsupported, {at(0, 1, kUnlessAtNofollow, false, true)}, 4, {}},
     {"file_setattr", 469, kUnsupported, {at(0, 1, kUnlessAtNofollow, false, true)}, 4, {}},
 
+    {"mq_open", 240, kMqOpen, {}, -1, {}},
     {"unshare", 272, kNamespace, {}, -1, {}},
     {"setns", 308, kNamespace, {}, -1, {}},
     // clang-format on

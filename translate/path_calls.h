@@ -33,6 +33,8 @@ enum class PathOp : std::uint8_t {
   kUnsupported,  // name_to_handle_at, the *xattrat calls, file_getattr: what procfs answers for
                  // what it does not support (EOPNOTSUPP), once the name is found
   kNamespace,   // unshare, setns: no path; from then on tasks may see other mounts
+  kMqOpen,      // mq_open: no path, but an open of the mqueue mount, which no path reaches and so
+                // no Landlock rule can allow (landlock_guard.h): made by the supervisor
 };
 
 // When a path argument's last component, a symlink, is followed.
