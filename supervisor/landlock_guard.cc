@@ -79,6 +79,8 @@ GuardRules collect_guard_rules(const GuardPlan& plan) {
            is_guard_ancestor(plan, path);
   };
   for (const std::string& dir : plan.ancestors) {
+    if (UniqueFd self(::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC)); self.valid())
+      out.rules.push_back({std::move(self), true, false, true});
     UniqueFd dirfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     DIR* listing = dirfd.valid() ? ::fdopendir(dirfd.release()) : nullptr;
     if (!listing) continue;
@@ -90,13 +92,13 @@ GuardRules collect_guard_rules(const GuardPlan& plan) {
       struct stat st {};
       // A symlink's rule would be its own: what it leads to is judged where it lies.
       if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || S_ISLNK(st.st_mode)) continue;
-      out.rules.push_back({std::move(fd), S_ISDIR(st.st_mode), false});
+      out.rules.push_back({std::move(fd), S_ISDIR(st.st_mode), false, false});
     }
     ::closedir(listing);
   }
   for (const std::string& path : plan.denied) {
     UniqueFd fd(::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (fd.valid()) out.rules.push_back({std::move(fd), true, true});
+    if (fd.valid()) out.rules.push_back({std::move(fd), true, true, false});
   }
   // POSIX message queues live on the ipc namespace's mqueue filesystem, which mq_open opens
   // through a mount no path reaches. A mount of it (/dev/mqueue) is the same filesystem: a rule
@@ -104,12 +106,12 @@ GuardRules collect_guard_rules(const GuardPlan& plan) {
   for (const MountEntry& m : read_own_mounts()) {
     if (m.fstype != "mqueue" || m.root != "/") continue;
     UniqueFd fd(::open(m.mount_point.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (fd.valid()) out.rules.push_back({std::move(fd), true, false});
+    if (fd.valid()) out.rules.push_back({std::move(fd), true, false, false});
   }
   return out;
 }
 
-GuardResult apply_guard_rules(const GuardRules& rules, bool writes_beneath) {
+GuardResult apply_guard_rules(const GuardRules& rules, bool kernel_opens) {
   GuardResult result;
   const int abi = landlock_abi();
   if (abi < 2) {
@@ -126,8 +128,11 @@ GuardResult apply_guard_rules(const GuardRules& rules, bool writes_beneath) {
     return result;
   }
   for (const GuardRules::Rule& rule : rules.rules) {
-    if (rule.procfs) {
-      if (writes_beneath) add_rule(ruleset.get(), rule.fd.get(), LANDLOCK_ACCESS_FS_WRITE_FILE);
+    if (rule.procfs || rule.ancestor) {
+      if (kernel_opens)
+        add_rule(ruleset.get(), rule.fd.get(),
+                 LANDLOCK_ACCESS_FS_READ_DIR |
+                     (rule.procfs ? LANDLOCK_ACCESS_FS_WRITE_FILE : std::uint64_t{0}));
       continue;
     }
     add_rule(ruleset.get(), rule.fd.get(), rule.directory ? kDirRights : kFileRights);

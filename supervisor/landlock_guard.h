@@ -43,15 +43,16 @@ struct GuardRules {
   struct Rule {
     UniqueFd fd;  // O_PATH
     bool directory = false;
-    bool procfs = false;  // a denied procfs mount (a rule only when writes are allowed beneath)
+    bool procfs = false;    // a denied procfs mount (a rule only when writes are allowed beneath)
+    bool ancestor = false;  // a directory above one (the same)
   };
   std::vector<Rule> rules;
 };
 GuardRules collect_guard_rules(const GuardPlan& plan);
 // Applies the guard to the calling thread, for it and its future children (the box's init before
-// exec; needs no_new_privs or CAP_SYS_ADMIN). `writes_beneath`: writes to files beneath a procfs
-// mount stay allowed (the ptrace engine, which cannot install files, lets the kernel open the
-// files a box task writes).
-GuardResult apply_guard_rules(const GuardRules& rules, bool writes_beneath);
+// exec; needs no_new_privs or CAP_SYS_ADMIN). `kernel_opens`: the ptrace engine, which cannot
+// install descriptors, lets the kernel open the directories of /proc and the files a box task
+// writes: only reading files beneath a procfs mount stays refused.
+GuardResult apply_guard_rules(const GuardRules& rules, bool kernel_opens);
 
 }  // namespace vpidbox

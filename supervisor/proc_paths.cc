@@ -431,8 +431,19 @@ ProcPathRoute::Answer ProcPathRoute::answer_open(Call& call,
     // supervisor must not. The caller gets the blocking mode it asked for.
     UniqueFd fd;
     const int wanted = (flags & ~O_CLOEXEC) | O_NONBLOCK | O_NOCTTY;
-    if (const int error = open_as_caller(call.caller, own, r.dir, r.path, wanted, o->mode, fd))
+    if (own) {
+      // One's own link procfs lets one follow, and the object is opened as procfs opens it for
+      // its own process: through the supervisor's own link to it, as the caller.
+      UniqueFd object;
+      if (const int error = open_as_caller(call.caller, true, r.dir, r.path, O_PATH, 0, object))
+        return Answer::error(error);
+      const std::string self = "/proc/self/fd/" + std::to_string(object.get());
+      if (const int error = open_as_caller(call.caller, true, AT_FDCWD, self, wanted, o->mode, fd))
+        return Answer::error(error);
+    } else if (const int error =
+                   open_as_caller(call.caller, false, r.dir, r.path, wanted, o->mode, fd)) {
       return Answer::error(error);
+    }
     if (!(flags & O_NONBLOCK)) ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
     return install(std::move(fd));
   }
