@@ -4,8 +4,8 @@
 #   bash bench/run.sh [SUITE...]
 #
 # Measures, in one run and interleaved across runners, each suite under every
-# runner of $BENCH_RUNNERS (default: native vpidbox vpidbox_hostproc unshare
-# proot strace) that the suite applies to:
+# runner of $BENCH_RUNNERS (default: native vpidbox vpidbox_hostproc
+# vpidbox_nested3 unshare proot strace) that the suite applies to:
 #   syscall_lat  getpid (intercepted by vpidbox) and getuid (not intercepted)
 #                per-call latency, bench/out/syscall_lat
 #   spawn_loop   bash loop spawning 500 /bin/true, wall time
@@ -20,7 +20,9 @@
 #                the price of vpidbox trapping opens
 # The proc suites run unshare with --mount-proc (so that its ps sees its own
 # namespace). vpidbox_hostproc is `vpidbox run --proc=host`; it is n/a, with a
-# note, when the vpidbox binary has no --proc option.
+# note, when the vpidbox binary has no --proc option. vpidbox_nested3 runs the
+# command in a box nested 3 deep (`vpidbox run -- vpidbox run -- vpidbox run --`),
+# for the spawn loop, fork/wait, getpid and start-up only.
 # plus a native machine reference (bench/out/pipe_rtt: the context-switch
 # floor of any supervisor round trip), and writes bench/RESULTS.md (overwritten): one Markdown table per metric,
 # absolute values and ratios to native, plus vpidbox's target and whether it
@@ -62,7 +64,7 @@ VPIDBOX=${VPIDBOX:-$ROOT/build/supervisor/vpidbox}
 RESULTS=${BENCH_RESULTS:-$BENCH_DIR/RESULTS.md}
 QUICK=${BENCH_QUICK:-0}
 INVOCATION="bash bench/run.sh${*:+ $*}"
-read -ra RUNNERS <<<"${BENCH_RUNNERS:-native vpidbox vpidbox_hostproc unshare proot strace}"
+read -ra RUNNERS <<<"${BENCH_RUNNERS:-native vpidbox vpidbox_hostproc vpidbox_nested3 unshare proot strace}"
 ALL_SUITES=(syscall_lat spawn_loop fork_wait make_j2 startup proc_ps proc_read open_cost)
 
 unset PROOT_NO_SECCOMP # proot's normal mode: seccomp-accelerated ptrace
@@ -116,6 +118,7 @@ runner_prefix() {
     native) PREFIX=() ;;
     vpidbox) PREFIX=("$VPIDBOX" run --) ;;
     vpidbox_hostproc) PREFIX=("$VPIDBOX" run --proc=host --) ;;
+    vpidbox_nested3) PREFIX=("$VPIDBOX" run -- "$VPIDBOX" run -- "$VPIDBOX" run --) ;;
     vpidbox_before)
       [ -n "${VPIDBOX_BEFORE:-}" ] || return 1
       PREFIX=("$VPIDBOX_BEFORE" run --)
@@ -156,7 +159,7 @@ probe_runners() {
       continue
     fi
     case "$r" in
-      vpidbox | vpidbox_hostproc)
+      vpidbox | vpidbox_hostproc | vpidbox_nested3)
         [ -x "$VPIDBOX" ] || { RUNNER_NA[$r]="binary not built ($VPIDBOX)"; continue; } ;;
       vpidbox_before)
         [ -x "${VPIDBOX_BEFORE:-}" ] ||
@@ -206,6 +209,8 @@ declare -A M_TARGET  # metric -> target text (for vpidbox), empty for none
 declare -A M_CHECK   # metric -> function VALUE NATIVE -> exit 0 when met
 declare -A M_DETAIL  # metric -> how it was measured
 declare -A M_RUNNERS # metric -> the runners it applies to (unset: all of $BENCH_RUNNERS)
+# runner -> the only metrics it applies to (unset: all)
+declare -A RUNNER_METRICS=([vpidbox_nested3]="getpid_lat getuid_lat spawn_loop fork_wait startup")
 declare -A VAL       # "metric|runner" -> median value
 declare -A NOTE      # "metric|runner" -> n/a reason or remark
 declare -A MEASURED  # metric -> 1 once its suite has run
@@ -232,6 +237,9 @@ median() {
 metric_runners() {
   local r
   for r in "${RUNNERS[@]}"; do
+    if [ -n "${RUNNER_METRICS[$r]:-}" ] && [[ " ${RUNNER_METRICS[$r]} " != *" $1 "* ]]; then
+      continue
+    fi
     if [ -z "${M_RUNNERS[$1]:-}" ] || [[ " ${M_RUNNERS[$1]} " == *" $r "* ]]; then
       echo "$r"
     fi

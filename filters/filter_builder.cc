@@ -28,6 +28,7 @@ std::uint32_t action_for(const SyscallRow& row, bool with_listener) {
       return SCMP_ACT_ERRNO(row.refuse_errno);
     case Route::kUnotify:
     case Route::kProcOpen:
+    case Route::kControl:
       if (with_listener) return SCMP_ACT_NOTIFY;
       break;
     case Route::kTrace:

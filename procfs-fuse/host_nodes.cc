@@ -52,13 +52,13 @@ std::optional<std::string> fd_named(int host, const std::string& fd_dir, std::st
   return found;
 }
 
-// "/proc/<real>[/task/<real>]/...": both numbers become the box's.
-void translate_proc_numbers(std::string& text, const ProcessTable& table) {
+// "/proc/<real>[/task/<real>]/...": both numbers become the box's, as `view` numbers them.
+void translate_proc_numbers(std::string& text, const ProcessTable& table, LevelId view) {
   auto translate_at = [&](std::size_t at) -> std::size_t {
     const std::size_t end = std::min(text.find('/', at), text.size());
     std::optional<Pid> real = parse_pid_name(std::string_view(text).substr(at, end - at));
     if (!real) return std::string::npos;
-    const std::string box = std::to_string(table.to_virtual(*real).value_or(0));
+    const std::string box = std::to_string(table.to_virtual(*real, view).value_or(0));
     text.replace(at, end - at, box);
     return at + box.size();
   };
@@ -105,7 +105,7 @@ int HostNodes::attributes(const NodeSpec& node, Pid caller, struct stat& st) con
   switch (node.kind) {
     case NodeKind::kSelfLink:
     case NodeKind::kThreadSelfLink:
-      if (!self_link(caller, table_)) return ENOENT;
+      if (!self_link(caller, table_, node.view)) return ENOENT;
       break;
     case NodeKind::kFdTarget:
       return fd_target_attributes(node, st);
@@ -130,7 +130,7 @@ void HostNodes::show_link_as_box(const NodeSpec& node, std::string& text) const 
   if (!text.starts_with("/proc/")) return;
   bool on_box_proc = false;
   if (mount_.holds(dir_, node.host_path, on_box_proc) != 0 || on_box_proc) return;
-  translate_proc_numbers(text, table_);
+  translate_proc_numbers(text, table_, node.view);
 }
 
 int HostNodes::read_dir(const NodeSpec& node, std::vector<DirEntry>& entries) const {

@@ -79,6 +79,18 @@ Pid requester(fuse_req_t req) {
   return fuse_req_ctx(req)->pid;
 }
 
+// The node `ino` stands for, as the task that asked `req` sees it: /proc itself is the root of
+// that task's level (each level of nested boxes has its own /proc, as each pid namespace does);
+// every other node keeps the view it was looked up in.
+std::optional<NodeSpec> seen_node(fuse_req_t req, fuse_ino_t ino) {
+  const State& s = state_of(req);
+  if (ino == InodeTable::kRoot)
+    return root_node(s.table.proc_view_of(s.table.level_of(requester(req))));
+  const NodeSpec* node = s.inodes.node(ino);
+  if (!node) return std::nullopt;
+  return *node;
+}
+
 // Runs `op` (0 or an errno) as procfs would judge it made by the task that asked `req`.
 int as_requester(fuse_req_t req, const NodeSpec& node, const std::function<int()>& op) {
   const State& s = state_of(req);
@@ -107,7 +119,7 @@ double keep_name_for(const NodeSpec& node) {
 
 void lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   State& s = state_of(req);
-  const NodeSpec* dir = s.inodes.node(parent);
+  const std::optional<NodeSpec> dir = seen_node(req, parent);
   if (!dir) return (void)fuse_reply_err(req, ENOENT);
   std::optional<NodeSpec> node = child_of(*dir, name, s.table);
   if (!node) return (void)fuse_reply_err(req, ENOENT);
@@ -158,9 +170,9 @@ void readlink(fuse_req_t req, fuse_ino_t ino) {
   if (!node || !still_valid(*node, s.table)) return (void)fuse_reply_err(req, ENOENT);
   std::optional<std::string> text;
   if (node->kind == NodeKind::kSelfLink) {
-    text = self_link(requester(req), s.table);
+    text = self_link(requester(req), s.table, node->view);
   } else if (node->kind == NodeKind::kThreadSelfLink) {
-    text = thread_self_link(requester(req), s.table);
+    text = thread_self_link(requester(req), s.table, node->view);
   } else {
     char buf[PATH_MAX];
     ssize_t n = -1;
@@ -187,19 +199,20 @@ int list(fuse_req_t req, const NodeSpec& node, std::vector<DirEntry>& entries) {
   if (node.kind == NodeKind::kTaskList) {
     entries.push_back({".", S_IFDIR});
     entries.push_back({"..", S_IFDIR});
-    for (Pid t : listed_threads(node.bound_real, s.table))
+    for (Pid t : listed_threads(node.bound_real, s.table, node.view))
       entries.push_back({std::to_string(t), S_IFDIR});
     return 0;
   }
   if (int err = as_requester(req, node, [&] { return s.host.read_dir(node, entries); })) return err;
   if (node.kind == NodeKind::kRoot)
-    for (Pid p : listed_processes(s.table)) entries.push_back({std::to_string(p), S_IFDIR});
+    for (Pid p : listed_processes(s.table, node.view))
+      entries.push_back({std::to_string(p), S_IFDIR});
   return 0;
 }
 
 void opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   State& s = state_of(req);
-  const NodeSpec* node = s.inodes.node(ino);
+  const std::optional<NodeSpec> node = seen_node(req, ino);
   if (!node || !still_valid(*node, s.table)) return (void)fuse_reply_err(req, ENOENT);
   auto handle = std::make_unique<DirHandle>();
   handle->node = *node;
@@ -282,8 +295,8 @@ int render_into(fuse_req_t req, FileHandle& handle) {
         return 0;
       }))
     return err;
-  handle.text =
-      render_for_reader(handle.node, real, s.table, handle.plan.read_by_task(requester(req)));
+  handle.text = render_for_reader(as_read_by(handle.node, requester(req), s.table), real, s.table,
+                                  handle.plan.read_by_task(requester(req)));
   return 0;
 }
 

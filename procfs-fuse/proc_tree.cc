@@ -45,6 +45,8 @@ NodeSpec task_dir_child(const NodeSpec& parent, std::string_view name) {
 std::string NodeSpec::key() const {
   std::string out = std::to_string(static_cast<int>(kind));
   out += '|';
+  out += std::to_string(view);
+  out += '|';
   out += host_path;
   for (Pid p : {bound_real, bound_virtual, bound_thread_real, bound_thread_virtual}) {
     out += '|';
@@ -53,8 +55,10 @@ std::string NodeSpec::key() const {
   return out;
 }
 
-NodeSpec root_node() {
-  return NodeSpec{};
+NodeSpec root_node(LevelId view) {
+  NodeSpec root;
+  root.view = view;
+  return root;
 }
 
 std::optional<Pid> parse_pid_name(std::string_view name) {
@@ -73,6 +77,7 @@ std::optional<NodeSpec> child_of(const NodeSpec& parent, std::string_view name,
   switch (parent.kind) {
     case NodeKind::kRoot: {
       NodeSpec child;
+      child.view = parent.view;
       if (name == "self") {
         child.kind = NodeKind::kSelfLink;
         child.host_path = "self";
@@ -84,7 +89,7 @@ std::optional<NodeSpec> child_of(const NodeSpec& parent, std::string_view name,
         return child;
       }
       if (std::optional<Pid> vnr = parse_pid_name(name)) {
-        std::optional<Pid> real = table.to_real(*vnr);
+        std::optional<Pid> real = table.to_real(*vnr, parent.view);
         if (!real || !visible_task(*real, table)) return std::nullopt;
         child.kind = NodeKind::kProcessDir;
         child.host_path = std::to_string(*real);
@@ -117,7 +122,7 @@ std::optional<NodeSpec> child_of(const NodeSpec& parent, std::string_view name,
     case NodeKind::kTaskList: {
       std::optional<Pid> vtid = parse_pid_name(name);
       if (!vtid) return std::nullopt;
-      std::optional<Pid> real = table.to_real(*vtid);
+      std::optional<Pid> real = table.to_real(*vtid, parent.view);
       if (!real) return std::nullopt;
       const Task* thread = visible_task(*real, table);
       const Task* group = table.task(parent.bound_real);
@@ -167,42 +172,44 @@ std::optional<NodeSpec> child_of(const NodeSpec& parent, std::string_view name,
 bool still_valid(const NodeSpec& node, const ProcessTable& table) {
   auto bound = [&](Pid real, Pid vnr) {
     if (real == 0) return true;
-    return visible_task(real, table) && table.to_virtual(real) == vnr;
+    return visible_task(real, table) && table.to_virtual(real, node.view) == vnr;
   };
   return bound(node.bound_real, node.bound_virtual) &&
          bound(node.bound_thread_real, node.bound_thread_virtual);
 }
 
-std::optional<std::string> self_link(Pid caller_real_tid, const ProcessTable& table) {
-  std::optional<Pid> tgid = table.virtual_tgid(caller_real_tid);
+std::optional<std::string> self_link(Pid caller_real_tid, const ProcessTable& table, LevelId view) {
+  const Task* caller = table.task(caller_real_tid);
+  std::optional<Pid> tgid = caller ? table.to_virtual(caller->real_tgid, view) : std::nullopt;
   if (!tgid) return std::nullopt;
   return std::to_string(*tgid);
 }
 
-std::optional<std::string> thread_self_link(Pid caller_real_tid, const ProcessTable& table) {
-  std::optional<Pid> tgid = table.virtual_tgid(caller_real_tid);
-  std::optional<Pid> tid = table.to_virtual(caller_real_tid);
-  if (!tgid || !tid || !table.task(caller_real_tid)) return std::nullopt;
-  return std::to_string(*tgid) + "/task/" + std::to_string(*tid);
+std::optional<std::string> thread_self_link(Pid caller_real_tid, const ProcessTable& table,
+                                            LevelId view) {
+  std::optional<std::string> tgid = self_link(caller_real_tid, table, view);
+  std::optional<Pid> tid = table.to_virtual(caller_real_tid, view);
+  if (!tgid || !tid) return std::nullopt;
+  return *tgid + "/task/" + std::to_string(*tid);
 }
 
-std::vector<Pid> listed_processes(const ProcessTable& table) {
+std::vector<Pid> listed_processes(const ProcessTable& table, LevelId view) {
   std::vector<Pid> out;
   for (const auto& [real, task] : table.tasks()) {
     if (task.real_tid != task.real_tgid) continue;
-    if (std::optional<Pid> vnr = table.to_virtual(real)) out.push_back(*vnr);
+    if (std::optional<Pid> vnr = table.to_virtual(real, view)) out.push_back(*vnr);
   }
   std::sort(out.begin(), out.end());
   return out;
 }
 
-std::vector<Pid> listed_threads(Pid member_real, const ProcessTable& table) {
+std::vector<Pid> listed_threads(Pid member_real, const ProcessTable& table, LevelId view) {
   std::vector<Pid> out;
   const Task* member = table.task(member_real);
   if (!member) return out;
   for (const auto& [real, task] : table.tasks()) {
     if (task.real_tgid != member->real_tgid || !visible_task(real, table)) continue;
-    if (std::optional<Pid> vnr = table.to_virtual(real)) out.push_back(*vnr);
+    if (std::optional<Pid> vnr = table.to_virtual(real, view)) out.push_back(*vnr);
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -224,17 +231,17 @@ std::optional<NodeSpec> resolve_proc_path(std::string_view path, Pid caller_real
     names.push_back(part);
   }
   if (!path.starts_with('/') || names.empty() || names.front() != "proc") return std::nullopt;
-  NodeSpec node = root_node();
+  NodeSpec node = root_node(table.proc_view_of(table.level_of(caller_real_tid)));
   for (std::size_t i = 1; i < names.size(); ++i) {
     std::optional<NodeSpec> next = child_of(node, names[i], table);
     if (!next) return std::nullopt;
     if (next->kind == NodeKind::kSelfLink || next->kind == NodeKind::kThreadSelfLink) {
-      std::optional<Pid> tgid = table.virtual_tgid(caller_real_tid);
+      std::optional<std::string> tgid = self_link(caller_real_tid, table, node.view);
       if (!tgid) return std::nullopt;
-      next = child_of(node, std::to_string(*tgid), table);
+      next = child_of(node, *tgid, table);
       if (next && names[i] == "thread-self") {
         next = child_of(*next, "task", table);
-        std::optional<Pid> tid = table.to_virtual(caller_real_tid);
+        std::optional<Pid> tid = table.to_virtual(caller_real_tid, node.view);
         if (next && tid) next = child_of(*next, std::to_string(*tid), table);
       }
       if (!next) return std::nullopt;
@@ -262,10 +269,26 @@ std::string box_path(const NodeSpec& node) {
   return out;
 }
 
+NodeSpec as_read_by(const NodeSpec& node, Pid reader_real_tid, const ProcessTable& table) {
+  if (node.bound_real != 0 || node.kind != NodeKind::kHost) return node;
+  NodeSpec seen = node;
+  seen.view = table.proc_view_of(table.level_of(reader_real_tid));
+  return seen;
+}
+
 std::string render_for_reader(const NodeSpec& node, std::string_view real_text,
                               const ProcessTable& table, bool reader_is_task) {
-  const NumberView view{[&table](int real) { return table.to_virtual(real).value_or(0); },
-                        table.space().last_allocated()};
+  const LevelId level = node.view;
+  // A node outlives its level when the kernel keeps its inode: a box nested in the box has ended.
+  if (!table.has_level(level)) return {};
+  const NumberView view{
+      [&table, level](int real) { return table.to_virtual(real, level).value_or(0); },
+      table.space(level).last_allocated(),
+      [&table, level](int real) {
+        std::vector<Pid> numbers = table.numbers_from(real, level);
+        return numbers.empty() ? std::vector<int>{}
+                               : std::vector<int>(numbers.begin() + 1, numbers.end());
+      }};
   switch (node.rewrite) {
     case Rewrite::kStatus: {
       std::string text = render_status(real_text, view);
@@ -284,11 +307,12 @@ std::string render_for_reader(const NodeSpec& node, std::string_view real_text,
     case Rewrite::kSysvipc: {
       // An IPC object keeps its creator's pid after the creator is reaped, and the kernel still
       // prints that number: the box's, while the table remembers it.
-      const NumberView remembering{[&table](int real) {
-                                     if (std::optional<Pid> v = table.to_virtual(real)) return *v;
-                                     return table.recently_released(real).value_or(0);
+      const NumberView remembering{[&table, level](int real) {
+                                     if (std::optional<Pid> v = table.to_virtual(real, level))
+                                       return *v;
+                                     return table.recently_released(real, level).value_or(0);
                                    },
-                                   view.last_allocated};
+                                   view.last_allocated, nullptr};
       return render_sysvipc(real_text, remembering);
     }
     case Rewrite::kFdinfo:
@@ -301,7 +325,7 @@ std::string render_for_reader(const NodeSpec& node, std::string_view real_text,
       return std::to_string(view.last_allocated) + "\n";
     case Rewrite::kPidMax:
       // The box's own limit, as a pid namespace shows its own (the host's may be lower).
-      return std::to_string(table.space().pid_max()) + "\n";
+      return std::to_string(table.space(level).pid_max()) + "\n";
     case Rewrite::kNone:
       break;
   }

@@ -49,6 +49,10 @@ enum class Place { kOther, kTaskDir, kFdDir, kFdinfoDir };
 
 struct NodeSpec {
   NodeKind kind = NodeKind::kRoot;
+  // The level of the box whose view the node is in: the level of the task that looked up its
+  // /proc (a /proc is its pid namespace's; nested boxes see their own), inherited by every node
+  // below. Numbers in the path and in the files are that level's.
+  LevelId view = kTopLevel;
   std::string host_path;  // relative to the supervisor's /proc; "" is /proc itself
   Rewrite rewrite = Rewrite::kNone;
   Place place = Place::kOther;
@@ -63,7 +67,8 @@ struct NodeSpec {
   std::string key() const;
 };
 
-NodeSpec root_node();
+// /proc as seen from `view`.
+NodeSpec root_node(LevelId view = kTopLevel);
 
 // The child `name` of `parent`, or nullopt when it does not exist in the box's view (ENOENT).
 // Host names are not checked against the host here: the caller stats the host path.
@@ -80,6 +85,11 @@ std::optional<NodeSpec> resolve_proc_path(std::string_view path, Pid caller_real
 // The path the box knows a node by: "/proc/<box number>/task/<box number>/stat".
 std::string box_path(const NodeSpec& node);
 
+// A node as task `reader_real_tid` reads it. A file of no task (loadavg, ns_last_pid, pid_max,
+// locks, sysvipc/*) shows the reader's level, as procfs shows the reader's pid namespace; and the
+// kernel keeps such a name once looked up for every level alike.
+NodeSpec as_read_by(const NodeSpec& node, Pid reader_real_tid, const ProcessTable& table);
+
 // The text the box sees for a file node whose host text is `real_text`, through the node's
 // renderer (render.h). `reader_is_task`: the reader is the task the file describes, which
 // procfs shows running while it reads (the supervisor sees it waiting).
@@ -90,14 +100,16 @@ std::string render_for_reader(const NodeSpec& node, std::string_view real_text,
 bool still_valid(const NodeSpec& node, const ProcessTable& table);
 
 // The text of /proc/self and /proc/thread-self for a caller (a real tid); nullopt for a task
-// that is not in the box.
-std::optional<std::string> self_link(Pid caller_real_tid, const ProcessTable& table);
-std::optional<std::string> thread_self_link(Pid caller_real_tid, const ProcessTable& table);
+// that is not in the box, or not visible from `view`, the level of the /proc it is read in.
+std::optional<std::string> self_link(Pid caller_real_tid, const ProcessTable& table, LevelId view);
+std::optional<std::string> thread_self_link(Pid caller_real_tid, const ProcessTable& table,
+                                            LevelId view);
 
-// The pid entries of /proc, ascending: every thread-group leader of the box, zombies included.
-std::vector<Pid> listed_processes(const ProcessTable& table);
-// The entries of /proc/<n>/task for the group of real task `member`, ascending.
-std::vector<Pid> listed_threads(Pid member_real, const ProcessTable& table);
+// The pid entries of /proc as `view` sees it, ascending: every thread-group leader of that level
+// and of the levels nested in it, zombies included.
+std::vector<Pid> listed_processes(const ProcessTable& table, LevelId view);
+// The entries of /proc/<n>/task for the group of real task `member`, ascending, in `view`.
+std::vector<Pid> listed_threads(Pid member_real, const ProcessTable& table, LevelId view);
 
 // True for a name that is a pid as /proc spells it (digits, no leading zero, fits in Pid).
 std::optional<Pid> parse_pid_name(std::string_view name);

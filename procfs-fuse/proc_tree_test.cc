@@ -26,9 +26,9 @@ NodeSpec walk(const ProcessTable& table, std::initializer_list<std::string_view>
 
 TEST_CASE("the root lists the box's processes by box number, not its threads") {
   const ProcessTable table = sample_box();
-  CHECK(listed_processes(table) == std::vector<Pid>{1, 3});
-  CHECK(listed_threads(501, table) == std::vector<Pid>{1, 2});
-  CHECK(listed_threads(600, table) == std::vector<Pid>{3});
+  CHECK(listed_processes(table, kTopLevel) == std::vector<Pid>{1, 3});
+  CHECK(listed_threads(501, table, kTopLevel) == std::vector<Pid>{1, 2});
+  CHECK(listed_threads(600, table, kTopLevel) == std::vector<Pid>{3});
 }
 
 TEST_CASE("a box number leads to the host directory of its real task") {
@@ -77,15 +77,15 @@ TEST_CASE("a node stops resolving when its task is gone, even if its number is r
   // An exited thread leaves /proc at once.
   table.mark_exited(501);
   CHECK_FALSE(child_of(root_node(), "2", table));
-  CHECK(listed_threads(500, table) == std::vector<Pid>{1});
+  CHECK(listed_threads(500, table, kTopLevel) == std::vector<Pid>{1});
 }
 
 TEST_CASE("self and thread-self are the caller's") {
   const ProcessTable table = sample_box();
-  CHECK(self_link(501, table) == "1");
-  CHECK(thread_self_link(501, table) == "1/task/2");
-  CHECK(self_link(600, table) == "3");
-  CHECK_FALSE(self_link(999, table));
+  CHECK(self_link(501, table, kTopLevel) == "1");
+  CHECK(thread_self_link(501, table, kTopLevel) == "1/task/2");
+  CHECK(self_link(600, table, kTopLevel) == "3");
+  CHECK_FALSE(self_link(999, table, kTopLevel));
   CHECK(walk(table, {"self"}).kind == NodeKind::kSelfLink);
   CHECK(walk(table, {"thread-self"}).kind == NodeKind::kThreadSelfLink);
 }

@@ -17,10 +17,11 @@
 
 namespace vpidbox::procfs {
 
-// The node for `host_path`, relative to a procfs root ("" for the root, "4242/task/4243/fd"):
-// the real numbers in it become the box's. nullopt for a path through a task outside the box, or
-// one the box's view does not have.
-std::optional<NodeSpec> node_for_host_path(std::string_view host_path, const ProcessTable& table);
+// The node for `host_path`, relative to a procfs root ("" for the root, "4242/task/4243/fd"), in
+// the view of level `view`: the real numbers in it become that level's. nullopt for a path
+// through a task that level does not see, or one its view does not have.
+std::optional<NodeSpec> node_for_host_path(std::string_view host_path, const ProcessTable& table,
+                                           LevelId view);
 
 // The node above `node`; nullopt above the root (the walk leaves procfs there).
 std::optional<NodeSpec> parent_node(const NodeSpec& node, const ProcessTable& table);
@@ -31,10 +32,12 @@ std::optional<NodeSpec> parent_node(const NodeSpec& node, const ProcessTable& ta
 bool is_task_link(const NodeSpec& node);
 
 // Where the supervisor keeps the directories that stand for the box's /proc listings
-// (supervisor/proc_shadow.h): `base` holds "proc" (the root) and "task/<n>-<real>" (the task list
-// of box process n, real tgid `real`), and for the ptrace engine "copy/<seq>-<encoded box path>"
-// (files) and "list/<seq>-<encoded box path>" (other directories).
-std::string shadow_task_dir_name(Pid box_number, Pid real_tgid);
+// (supervisor/proc_shadow.h): `base` holds "proc" or "proc.<level>" (the root, in the view of a
+// level), "task/<level>-<n>-<real>" (the task list of process n of that level, real tgid
+// `real`), and for the ptrace engine "copy/<seq>-<encoded box path>" (files) and
+// "list/<seq>-<encoded box path>" (other directories).
+std::string shadow_root_name(LevelId view);
+std::string shadow_task_dir_name(LevelId view, Pid box_number, Pid real_tgid);
 std::string shadow_entry_name(unsigned long seq, std::string_view box_path);
 // The box's path for a path beneath `base`, nullopt for any other.
 std::optional<std::string> box_path_of_shadow(std::string_view path, std::string_view base);
@@ -44,6 +47,6 @@ std::optional<std::string> box_path_of_shadow(std::string_view path, std::string
 // box's; beneath the shadow `base`, the box's path it stands for; a memfd of rendered text
 // (open_plan.h, memfd_name), the box path it is named by. Any other text is returned as it is.
 std::string show_path_as_box(std::string_view text, std::string_view procfs_mount,
-                             std::string_view base, const ProcessTable& table);
+                             std::string_view base, const ProcessTable& table, LevelId view);
 
 }  // namespace vpidbox::procfs

@@ -58,6 +58,17 @@ int to_box(int real, const NumberView& view) noexcept {
   }
 }
 
+// The numbers of a real pid in the levels nested below the reader's (see NumberView::nested);
+// none when the view has no such function or it throws.
+std::vector<int> nested_numbers(int real, const NumberView& view) noexcept {
+  if (real <= 0 || !view.nested) return {};
+  try {
+    return view.nested(real);
+  } catch (...) {
+    return {};
+  }
+}
+
 void append_int(std::string& out, int value) {
   std::array<char, 16> buffer{};
   const auto [end, error] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
@@ -158,7 +169,16 @@ void render_status_line(std::string_view line, const NumberView& view, std::stri
     out += line;
     return;
   }
-  append_replaced(out, line, number->token, to_box(number->real, view));
+  const int box = to_box(number->real, view);
+  out += line.substr(0, number->token.begin);
+  append_int(out, box);
+  // A box nested in the reader's lists one more number per level, as nested pid namespaces do.
+  if (box > 0 && keyed->key.starts_with("NS"))
+    for (int deeper : nested_numbers(number->real, view)) {
+      out += '\t';
+      append_int(out, deeper);
+    }
+  out += line.substr(number->token.end);
 }
 
 // --- stat ---------------------------------------------------------------------------------
@@ -279,7 +299,14 @@ void render_fdinfo_line(std::string_view line, const NumberView& view, std::stri
     append_int(out, box);
     return;
   }
-  append_replaced(out, line, number->token, box);
+  out += line.substr(0, number->token.begin);
+  append_int(out, box);
+  if (keyed->key == "NSpid")
+    for (int deeper : nested_numbers(number->real, view)) {
+      out += '\t';
+      append_int(out, deeper);
+    }
+  out += line.substr(number->token.end);
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace vpidbox::procfs {
 
@@ -32,11 +33,15 @@ struct NumberView {
   std::function<int(int real)> to_virtual;
   // What loadavg's 5th field ("last pid") shows: the last number allocated in the box.
   int last_allocated = 0;
+  // The numbers a real pid has in the box's levels nested below the reader's (a box started
+  // inside the box), outermost first: what NStgid, NSpid, NSpgid and NSsid list after the
+  // reader's own number. Empty (or unset) for a task of the reader's own level.
+  std::function<std::vector<int>(int real)> nested = {};
 };
 
 // /proc/<pid>/status and task/<tid>/status: Tgid, Pid, PPid, TracerPid, and the first number of
-// NStgid, NSpid, NSpgid, NSsid (fs/proc/array.c task_state). Ngid is printed raw by the kernel
-// and is not translated.
+// NStgid, NSpid, NSpgid, NSsid (fs/proc/array.c task_state), followed there by the numbers of the
+// box's nested levels (view.nested). Ngid is printed raw by the kernel and is not translated.
 std::string render_status(std::string_view real_text, const NumberView& view) noexcept;
 
 // /proc/<pid>/stat and task/<tid>/stat: fields (1) pid, (4) ppid, (5) pgrp, (6) session and

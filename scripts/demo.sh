@@ -11,5 +11,10 @@ build/supervisor/vpidbox run -- sh -c "$example"
 example2='sleep 5 & s=$!; ps -o pid,ppid,comm; diff <(echo same) <(echo same) && echo "<(...) works"; kill $s'
 echo "\$ vpidbox run -- bash -c '$example2'"
 build/supervisor/vpidbox run -- bash -c "$example2"
+# A box inside the box: numbered from 1 again, seeing only itself.
+v=$PWD/build/supervisor/vpidbox
+example3='sleep 5 & s=$!; vpidbox run -- sh -c "echo nested box: pid \$\$, parent \$PPID; ps -o pid,ppid,comm"; kill $s'
+echo "\$ vpidbox run -- sh -c '$example3'"
+build/supervisor/vpidbox run -- sh -c "vpidbox() { \"$v\" \"\$@\"; }; $example3"
 echo '$ vpidbox check'
 build/supervisor/vpidbox check

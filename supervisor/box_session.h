@@ -13,6 +13,8 @@
 #include <string>
 
 #include "supervisor/box_tasks.h"
+#include "supervisor/control_route.h"
+#include "supervisor/control_server.h"
 #include "supervisor/emulated_signals.h"
 #include "supervisor/kernel_facts.h"
 #include "supervisor/proc_paths.h"
@@ -35,6 +37,9 @@ class BoxSession final : private BoxControl {
  private:
   bool set_up();
   bool start_routes(std::string& error);
+  void start_control_server();
+  void add_listener(UniqueFd listener);
+  UnotifyRoute* unotify_route_of(int fd);
   void loop();
   bool finished() const { return init_status_.has_value() && no_children_; }
   void on_signalfd();
@@ -58,10 +63,15 @@ class BoxSession final : private BoxControl {
   TraceLog trace_;
   Stats stats_;
   EmulatedSignals signals_;
+  ControlRoute control_channel_;
   PtraceRoute ptrace_;
-  std::unique_ptr<ProcRoute> proc_;      // when the box has its own /proc (FUSE)
+  std::unique_ptr<ProcRoute> proc_;       // when the box has its own /proc (FUSE)
   std::unique_ptr<ProcPathRoute> paths_;  // when it has its own /proc without a mount
-  std::optional<UnotifyRoute> unotify_;  // when the hybrid engine has its listener
+  // The hybrid engine's listeners: init's, and one for each process `vpidbox exec` brought in.
+  std::vector<std::unique_ptr<UnotifyRoute>> unotify_;
+  std::unique_ptr<ControlServer> control_;  // the box's control socket, when it could be made
+  ProcMode proc_mode_ = ProcMode::kHost;
+  bool own_mount_ns_ = false;  // intercept mode, fallen back to after init made one
   ForwardPolicy forward_policy_;
 
   sigset_t original_mask_{};

@@ -29,6 +29,7 @@ bool is_reaped(int pidfd) {
 
 void BoxTasks::adopt_init(pid_t pid) {
   init_pid_ = pid;
+  level_started_[kTopLevel] = std::chrono::system_clock::now();
   TracedTask& init = traced_[pid];
   init.pidfd.reset(abi::pidfd_open(pid, 0));
   init.started = true;
@@ -40,13 +41,34 @@ void BoxTasks::add(pid_t tid) {
   sweep_reaped();
   UniqueFd pidfd(abi::pidfd_open(tid, 0));
   Pid tgid = tid;
+  LevelId level = kTopLevel;
   if (!pidfd.valid()) {
-    // EINVAL: not a thread-group leader, so a thread; its group is in /proc.
+    // EINVAL: not a thread-group leader, so a thread; its group is in /proc, and its level is its
+    // group's (ProcessTable::add_task).
     ProcStatusIds ids = read_status_ids(tid);
     if (!ids.ok) return;  // it died already
     tgid = ids.tgid;
+  } else {
+    // A new process is made in the level its parent makes children in. (With CLONE_PARENT the
+    // parent is the creator's parent, whose children are made in the creator's own level: only
+    // a nested box's front end makes children elsewhere, and it uses no CLONE_PARENT, nor may
+    // an init.)
+    abi::PidfdInfo info{};
+    info.mask = abi::kPidfdInfoPid;
+    Pid parent = 0;
+    if (::ioctl(pidfd.get(), abi::kPidfdGetInfo, &info) == 0) {
+      parent = static_cast<Pid>(info.ppid);
+    } else {
+      ProcStatusIds ids = read_status_ids(tid);
+      if (!ids.ok) return;  // it died already
+      parent = ids.ppid;
+    }
+    if (auto it = children_level_.find(parent); it != children_level_.end())
+      level = it->second;
+    else if (table_.contains(parent))
+      level = table_.level_of(parent);
   }
-  if (!table_.add_task(tid, tgid)) {
+  if (!table_.add_task(tid, tgid, level)) {
     ::kill(tid, SIGKILL);
     return;
   }
@@ -55,6 +77,17 @@ void BoxTasks::add(pid_t tid) {
   // It has not run yet: its session is still its parent's.
   if (traced.pidfd.valid()) traced.sid_at_start = ::getsid(tid);
   if (killing_) ::kill(tid, SIGKILL);
+}
+
+bool BoxTasks::add_entering(pid_t tid, LevelId level) {
+  sweep_reaped();
+  UniqueFd pidfd(abi::pidfd_open(tid, 0));
+  if (!pidfd.valid() || killing_ || !table_.add_task(tid, tid, level)) return false;
+  TracedTask& traced = traced_[tid];
+  traced.pidfd = std::move(pidfd);
+  traced.started = true;  // seized while it runs: there is no first stop
+  traced.sid_at_start = ::getsid(tid);
+  return true;
 }
 
 TracedTask* BoxTasks::find(pid_t tid) {
@@ -70,8 +103,7 @@ void BoxTasks::on_exit(pid_t tid) {
     // A thread's number is never a process group's or a session's: no need to ask who uses it.
     const Task* task = table_.task(tid);
     const bool leader = task && task->real_tgid == tid;
-    table_.remove(tid, leader ? group_ids_in_use({tid}) : std::set<Pid>{});
-    traced_.erase(it);
+    forget(tid, leader ? group_ids_in_use({tid}) : std::set<Pid>{});
   } else {
     table_.mark_exited(tid);
   }
@@ -81,8 +113,25 @@ void BoxTasks::forget_if_reaped(pid_t tid) {
   auto it = traced_.find(tid);
   if (it == traced_.end() || !table_.task(tid) || !table_.task(tid)->exited) return;
   if (!is_reaped(it->second.pidfd.get())) return;
-  table_.remove(tid, group_ids_in_use({tid}));
-  traced_.erase(it);
+  forget(tid, group_ids_in_use({tid}));
+}
+
+void BoxTasks::forget(pid_t tid, const std::set<Pid>& group_ids_in_use) {
+  const LevelId level = table_.level_of(tid);
+  table_.remove(tid, group_ids_in_use);
+  traced_.erase(tid);
+  children_level_.erase(tid);
+  if (level != kTopLevel) forget_empty_levels();
+}
+
+void BoxTasks::forget_empty_levels() {
+  // Nested levels are made after the level they are nested in: the deepest come last.
+  const std::vector<LevelId> levels = table_.level_and_descendants(kTopLevel);
+  for (auto it = levels.rbegin(); it != levels.rend(); ++it) {
+    const LevelId level = *it;
+    table_.forget_level_if_empty(level);
+    if (!table_.has_level(level)) level_started_.erase(level);
+  }
 }
 
 void BoxTasks::exec_by_thread(Pid former, pid_t tid) {
@@ -139,11 +188,32 @@ void BoxTasks::sweep_reaped() {
   std::vector<Pid> candidates = table_.held_numbers();
   candidates.insert(candidates.end(), gone.begin(), gone.end());
   const std::set<Pid> groups = group_ids_in_use(candidates);
-  for (Pid tid : gone) {
-    table_.remove(tid, groups);
-    traced_.erase(tid);
-  }
+  for (Pid tid : gone) forget(tid, groups);
   table_.release_unused_groups(groups);
+  forget_empty_levels();
+}
+
+std::optional<LevelId> BoxTasks::nest_children_of(Pid real_tgid, bool own_proc) {
+  const Task* task = table_.task(real_tgid);
+  if (!task) return std::nullopt;
+  std::optional<LevelId> level = table_.create_level(task->level, own_proc);
+  if (!level) return std::nullopt;
+  children_level_[real_tgid] = *level;
+  level_started_[*level] = std::chrono::system_clock::now();
+  return level;
+}
+
+void BoxTasks::kill_level(LevelId level) {
+  for (const auto& [tid, traced] : traced_) {
+    const Task* task = table_.task(tid);
+    if (!task || !table_.sees(level, task->level)) continue;
+    if (traced.pidfd.valid()) abi::pidfd_send_signal(traced.pidfd.get(), SIGKILL, nullptr, 0);
+  }
+}
+
+std::chrono::system_clock::time_point BoxTasks::level_started(LevelId level) const {
+  auto it = level_started_.find(level);
+  return it == level_started_.end() ? std::chrono::system_clock::time_point{} : it->second;
 }
 
 }  // namespace vpidbox

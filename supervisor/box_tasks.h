@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -64,10 +65,14 @@ class BoxTasks {
 
   // Init, just seized: number 1.
   void adopt_init(pid_t pid);
-  // A task the kernel attached (its fork event or its first stop came): it gets the box's next
-  // number, or is killed when the box's pid space is full (the kernel would have failed the fork
-  // with EAGAIN), or once the box is being killed.
+  // A task the kernel attached (its fork event or its first stop came): it gets the next number
+  // of its level (its thread group's, or the level its parent makes children in) and of every
+  // level above, or is killed when a pid space is full (the kernel would have failed the fork
+  // with EAGAIN), when its level's init is gone, or once the box is being killed.
   void add(pid_t tid);
+  // A task that came into the box from outside (`vpidbox exec`), seized already: it joins `level`
+  // as a process of its own. False when the level takes no new task.
+  bool add_entering(pid_t tid, LevelId level);
   TracedTask* find(pid_t tid);
   bool follows(pid_t tid) const { return traced_.contains(tid); }
   // A task's exit was reported: a thread or a reaped process is forgotten, a zombie is kept
@@ -93,14 +98,41 @@ class BoxTasks {
   // SIGKILL to every task of the box, now and as new ones are attached.
   void kill_all();
 
+  // ---- nested boxes ----
+  // A new box nested in the level of process `real_tgid`, which its children from now on are
+  // made in (the first of them its init): the level, or nullopt when 32 levels are nested.
+  // `own_proc`: the new box's /proc shows the new box, else the level it is nested in.
+  std::optional<LevelId> nest_children_of(Pid real_tgid, bool own_proc);
+  // The children of process `real_tgid` are made in `level` from now on (nsenter's way).
+  void make_children_in(Pid real_tgid, LevelId level) { children_level_[real_tgid] = level; }
+  // The level the children of process `real_tgid` are made in, where it is not its own.
+  std::optional<LevelId> children_level_of(Pid real_tgid) const {
+    auto it = children_level_.find(real_tgid);
+    if (it == children_level_.end()) return std::nullopt;
+    return it->second;
+  }
+  // A level's init exited: as when a pid namespace's init exits, every other task of it and of
+  // the levels nested in it is killed.
+  void kill_level(LevelId level);
+  // When a level was made (the top level: when the box started).
+  std::chrono::system_clock::time_point level_started(LevelId level) const;
+
  private:
   void sweep_reaped();
+  // A task that is gone from the box: its numbers (unless a group still uses them), what is held
+  // for it, and the levels that have no task left.
+  void forget(pid_t tid, const std::set<Pid>& group_ids_in_use);
+  void forget_empty_levels();
   // Which of `candidates` still name a process group or a session of the box.
   std::set<Pid> group_ids_in_use(const std::vector<Pid>& candidates) const;
   bool names_group_or_session(Pid real) const;
 
   ProcessTable table_;
   std::map<Pid, TracedTask> traced_;
+  // Processes whose children are made in another level than their own (a nested box's front
+  // end, or `vpidbox exec` inside a box).
+  std::map<Pid, LevelId> children_level_;
+  std::map<LevelId, std::chrono::system_clock::time_point> level_started_;
   pid_t init_pid_ = -1;
   bool killing_ = false;
 };

@@ -23,6 +23,7 @@
 #include "supervisor/kernel_abi.h"
 #include "supervisor/landlock_guard.h"
 #include "supervisor/mount_info.h"
+#include "supervisor/nested_box.h"
 #include "supervisor/unique_fd.h"
 
 namespace vpidbox {
@@ -133,6 +134,15 @@ int run_check() {
   utsname uts{};
   ::uname(&uts);
   std::printf("kernel: %s %s\n", uts.sysname, uts.release);
+  // Inside a box every probe would meet the enclosing supervisor's listener and tracer; what
+  // matters is that it serves nested boxes.
+  if (const std::optional<control::BoxInfo> outer = enclosing_box()) {
+    std::printf("inside a box, at level %u of at most %u\n", outer->depth + 1,
+                outer->max_depth + 1);
+    std::printf("'run' here: a box nested in this one, served by its supervisor%s\n",
+                outer->depth + 1 < outer->max_depth + 1 ? "" : " (none: the deepest level)");
+    return 0;
+  }
   const bool unotify = has_unotify();
   const bool sync = unotify && has_sync_wakeup();
   const bool addfd = unotify && has_addfd();

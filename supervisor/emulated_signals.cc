@@ -21,36 +21,44 @@ SignalIds signal_ids(const TaskCreds& creds) {
 }  // namespace
 
 std::int64_t EmulatedSignals::signal_whole_box(pid_t caller, int signo) {
-  // kill(-1) from inside a pid namespace reaches every process of the namespace except init and
-  // the caller's own thread group (kernel/signal.c kill_something_info).
+  // kill(-1) from inside a pid namespace reaches every process the namespace sees (those of
+  // namespaces nested in it too) except its init and the caller's own thread group
+  // (kernel/signal.c kill_something_info: every process whose number there is above 1).
   const ProcessTable& table = tasks_.table();
   const Task* me = table.task(caller);
   const TaskCreds sender = read_task_creds(caller);
   if (!me || !sender.ok) return -ESRCH;
-  const EmulatedSender as{table.virtual_tgid(caller).value_or(0), sender.ruid};
+  const std::optional<Pid> init = table.init_of(me->level);
   int count = 0;
   std::int64_t result = 0;
   tasks_.for_each_process([&](Pid tgid, TracedTask& traced) {
-    if (tgid == tasks_.init_pid() || tgid == me->real_tgid) return;
+    const Task* member = table.task(tgid);
+    if (!member || !table.sees(me->level, member->level)) return;
+    if (tgid == init || tgid == me->real_tgid) return;
     ++count;
     const TaskCreds target = read_task_creds(tgid);
     // EPERM does not count, as in kill().
     if (target.ok && !may_signal(signal_ids(sender), signal_ids(target))) return;
-    result = send_as(as, traced, tgid, signo) ? 0 : -errno;
+    result = send_as(me->real_tgid, sender.ruid, traced, tgid, signo) ? 0 : -errno;
   });
   return count ? result : -ESRCH;
 }
 
 std::int64_t EmulatedSignals::signal_group(pid_t caller, Pid real_pgid, int signo) {
-  // Only the box's members are reached: a group made outside the box (the one vpidbox was
-  // started in) may hold the host's processes, which the box must not signal.
+  // Only the members the caller's level sees are reached: a group made outside the box (the one
+  // vpidbox was started in) may hold the host's processes, which the box must not signal, and
+  // one made in an outer level its outer processes.
+  const ProcessTable& table = tasks_.table();
+  const Task* me = table.task(caller);
   const TaskCreds sender = read_task_creds(caller);
-  if (!sender.ok) return -ESRCH;
-  const EmulatedSender as{tasks_.table().virtual_tgid(caller).value_or(0), sender.ruid};
+  if (!me || !sender.ok) return -ESRCH;
+  const std::optional<Pid> init = table.init_of(me->level);
   GroupSignalResult result;
   tasks_.for_each_process([&](Pid tgid, TracedTask& traced) {
+    const Task* member = table.task(tgid);
+    if (!member || !table.sees(me->level, member->level)) return;
     if (::getpgid(tgid) != real_pgid) return;
-    if (tgid == tasks_.init_pid() && (signo == SIGKILL || signo == SIGSTOP)) {
+    if (tgid == init && (signo == SIGKILL || signo == SIGSTOP)) {
       result.delivered();  // init ignores them from inside, and the call still succeeds
       return;
     }
@@ -59,7 +67,7 @@ std::int64_t EmulatedSignals::signal_group(pid_t caller, Pid real_pgid, int sign
       result.failed(EPERM);
       return;
     }
-    if (send_as(as, traced, tgid, signo))
+    if (send_as(me->real_tgid, sender.ruid, traced, tgid, signo))
       result.delivered();
     else
       result.failed(errno);
@@ -79,11 +87,15 @@ std::optional<EmulatedSender> EmulatedSignals::take_sender(Pid receiver_tgid, in
   return sender;
 }
 
-bool EmulatedSignals::send_as(const EmulatedSender& sender, TracedTask& target, Pid target_tgid,
-                              int signo) {
+bool EmulatedSignals::send_as(Pid sender_tgid, uid_t sender_uid, TracedTask& target,
+                              Pid target_tgid, int signo) {
   if (signo == 0) return true;
   // SIGKILL has no delivery stop at which to name the sender.
-  if (signo != SIGKILL) senders_[{target_tgid, signo}] = sender;
+  if (signo != SIGKILL) {
+    const ProcessTable& table = tasks_.table();
+    const Pid vpid = table.to_virtual(sender_tgid, table.level_of(target_tgid)).value_or(0);
+    senders_[{target_tgid, signo}] = EmulatedSender{vpid, sender_uid};
+  }
   return abi::pidfd_send_signal(target.pidfd.get(), signo, nullptr, 0) == 0;
 }
 

@@ -18,6 +18,7 @@
 #include "filters/filter_builder.h"
 #include "supervisor/landlock_guard.h"
 #include "supervisor/mount_info.h"
+#include "supervisor/socket_messages.h"
 
 namespace vpidbox {
 namespace {
@@ -33,25 +34,6 @@ bool has_effective_sys_admin() {
 
 void send_line(int channel, const std::string& line) {
   (void)!::send(channel, line.data(), line.size(), MSG_NOSIGNAL);
-}
-
-// One message: `payload`, with `fd` attached when it is valid.
-bool send_message(int channel, const void* payload, std::size_t size, int fd) {
-  iovec iov{const_cast<void*>(payload), size};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  if (fd >= 0) {
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof(control);
-    cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-    cmsg->cmsg_level = SOL_SOCKET;
-    cmsg->cmsg_type = SCM_RIGHTS;
-    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-  }
-  return ::sendmsg(channel, &msg, MSG_NOSIGNAL) == static_cast<ssize_t>(size);
 }
 
 bool send_fd(int channel, int fd) {
@@ -186,40 +168,21 @@ bool send_intercept(int channel, const GuardResult& guard, bool own_mount_namesp
   const std::optional<ProcMode> proc_given = set_up_proc(channel, proc, own_mount_namespace);
   if (!proc_given) ::_exit(kExitInternal);
   const bool intercept = *proc_given == ProcMode::kIntercept;
-  // no_new_privs is what lets an unprivileged process install a filter; with CAP_SYS_ADMIN the
-  // box keeps setuid binaries working, as it would in a pid namespace.
-  if (!has_effective_sys_admin() && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-    send_line(channel, std::string("cannot set no_new_privs: ") + std::strerror(errno));
-    ::_exit(kExitInternal);
-  }
-  // The guard's lookups come before the filter, which makes every lookup wait for the supervisor.
-  GuardRules guard_rules;
-  if (intercept)
-    guard_rules = collect_guard_rules(plan_proc_guard(procfs_mount_points(read_own_mounts())));
   // Opens are routed only to serve the box's own /proc: with the host's, or none, no open needs
-  // the supervisor; every call that names a path does in intercept mode.
+  // the supervisor; every call that names a path does when the box's /proc has no mount.
   const PathRouting routing = *proc_given == ProcMode::kFuse ? PathRouting::kOpens
                               : intercept                    ? PathRouting::kEveryPath
                                                              : PathRouting::kNone;
-  FilterResult filter = install_box_filter(engine != Engine::kPtrace, routing);
-  // Under another supervisor's listener a second one is refused (EBUSY); old kernels have none.
-  if (!filter.ok && engine == Engine::kAuto) filter = install_box_filter(false, routing);
-  if (!filter.ok) {
-    send_line(channel, "seccomp filter refused (" + filter.error + ")" +
-                           (engine == Engine::kHybrid
-                                ? "; the hybrid engine needs seccomp user notification (Linux "
-                                  "5.5+); try --engine=ptrace"
-                                : "; vpidbox needs seccomp filters with SECCOMP_RET_TRACE"));
+  std::string error;
+  GuardResult guard;
+  const std::optional<int> listener = confine_to_box(engine, routing, error, &guard);
+  if (!listener) {
+    send_line(channel, error);
     ::_exit(kExitInternal);
   }
-  if (intercept) {
-    // On the ptrace engine the kernel opens the /proc files a box task writes (no ADDFD there).
-    const GuardResult guard = apply_guard_rules(guard_rules, filter.listener_fd < 0);
-    guard_rules = {};
-    if (!send_intercept(channel, guard, own_mount_namespace)) ::_exit(kExitInternal);
-  }
-  if (!send_fd(channel, filter.listener_fd)) ::_exit(kExitInternal);
-  if (filter.listener_fd >= 0) ::close(filter.listener_fd);
+  if (intercept && !send_intercept(channel, guard, own_mount_namespace)) ::_exit(kExitInternal);
+  if (!send_fd(channel, *listener)) ::_exit(kExitInternal);
+  if (*listener >= 0) ::close(*listener);
 
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -234,6 +197,38 @@ bool send_intercept(int channel, const GuardResult& guard, bool own_mount_namesp
 }
 
 }  // namespace
+
+std::optional<int> confine_to_box(Engine engine, PathRouting routing, std::string& error,
+                                  GuardResult* guard) {
+  // no_new_privs is what lets an unprivileged process install a filter; with CAP_SYS_ADMIN the
+  // box keeps setuid binaries working, as it would in a pid namespace.
+  if (!has_effective_sys_admin() && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+    error = std::string("cannot set no_new_privs: ") + std::strerror(errno);
+    return std::nullopt;
+  }
+  // The box's /proc without a mount is guarded by Landlock (landlock_guard.h); the guard's
+  // lookups come before the filter, which makes every lookup wait for the supervisor.
+  GuardRules guard_rules;
+  if (routing == PathRouting::kEveryPath)
+    guard_rules = collect_guard_rules(plan_proc_guard(procfs_mount_points(read_own_mounts())));
+  FilterResult filter = install_box_filter(engine != Engine::kPtrace, routing);
+  // Under another supervisor's listener a second one is refused (EBUSY); old kernels have none.
+  if (!filter.ok && engine == Engine::kAuto) filter = install_box_filter(false, routing);
+  if (!filter.ok) {
+    error = "seccomp filter refused (" + filter.error + ")" +
+            (engine == Engine::kHybrid ? "; the hybrid engine needs seccomp user notification "
+                                         "(Linux 5.5+); try --engine=ptrace"
+                                       : "; vpidbox needs seccomp filters with SECCOMP_RET_TRACE");
+    return std::nullopt;
+  }
+  if (routing == PathRouting::kEveryPath) {
+    // On the ptrace engine the kernel opens /proc's directories and the files a box task writes
+    // (no descriptor can be installed there).
+    const GuardResult applied = apply_guard_rules(guard_rules, filter.listener_fd < 0);
+    if (guard) *guard = applied;
+  }
+  return filter.listener_fd;
+}
 
 LaunchedInit fork_init(const std::vector<std::string>& argv, const sigset_t& original_mask,
                        Engine engine, ProcMode proc) {
@@ -254,38 +249,6 @@ bool send_go(int channel) {
   char go = 'G';
   return ::send(channel, &go, 1, MSG_NOSIGNAL) == 1;
 }
-
-namespace {
-
-// One message of the launch channel: its bytes, and the descriptor it carried, if any.
-struct Message {
-  std::string bytes;
-  UniqueFd fd;
-};
-
-std::optional<Message> receive_message(int channel) {
-  char buf[512];
-  iovec iov{buf, sizeof(buf)};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
-  const ssize_t n = ::recvmsg(channel, &msg, MSG_CMSG_CLOEXEC);
-  if (n <= 0) return std::nullopt;
-  Message out{std::string(buf, static_cast<std::size_t>(n)), UniqueFd()};
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-      int fd;
-      std::memcpy(&fd, CMSG_DATA(c), sizeof(int));
-      out.fd.reset(fd);
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 std::optional<ProcChannel> receive_proc(int channel, std::string& error) {
   std::optional<Message> message = receive_message(channel);

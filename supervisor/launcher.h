@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <optional>
 
+#include "filters/filter_builder.h"
+#include "supervisor/landlock_guard.h"
 #include "supervisor/session.h"
 #include "supervisor/unique_fd.h"
 
@@ -30,6 +32,14 @@ struct LaunchedInit {
 // exec, the child sends one error line and exits with kExitInternal/126/127.
 LaunchedInit fork_init(const std::vector<std::string>& argv, const sigset_t& original_mask,
                        Engine engine, ProcMode proc);
+
+// Confines the calling process as init is confined before exec: no_new_privs (unless it has
+// CAP_SYS_ADMIN), then the box's filter, with a listener unless the engine is ptrace (`auto`
+// falls back to none where a listener is refused), routing `routing`'s calls that name paths;
+// with kEveryPath (the box's /proc without a mount), the Landlock guard, whose result goes to
+// `guard`. The listener fd (-1 without one), or nullopt with one line in `error`.
+std::optional<int> confine_to_box(Engine engine, PathRouting routing, std::string& error,
+                                  GuardResult* guard = nullptr);
 
 // Supervisor side of the launch protocol.
 bool send_go(int channel);

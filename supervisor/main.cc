@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "supervisor/check.h"
+#include "supervisor/control_client.h"
 #include "supervisor/duration.h"
 #include "supervisor/launcher.h"
 #include "supervisor/session.h"
@@ -54,6 +55,20 @@ int main(int argc, char** argv) {
 
   app.add_subcommand("check", "report the kernel features vpidbox needs and exit");
 
+  CLI::App* ps = app.add_subcommand(
+      "ps", "list the running boxes, or with BOX the processes of one (box pid and host pid)");
+  bool quiet = false;
+  std::string ps_box;
+  ps->add_flag("-q,--quiet", quiet, "print box ids (or, with BOX, box pids) only");
+  ps->add_option("BOX", ps_box, "a box id (or a unique prefix), ID/N for a box nested in it");
+
+  CLI::App* exec = app.add_subcommand(
+      "exec", "run COMMAND in the running box BOX, as nsenter or docker exec would");
+  std::string exec_box;
+  exec->add_option("BOX", exec_box, "a box id (or a unique prefix), ID/N for a box nested in it")
+      ->required();
+  exec->prefix_command();
+
   // Everything after the first "--" is the command, untouched by option parsing.
   std::vector<std::string> command;
   std::vector<std::string> ours;
@@ -71,17 +86,24 @@ int main(int argc, char** argv) {
   // the user got wrong.
   // Without "--", the command starts at the first word after "run" that is not an option.
   static const std::set<std::string> kKnown = {"-h",           "--help",   "--version", "--trace",
-                                               "--kill-after", "--engine", "--proc",    "--stats"};
-  bool after_run = false;
+                                               "--kill-after", "--engine", "--proc",    "--stats",
+                                               "-q",           "--quiet"};
+  // After "run" the command starts at the first word that is not an option; after "exec", at the
+  // first word after BOX.
+  int words_before_command = -1;
   for (auto it = ours.rbegin(); it != ours.rend(); ++it) {
     const std::string& arg = *it;
     if (arg.size() > 1 && arg[0] == '-') {
       if (!kKnown.contains(arg.substr(0, arg.find('='))))
         return usage_error("unknown option '" + arg + "'");
-    } else if (after_run) {
+    } else if (words_before_command == 0) {
       break;
-    } else {
-      after_run = arg == "run";
+    } else if (words_before_command > 0) {
+      --words_before_command;
+    } else if (arg == "run") {
+      words_before_command = 0;
+    } else if (arg == "exec") {
+      words_before_command = 1;
     }
   }
 
@@ -98,6 +120,17 @@ int main(int argc, char** argv) {
   }
 
   if (app.got_subcommand("check")) return vpidbox::run_check();
+  if (app.got_subcommand("ps"))
+    return vpidbox::run_ps(quiet, ps_box.empty() ? std::nullopt : std::optional(ps_box));
+  if (app.got_subcommand("exec")) {
+    std::vector<std::string> argv =
+        command.empty() ? exec->remaining()
+                        : std::vector<std::string>(command.begin() + 1, command.end());
+    if (!command.empty() && !exec->remaining().empty())
+      return usage_error("exec: unexpected argument '" + exec->remaining().front() + "' before --");
+    if (argv.empty()) return usage_error("exec: missing COMMAND");
+    return vpidbox::run_exec(exec_box, argv);
+  }
 
   vpidbox::RunOptions options;
   options.argv = command.empty() ? run->remaining()

@@ -173,7 +173,7 @@ bool PathWalker::same_pid_namespace(int procfs_fd) {
   return same;
 }
 
-std::optional<NodeSpec> PathWalker::node_of_object(int fd, bool& in_procfs) {
+std::optional<NodeSpec> PathWalker::node_of_object(int fd, bool& in_procfs, LevelId view) {
   in_procfs = false;
   const long type = filesystem_of(fd);
   if (type == TMPFS_MAGIC) {
@@ -202,14 +202,14 @@ std::optional<NodeSpec> PathWalker::node_of_object(int fd, bool& in_procfs) {
   std::string host = root == "/" ? std::string() : root.substr(1);
   while (rest.starts_with('/')) rest.remove_prefix(1);
   if (!rest.empty()) host = join_path(host, rest);
-  return procfs::node_for_host_path(host, table_);
+  return procfs::node_for_host_path(host, table_, view);
 }
 
 std::optional<NodeSpec> PathWalker::node_of_fd(Pid caller, int fd) {
   UniqueFd object(::open(procfs::task_fd_link(caller, fd).c_str(), O_PATH | O_CLOEXEC));
   if (!object.valid()) return std::nullopt;
   bool in_procfs = false;
-  return node_of_object(object.get(), in_procfs);
+  return node_of_object(object.get(), in_procfs, table_.proc_view_of(table_.level_of(caller)));
 }
 
 int PathWalker::settle_fast(int start, bool start_is_root, const std::string& path,
@@ -267,6 +267,8 @@ int PathWalker::settle_fast(int start, bool start_is_root, const std::string& pa
 
 Resolution PathWalker::resolve(Pid caller, const PathQuery& query) {
   Resolution not_proc;
+  // The box's /proc as the caller's level sees it (a nested box sees its own).
+  const LevelId view = table_.proc_view_of(table_.level_of(caller));
   const std::string path = query.path.value_or("");
   const bool names_dirfd = path.empty() && (!query.path || query.empty_names_dirfd);
   if ((path.empty() && !names_dirfd) || path.size() >= PATH_MAX) return not_proc;
@@ -286,12 +288,12 @@ Resolution PathWalker::resolve(Pid caller, const PathQuery& query) {
       if (settled < 0) not_proc.object.reset(::dup(root));
       return not_proc;
     }
-    return slow_walk(caller, root, true, std::nullopt, path, query);
+    return slow_walk(caller, view, root, true, std::nullopt, path, query);
   }
   UniqueFd start(::open(procfs::task_fd_link(caller, query.dirfd).c_str(), O_PATH | O_CLOEXEC));
   if (!start.valid()) return not_proc;  // EBADF and the like: the kernel's to say
   bool in_procfs = false;
-  std::optional<NodeSpec> node = node_of_object(start.get(), in_procfs);
+  std::optional<NodeSpec> node = node_of_object(start.get(), in_procfs, view);
   if (in_procfs && !node) {
     // A procfs the box's view cannot show (another pid namespace's, a task outside the box).
     Resolution refused;
@@ -308,7 +310,7 @@ Resolution PathWalker::resolve(Pid caller, const PathQuery& query) {
       here.node = std::move(node);
       return here;
     }
-    return slow_walk(caller, -1, false, std::move(node), path, query);
+    return slow_walk(caller, view, -1, false, std::move(node), path, query);
   }
   if (names_dirfd) {
     struct stat st {};
@@ -323,10 +325,10 @@ Resolution PathWalker::resolve(Pid caller, const PathQuery& query) {
     if (settled < 0) not_proc.object = std::move(start);
     return not_proc;
   }
-  return slow_walk(caller, start.get(), false, std::nullopt, path, query);
+  return slow_walk(caller, view, start.get(), false, std::nullopt, path, query);
 }
 
-Resolution PathWalker::slow_walk(Pid caller, int start, bool start_is_root,
+Resolution PathWalker::slow_walk(Pid caller, LevelId view, int start, bool start_is_root,
                                  std::optional<NodeSpec> start_node, const std::string& path,
                                  const PathQuery& query) {
   (void)start_is_root;
@@ -406,8 +408,8 @@ Resolution PathWalker::slow_walk(Pid caller, int start, bool start_is_root,
         if (resolve & RESOLVE_NO_SYMLINKS) return fail(ELOOP);
         if (++walk.links > kMaxLinks) return fail(ELOOP);
         const std::optional<std::string> text =
-            child.kind == NodeKind::kSelfLink ? procfs::self_link(caller, table_)
-                                               : procfs::thread_self_link(caller, table_);
+            child.kind == NodeKind::kSelfLink ? procfs::self_link(caller, table_, here.view)
+                                               : procfs::thread_self_link(caller, table_, here.view);
         if (!text) return fail(ENOENT);
         std::deque<std::string> spliced = split(*text);
         for (auto it = spliced.rbegin(); it != spliced.rend(); ++it) walk.rest.push_front(*it);
@@ -440,7 +442,7 @@ Resolution PathWalker::slow_walk(Pid caller, int start, bool start_is_root,
             return host_at(host_proc_.get(), child.host_path + "/" + join(walk.rest), child);
           }
           bool target_in_procfs = false;
-          if (std::optional<NodeSpec> into = node_of_object(target.get(), target_in_procfs)) {
+          if (std::optional<NodeSpec> into = node_of_object(target.get(), target_in_procfs, view)) {
             walk.node = std::move(*into);
             continue;
           }
@@ -485,7 +487,7 @@ Resolution PathWalker::slow_walk(Pid caller, int start, bool start_is_root,
         return out;
       }
       bool up_in_procfs = false;
-      if (std::optional<NodeSpec> into = node_of_object(up.get(), up_in_procfs)) {
+      if (std::optional<NodeSpec> into = node_of_object(up.get(), up_in_procfs, view)) {
         walk.stand_at(std::move(*into));
         continue;
       }
@@ -534,7 +536,7 @@ Resolution PathWalker::slow_walk(Pid caller, int start, bool start_is_root,
       continue;
     }
     bool next_in_procfs = false;
-    if (std::optional<NodeSpec> into = node_of_object(next.get(), next_in_procfs)) {
+    if (std::optional<NodeSpec> into = node_of_object(next.get(), next_in_procfs, view)) {
       if (resolve & RESOLVE_NO_XDEV) return fail(EXDEV);
       if (filesystem_of(next.get()) == PROC_SUPER_MAGIC)
         walk.procfs_parent = walk.real.valid() ? std::move(walk.real)

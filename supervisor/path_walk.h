@@ -88,7 +88,7 @@ class PathWalker {
   // The node of an object the supervisor holds (O_PATH), when it is in procfs or the shadow.
   // `in_procfs` tells whether it was procfs at all (a node of a procfs outside the box's view is
   // nullopt then).
-  std::optional<procfs::NodeSpec> node_of_object(int fd, bool& in_procfs);
+  std::optional<procfs::NodeSpec> node_of_object(int fd, bool& in_procfs, LevelId view);
 
  private:
   struct Identity {
@@ -98,8 +98,9 @@ class PathWalker {
     bool operator==(const Identity&) const = default;
   };
   struct Walk;
-  Resolution slow_walk(Pid caller, int start, bool start_is_root, std::optional<procfs::NodeSpec>
-                       start_node, const std::string& path, const PathQuery& query);
+  Resolution slow_walk(Pid caller, LevelId view, int start, bool start_is_root,
+                       std::optional<procfs::NodeSpec> start_node, const std::string& path,
+                       const PathQuery& query);
   // 1: settled (the kernel's walk does not touch procfs), 0: not settled, -1: settled, and the
   // object is a guard ancestor.
   int settle_fast(int start, bool start_is_root, const std::string& path, bool follow_last);

@@ -104,14 +104,14 @@ std::optional<Pid> owner_of(const procfs::FdPath& path, Pid caller, const Proces
     case procfs::FdPath::Who::kThreadSelf:
       return caller;
     case procfs::FdPath::Who::kNumber: {
-      std::optional<Pid> r = table.to_real(path.number);
+      std::optional<Pid> r = table.to_real(path.number, me->level);
       if (!r || !table.task(*r)) return std::nullopt;
       real = *r;
       break;
     }
   }
   if (!path.task) return real;
-  std::optional<Pid> thread = table.to_real(*path.task);
+  std::optional<Pid> thread = table.to_real(*path.task, me->level);
   const Task* t = thread ? table.task(*thread) : nullptr;
   const Task* group = table.task(real);
   if (!t || !group || t->real_tgid != group->real_tgid) return std::nullopt;

@@ -136,8 +136,9 @@ bool ProcPathRoute::serves(int nr) {
   return find_path_call(nr) != nullptr;
 }
 
-std::string ProcPathRoute::show_as_box(const std::string& text) const {
-  return procfs::show_path_as_box(text, walker_.procfs_mount(), shadow_.base(), table_);
+std::string ProcPathRoute::show_as_box(const std::string& text, pid_t reader) const {
+  return procfs::show_path_as_box(text, walker_.procfs_mount(), shadow_.base(), table_,
+                                  view_of(reader));
 }
 
 std::string ProcPathRoute::host_path_string(const Resolution& r) const {
@@ -218,7 +219,7 @@ ProcPathRoute::Answer ProcPathRoute::last_pid_writer(Call& call, int path_arg, i
       a.path = host_path;
       return a;
     }
-    const std::string text = std::to_string(table_.space().last_allocated()) + "\n";
+    const std::string text = std::to_string(table_.space(view_of(call.caller)).last_allocated()) + "\n";
     UniqueFd readable = sealed_text_file("/proc/sys/kernel/ns_last_pid", text);
     if (!readable.valid()) return Answer::error(ENOMEM);
     const std::string self = "/proc/self/fd/" + std::to_string(readable.get());
@@ -238,7 +239,7 @@ ProcPathRoute::Answer ProcPathRoute::last_pid_writer(Call& call, int path_arg, i
     if (::mkfifo(fifo->c_str(), 0600) != 0) return Answer::error(errno);
     UniqueFd end(::open(fifo->c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC));
     if (!end.valid()) return Answer::error(errno);
-    last_pid_writers_.push_back({std::move(end), creds.caps});
+    last_pid_writers_.push_back({std::move(end), creds.caps, table_.level_of(call.caller)});
     copies_[call.caller] = *fifo;
     Answer a;
     a.kind = Answer::Kind::kRewrite;
@@ -254,7 +255,7 @@ ProcPathRoute::Answer ProcPathRoute::last_pid_writer(Call& call, int path_arg, i
   // The writer's end blocks as a file does.
   ::fcntl(theirs.get(), F_SETFL, ::fcntl(theirs.get(), F_GETFL) & ~O_NONBLOCK);
   ::shutdown(theirs.get(), SHUT_RD);
-  last_pid_writers_.push_back({std::move(ours), creds.caps});
+  last_pid_writers_.push_back({std::move(ours), creds.caps, table_.level_of(call.caller)});
   Answer a;
   a.kind = Answer::Kind::kInstall;
   a.fd = std::move(theirs);
@@ -274,7 +275,7 @@ void ProcPathRoute::drain_last_pid_writes() {
       const std::optional<Pid> nr =
           text == "0" ? std::optional<Pid>(0) : procfs::parse_pid_name(text);
       // What procfs would refuse (a bad number, no capability) changes nothing.
-      if (nr) write_ns_last_pid(table_, it->caps, *nr);
+      if (nr) write_ns_last_pid(table_, it->level, it->caps, *nr);
     }
     it = closed ? last_pid_writers_.erase(it) : it + 1;
   }
@@ -295,7 +296,8 @@ ProcPathRoute::Answer ProcPathRoute::answer_getcwd(Call& call) {
   UniqueFd cwd(::open(procfs::task_fd_link(call.caller, AT_FDCWD).c_str(), O_PATH | O_CLOEXEC));
   if (!cwd.valid()) return Answer::go_on();
   bool in_procfs = false;
-  const std::optional<NodeSpec> node = walker_.node_of_object(cwd.get(), in_procfs);
+  const std::optional<NodeSpec> node =
+      walker_.node_of_object(cwd.get(), in_procfs, view_of(call.caller));
   if (!node) return in_procfs ? Answer::error(ENOENT) : Answer::go_on();
   std::string text = procfs::box_path(*node);
   if (walker_.procfs_mount() != "/proc") text = walker_.procfs_mount() + text.substr(5);
@@ -477,7 +479,9 @@ ProcPathRoute::Answer ProcPathRoute::answer_open(Call& call,
     return procfs::read_whole_file(fd.get(), real);
   });
   if (error != 0) return Answer::error(error);
-  if (rendered) real = procfs::render_for_reader(node, real, table_, plan.read_by_task(call.caller));
+  if (rendered)
+    real = procfs::render_for_reader(procfs::as_read_by(node, call.caller, table_), real, table_,
+                                     plan.read_by_task(call.caller));
   if (call.ptrace) {
     const std::optional<std::string> copy = shadow_.copy_file(procfs::box_path(node), real);
     if (copy) copies_[call.caller] = *copy;
@@ -582,11 +586,11 @@ ProcPathRoute::Answer ProcPathRoute::perform(Call& call, std::vector<Resolution>
     std::string text(buffers[0].data(), static_cast<std::size_t>(result));
     const std::optional<NodeSpec>& node = resolutions[0].node;
     if (node && node->kind == NodeKind::kSelfLink)
-      text = procfs::self_link(call.caller, table_).value_or(text);
+      text = procfs::self_link(call.caller, table_, node->view).value_or(text);
     else if (node && node->kind == NodeKind::kThreadSelfLink)
-      text = procfs::thread_self_link(call.caller, table_).value_or(text);
+      text = procfs::thread_self_link(call.caller, table_, node->view).value_or(text);
     else
-      text = show_as_box(text);
+      text = show_as_box(text, call.caller);
     const std::size_t size = std::min<std::size_t>(text.size(), call.args[row.memory[0].size_arg]);
     if (size && !tracee::write_memory(call.caller, outs[0].address, text.data(), size))
       return Answer::error(EFAULT);

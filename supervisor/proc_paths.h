@@ -117,7 +117,8 @@ class ProcPathRoute {
   std::optional<std::string> rewrite_string(pid_t caller, const Resolution& r);
   std::string caller_path_string(const Call& call, const PathArg& arg,
                                  const std::optional<std::string>& path) const;
-  std::string show_as_box(const std::string& text) const;
+  std::string show_as_box(const std::string& text, pid_t reader) const;
+  LevelId view_of(pid_t task) const { return table_.proc_view_of(table_.level_of(task)); }
   // Opens (dir, path) with `flags` as the caller: 0 or an errno.
   int open_as_caller(pid_t caller, bool own, int dir, const std::string& path, int flags,
                      mode_t mode, UniqueFd& fd);
@@ -136,6 +137,7 @@ class ProcPathRoute {
   struct LastPidWriter {
     UniqueFd fd;
     std::uint64_t caps = 0;
+    LevelId level = kTopLevel;  // the writer's: whose pid space the number is
   };
   std::vector<LastPidWriter> last_pid_writers_;
   std::map<pid_t, std::string> copies_;  // the ptrace engine's copies, by the task that opens

@@ -18,7 +18,7 @@ ProcRoute::ProcRoute(ProcessTable& table, std::uint64_t mount_id, const std::str
   fs_ = std::make_unique<procfs::ProcFs>(
       table_, box_proc_.id(),
       [this](Pid caller, Pid nr) {
-        return write_ns_last_pid(table_, read_task_creds(caller).caps, nr);
+        return write_ns_last_pid(table_, table_.level_of(caller), read_task_creds(caller).caps, nr);
       },
       [this](Pid caller, bool own_task, const std::function<int()>& op) {
         return creds_.run_as(caller, own_task, op);

@@ -85,12 +85,12 @@ bool ProcShadow::ensure_base() {
     base_ = templ;
     dev_ = st.st_dev;
     for (const char* sub : {"task", "copy", "list"}) ::mkdirat(base_fd_.get(), sub, 0700);
-    return make_root();
+    return learn_root_names();
   }
   return false;
 }
 
-bool ProcShadow::make_root() {
+bool ProcShadow::learn_root_names() {
   // Which order the filesystem lists entries in.
   if (::mkdirat(base_fd_.get(), "order", 0700) == 0) {
     UniqueFd probe(::openat(base_fd_.get(), "order", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -111,7 +111,6 @@ bool ProcShadow::make_root() {
     }
     ::unlinkat(base_fd_.get(), "order", AT_REMOVEDIR);
   }
-  if (::mkdirat(base_fd_.get(), "proc", 0700) != 0) return false;
   // The host root's names that are not pids, with their types: what ls -F and find see.
   const int listing_fd = ::openat(host_proc_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   DIR* listing = listing_fd >= 0 ? ::fdopendir(listing_fd) : nullptr;
@@ -131,15 +130,23 @@ bool ProcShadow::make_root() {
   } else if (listing_fd >= 0) {
     ::close(listing_fd);
   }
+  return true;
+}
+
+ProcShadow::Directory* ProcShadow::root_dir(LevelId view) {
+  const std::string name = procfs::shadow_root_name(view);
+  if (auto known = by_name_.find(name); known != by_name_.end()) return &dirs_[known->second];
   struct stat st {};
-  if (::fstatat(base_fd_.get(), "proc", &st, AT_SYMLINK_NOFOLLOW) != 0) return false;
-  ::fchmodat(base_fd_.get(), "proc", dir_mode_, 0);
+  if ((::mkdirat(base_fd_.get(), name.c_str(), 0700) != 0 && errno != EEXIST) ||
+      ::fstatat(base_fd_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+    return nullptr;
+  ::fchmodat(base_fd_.get(), name.c_str(), dir_mode_, 0);
   Directory dir;
   dir.stands = Stands::kRoot;
-  dir.name = "proc";
-  dirs_[st.st_ino] = std::move(dir);
-  by_name_["proc"] = st.st_ino;
-  return true;
+  dir.view = view;
+  dir.name = name;
+  by_name_[name] = st.st_ino;
+  return &(dirs_[st.st_ino] = std::move(dir));
 }
 
 void ProcShadow::sync(Directory& dir, const std::vector<Entry>& wanted) {
@@ -192,19 +199,21 @@ void ProcShadow::sync(Directory& dir, const std::vector<Entry>& wanted) {
 ProcShadow::Directory* ProcShadow::directory_for(const NodeSpec& node) {
   if (!ensure_base()) return nullptr;
   if (node.kind == NodeKind::kRoot) {
-    Directory& root = dirs_[by_name_["proc"]];
+    Directory* root = root_dir(node.view);
+    if (!root) return nullptr;
     std::vector<Entry> wanted = root_names_;
-    for (Pid p : procfs::listed_processes(table_)) wanted.push_back({std::to_string(p), DT_DIR, {}});
-    sync(root, wanted);
-    return &root;
+    for (Pid p : procfs::listed_processes(table_, node.view))
+      wanted.push_back({std::to_string(p), DT_DIR, {}});
+    sync(*root, wanted);
+    return root;
   }
   if (node.kind != NodeKind::kTaskList || !node.bound_real) return nullptr;
   const Task* member = table_.task(node.bound_real);
   if (!member) return nullptr;
   const Pid real_tgid = member->real_tgid;
-  const std::optional<Pid> box = table_.to_virtual(real_tgid);
+  const std::optional<Pid> box = table_.to_virtual(real_tgid, node.view);
   if (!box) return nullptr;
-  const std::string name = "task/" + procfs::shadow_task_dir_name(*box, real_tgid);
+  const std::string name = "task/" + procfs::shadow_task_dir_name(node.view, *box, real_tgid);
   auto known = by_name_.find(name);
   if (known == by_name_.end()) {
     if (::mkdirat(base_fd_.get(), name.c_str(), 0700) != 0 && errno != EEXIST) return nullptr;
@@ -213,6 +222,7 @@ ProcShadow::Directory* ProcShadow::directory_for(const NodeSpec& node) {
     ::fchmodat(base_fd_.get(), name.c_str(), dir_mode_, 0);
     Directory dir;
     dir.stands = Stands::kTaskList;
+    dir.view = node.view;
     dir.name = name;
     dir.box_number = *box;
     dir.real_tgid = real_tgid;
@@ -221,7 +231,7 @@ ProcShadow::Directory* ProcShadow::directory_for(const NodeSpec& node) {
   }
   Directory& dir = dirs_[known->second];
   std::vector<Entry> wanted;
-  for (Pid t : procfs::listed_threads(node.bound_real, table_))
+  for (Pid t : procfs::listed_threads(node.bound_real, table_, node.view))
     wanted.push_back({std::to_string(t), DT_DIR, {}});
   sync(dir, wanted);
   return &dir;
@@ -253,7 +263,8 @@ std::optional<std::string> ProcShadow::copied_listing(const NodeSpec& node, int 
   }
   std::string name;
   for (const auto& [ino, dir] : dirs_)
-    if (dir.stands == Stands::kListing && dir.host_path == node.host_path) name = dir.name;
+    if (dir.stands == Stands::kListing && dir.host_path == node.host_path && dir.view == node.view)
+      name = dir.name;
   if (name.empty()) {
     name = "list/" + procfs::shadow_entry_name(++seq_, procfs::box_path(node));
     struct stat st {};
@@ -264,6 +275,7 @@ std::optional<std::string> ProcShadow::copied_listing(const NodeSpec& node, int 
     }
     Directory dir;
     dir.stands = Stands::kListing;
+    dir.view = node.view;
     dir.name = name;
     dir.host_path = node.host_path;
     dirs_[st.st_ino] = std::move(dir);
@@ -320,15 +332,15 @@ std::optional<NodeSpec> ProcShadow::node_of(dev_t dev, ino_t ino) const {
   const Directory& dir = it->second;
   switch (dir.stands) {
     case Stands::kRoot:
-      return procfs::root_node();
+      return procfs::root_node(dir.view);
     case Stands::kTaskList: {
       std::optional<NodeSpec> node =
-          procfs::node_for_host_path(std::to_string(dir.real_tgid) + "/task", table_);
+          procfs::node_for_host_path(std::to_string(dir.real_tgid) + "/task", table_, dir.view);
       if (!node || node->bound_virtual != dir.box_number) return std::nullopt;
       return node;
     }
     case Stands::kListing:
-      return procfs::node_for_host_path(dir.host_path, table_);
+      return procfs::node_for_host_path(dir.host_path, table_, dir.view);
   }
   return std::nullopt;
 }

@@ -67,6 +67,7 @@ class ProcShadow {
   };
   struct Directory {
     Stands stands = Stands::kRoot;
+    LevelId view = kTopLevel;  // the level whose view it shows
     std::string name;       // beneath base_
     Pid box_number = 0;     // kTaskList: the process's box number
     Pid real_tgid = 0;      // kTaskList
@@ -75,7 +76,8 @@ class ProcShadow {
   };
 
   bool ensure_base();
-  bool make_root();
+  bool learn_root_names();
+  Directory* root_dir(LevelId view);
   // Makes `dir` list `wanted`, in that order: the filesystem lists entries oldest first, or
   // newest first (tmpfs), which the shadow learned when it was made; an entry is moved by making
   // it again.

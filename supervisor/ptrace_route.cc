@@ -50,14 +50,16 @@ bool is_stop_signal(int sig) {
 }  // namespace
 
 PtraceRoute::PtraceRoute(BoxTasks& tasks, EmulatedSignals& signals, KernelView& kernel,
-                         TraceLog& trace, Stats& stats, BoxControl& control)
+                         TraceLog& trace, Stats& stats, BoxControl& control,
+                         ControlRoute& control_channel)
     : tasks_(tasks),
       table_(tasks.table()),
       signals_(signals),
       kernel_(kernel),
       trace_(trace),
       stats_(stats),
-      control_(control) {}
+      control_(control),
+      control_channel_(control_channel) {}
 
 // A failed ptrace request means the tracee was killed meanwhile: its exit is reported next.
 void PtraceRoute::resume(pid_t tid, int signo) {
@@ -232,6 +234,13 @@ void PtraceRoute::on_seccomp_stop(pid_t tid) {
   call.args = tracee::syscall_args(regs);
   call.row = find_syscall(static_cast<int>(regs.orig_rax), call.args);
   VPIDBOX_INVARIANT(call.row != nullptr, "SECCOMP_RET_TRACE for a syscall outside the table");
+  if (call.row->route == Route::kControl) {
+    // The in-box control channel, on the ptrace engine: answered here, the call skipped.
+    regs.orig_rax = static_cast<unsigned long long>(-1);
+    regs.rax = static_cast<unsigned long long>(control_channel_.answer(tid, call.args));
+    tracee::set_regs(tid, regs);
+    return resume(tid);
+  }
   if ((proc_ || paths_) && call.row->has(ArgKind::kPidfdSignal)) proc_dir_as_pidfd(tid, call, regs);
   if (paths_ && call.row->has(ArgKind::kCloneFlags))
     paths_->note_clone_flags(call.arg_of(ArgKind::kCloneFlags));
@@ -297,7 +306,7 @@ void PtraceRoute::on_syscall_exit(pid_t tid) {
   }
   std::int64_t shown = result;
   if (pending.row->result != ResultKind::kPlain) {
-    shown = translate_result(*pending.row, result, table_);
+    shown = translate_result(*pending.row, result, table_, table_.level_of(tid));
     if (shown != result) tracee::set_result(tid, shown);
   }
   if (pending.restore_memory_arg)
@@ -359,8 +368,8 @@ void PtraceRoute::apply_clone3_rule(pid_t tid, const Call& call, Outcome& outcom
     if (!at || !tracee::read_memory(tid, at, &flags, sizeof(flags))) return;
     if (paths_) paths_->note_clone_flags(flags);
     const Task* caller = table_.task(tid);
-    const CloneFlagsRule rule =
-        rule_for_clone_flags(flags, caller && caller->real_tgid == tasks_.init_pid());
+    const bool caller_is_init = caller && table_.init_of(caller->level) == caller->real_tgid;
+    const CloneFlagsRule rule = rule_for_clone_flags(flags, caller_is_init);
     if (rule.error) {
       outcome = ReturnErrno{rule.error};
     } else if (rule.flags != flags) {
@@ -387,7 +396,9 @@ void PtraceRoute::on_new_child(pid_t tid, const PendingExit& pending, std::int64
   const auto real = static_cast<Pid>(result);
   if (pending.row && !pending.child_attached) return contain_escaped_child(tid, real);
   // The child may already be gone: auto-reaped (SIGCHLD ignored) before this exit stop.
-  const Pid vnr = table_.to_virtual(real).value_or(table_.recently_released(real).value_or(0));
+  const LevelId view = table_.level_of(tid);
+  const Pid vnr =
+      table_.to_virtual(real, view).value_or(table_.recently_released(real, view).value_or(0));
   tracee::set_result(tid, vnr);
 }
 
@@ -471,7 +482,7 @@ void PtraceRoute::translate_memory_result(pid_t tid, const PendingExit& pending)
     const std::uint64_t address = pending.args[i] + memory_pid_offset(kind);
     std::int32_t real = 0;
     if (!tracee::read_memory(tid, address, &real, sizeof(real))) return;
-    const std::int32_t shown = memory_pid_for_caller(kind, table_, real);
+    const std::int32_t shown = memory_pid_for_caller(kind, table_, table_.level_of(tid), real);
     if (shown != real) tracee::write_memory(tid, address, &shown, sizeof(shown));
   }
 }
@@ -497,7 +508,8 @@ void PtraceRoute::rewrite_siginfo_at(pid_t tid, std::uint64_t address) {
     return;
   }
   const Pid real = info.si_pid;
-  std::optional<Pid> shown = virtual_si_pid(info.si_signo, info.si_code, real, table_);
+  std::optional<Pid> shown =
+      virtual_si_pid(info.si_signo, info.si_code, real, table_, table_.level_of(tid));
   if (!shown || *shown == real) return;
   const Pid value = *shown;
   tracee::write_memory(tid, address + offsetof(siginfo_t, si_pid), &value, sizeof(value));
@@ -509,7 +521,9 @@ void PtraceRoute::on_signal_delivery(pid_t tid, int signo) {
   siginfo_t info{};
   if (::ptrace(PTRACE_GETSIGINFO, tid, 0, &info) != 0) return;  // it died
   const Task* task = table_.task(tid);
-  const bool is_init = task && task->real_tgid == tasks_.init_pid();
+  // The init of the receiver's own level; a signal from a level above it is from outside.
+  const bool is_init = task && table_.init_of(task->level) == task->real_tgid;
+  const LevelId view = table_.level_of(tid);
   bool changed = false;
   bool sender_in_box = true;
   if (signals_.sent_by_supervisor(info.si_code, info.si_pid)) {
@@ -520,13 +534,14 @@ void PtraceRoute::on_signal_delivery(pid_t tid, int signo) {
               signals_.take_sender(task->real_tgid, signo)) {
         info.si_pid = sender->vpid;
         info.si_uid = sender->uid;
-        sender_in_box = true;
+        sender_in_box = info.si_pid != 0;
       } else {
         info.si_pid = 0;
       }
     }
     changed = true;
-  } else if (std::optional<Pid> shown = virtual_si_pid(signo, info.si_code, info.si_pid, table_)) {
+  } else if (std::optional<Pid> shown =
+                 virtual_si_pid(signo, info.si_code, info.si_pid, table_, view)) {
     sender_in_box = *shown != 0;
     changed = *shown != info.si_pid;
     info.si_pid = *shown;

@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "supervisor/box_tasks.h"
+#include "supervisor/control_route.h"
 #include "supervisor/emulated_signals.h"
 #include "supervisor/proc_paths.h"
 #include "supervisor/proc_route.h"
@@ -36,7 +37,7 @@ class BoxControl {
 class PtraceRoute {
  public:
   PtraceRoute(BoxTasks& tasks, EmulatedSignals& signals, KernelView& kernel, TraceLog& trace,
-              Stats& stats, BoxControl& control);
+              Stats& stats, BoxControl& control, ControlRoute& control_channel);
   // The /proc route, when the box has its own /proc; whether the hybrid engine's listener
   // serves the pure queries (then a signal can interrupt a task waiting for its answer).
   void set_proc_route(ProcRoute* proc) { proc_ = proc; }
@@ -76,6 +77,7 @@ class PtraceRoute {
   TraceLog& trace_;
   Stats& stats_;
   BoxControl& control_;
+  ControlRoute& control_channel_;
   ProcRoute* proc_ = nullptr;
   ProcPathRoute* paths_ = nullptr;
   bool with_listener_ = false;

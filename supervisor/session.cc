@@ -19,6 +19,7 @@
 #include "supervisor/box_session.h"
 #include "supervisor/kernel_abi.h"
 #include "supervisor/launcher.h"
+#include "supervisor/nested_box.h"
 #include "supervisor/pid_max.h"
 #include "translate/invariant.h"
 
@@ -39,7 +40,8 @@ BoxSession::BoxSession(const RunOptions& options)
       kernel_([this](Pid tgid) { return tasks_.leader_pidfd(tgid); },
               [this](Pid tgid) { return tasks_.waited_signals(tgid); }),
       signals_(tasks_, ::getpid()),
-      ptrace_(tasks_, signals_, kernel_, trace_, stats_, *this) {}
+      control_channel_(tasks_),
+      ptrace_(tasks_, signals_, kernel_, trace_, stats_, *this, control_channel_) {}
 
 void BoxSession::watch(int fd) {
   epoll_event ev{};
@@ -100,7 +102,31 @@ bool BoxSession::set_up() {
   watch(signal_fd_.get());
   watch(launch_channel_.get());
   watch(kill_after_timer_.get());
+  start_control_server();
   return true;
+}
+
+// `vpidbox ps` and `vpidbox exec` reach the box through it; a box whose socket cannot be made
+// (no usable runtime directory) runs without.
+void BoxSession::start_control_server() {
+  BoxConfinement confinement;
+  confinement.with_listener = !unotify_.empty();
+  confinement.routed_opens = proc_mode_ == ProcMode::kFuse || proc_mode_ == ProcMode::kIntercept;
+  confinement.every_path = proc_mode_ == ProcMode::kIntercept;
+  confinement.own_mount_ns = proc_mode_ == ProcMode::kFuse || proc_mode_ == ProcMode::kNone ||
+                             own_mount_ns_;
+  ControlServer::Hooks hooks{[this](int fd) { watch(fd); }, [this](int fd) { unwatch(fd); },
+                             [this](UniqueFd listener) { add_listener(std::move(listener)); }};
+  std::string error;
+  control_ = ControlServer::start(tasks_, confinement, std::move(hooks), error);
+  if (!control_) trace_.note("no control socket: " + error);
+}
+
+void BoxSession::add_listener(UniqueFd listener) {
+  unotify_.push_back(std::make_unique<UnotifyRoute>(UnotifyChannel(std::move(listener)),
+                                                    tasks_.table(), kernel_, trace_, stats_,
+                                                    proc_.get(), control_channel_, paths_.get()));
+  watch(unotify_.back()->fd());
 }
 
 // Init tells which /proc it got (and hands over the FUSE descriptor of its own), then the seccomp
@@ -110,6 +136,8 @@ bool BoxSession::start_routes(std::string& error) {
   if (!send_go(channel)) return false;
   std::optional<ProcChannel> proc = receive_proc(channel, error);
   if (!proc) return false;
+  proc_mode_ = proc->mode;
+  own_mount_ns_ = proc->own_mount_namespace;
   char user_ns[64];
   const std::string link = "/proc/" + std::to_string(tasks_.init_pid()) + "/ns/user";
   const ssize_t n = ::readlink(link.c_str(), user_ns, sizeof(user_ns));
@@ -131,10 +159,8 @@ bool BoxSession::start_routes(std::string& error) {
   std::optional<UniqueFd> listener = receive_listener(channel, error);
   if (!listener) return false;
   if (listener->valid()) {
-    unotify_.emplace(UnotifyChannel(std::move(*listener)), tasks_.table(), kernel_, trace_, stats_,
-                     proc_.get(), paths_.get());
+    add_listener(std::move(*listener));
     ptrace_.set_listener_present(true);
-    watch(unotify_->fd());
   }
   return true;
 }
@@ -151,12 +177,16 @@ void BoxSession::loop() {
     }
     for (int i = 0; i < n; ++i) {
       const int fd = events[i].data.fd;
-      if (unotify_ && fd == unotify_->fd()) {
+      if (UnotifyRoute* route = unotify_route_of(fd)) {
         if (events[i].events & (EPOLLHUP | EPOLLERR) && !(events[i].events & EPOLLIN)) {
-          unwatch(fd);  // every task that could notify is gone
+          // Every task that could notify on it is gone.
+          unwatch(fd);
+          std::erase_if(unotify_, [route](const auto& r) { return r.get() == route; });
           continue;
         }
-        unotify_->serve_one();
+        route->serve_one();
+      } else if (control_ && control_->owns(fd)) {
+        control_->on_ready(fd);
       } else if (proc_ && fd == proc_->fuse_fd()) {
         if (!proc_->serve_fuse()) unwatch(fd);  // the mount is gone with the box
       } else if (fd == signal_fd_.get()) {
@@ -168,6 +198,12 @@ void BoxSession::loop() {
       }
     }
   }
+}
+
+UnotifyRoute* BoxSession::unotify_route_of(int fd) {
+  for (const std::unique_ptr<UnotifyRoute>& route : unotify_)
+    if (route->fd() == fd) return route.get();
+  return nullptr;
 }
 
 void BoxSession::on_launch_channel() {
@@ -255,8 +291,13 @@ void BoxSession::on_exit(pid_t tid, int status) {
   if (tid == tasks_.init_pid()) {
     init_status_ = status;
     begin_teardown();
-  } else if (tearing_down_) {
-    kill_untraced_children();  // the orphans of this one are the supervisor's now
+  } else {
+    // A nested box's init: as with a nested pid namespace, its box ends with it.
+    const ProcessTable& table = tasks_.table();
+    if (const Task* task = table.task(tid);
+        task && task->level != kTopLevel && table.init_of(task->level) == tid)
+      tasks_.kill_level(task->level);
+    if (tearing_down_) kill_untraced_children();  // the orphans of this one are the supervisor's
   }
   tasks_.on_exit(tid);
 }
@@ -302,6 +343,9 @@ int BoxSession::run() {
 }
 
 int run_box(const RunOptions& options) {
+  // Inside a box, the supervisor that serves it serves a nested box too.
+  if (const std::optional<control::BoxInfo> outer = enclosing_box())
+    return run_nested_box(options, *outer);
   BoxSession session(options);
   return session.run();
 }

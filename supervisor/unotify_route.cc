@@ -8,13 +8,15 @@
 namespace vpidbox {
 
 UnotifyRoute::UnotifyRoute(UnotifyChannel channel, const ProcessTable& table, KernelView& kernel,
-                           TraceLog& trace, Stats& stats, ProcRoute* proc, ProcPathRoute* paths)
+                           TraceLog& trace, Stats& stats, ProcRoute* proc, ControlRoute& control,
+                           ProcPathRoute* paths)
     : channel_(std::move(channel)),
       table_(table),
       kernel_(kernel),
       trace_(trace),
       stats_(stats),
       proc_(proc),
+      control_(control),
       paths_(paths) {
   channel_.enable_sync_wakeup();
 }
@@ -44,6 +46,14 @@ void UnotifyRoute::serve_one() {
   call.row = find_syscall(req.data.nr, call.args);
   // Only the table's unotify rows notify; anything else is a filter bug.
   VPIDBOX_INVARIANT(call.row != nullptr, "notification for a syscall outside the table");
+  if (call.row->route == Route::kControl) {
+    const std::int64_t result = control_.answer(static_cast<pid_t>(req.pid), call.args);
+    if (result < 0)
+      channel_.answer_errno(req.id, static_cast<int>(-result));
+    else
+      channel_.answer_value(req.id, result);
+    return;
+  }
   const Outcome outcome = decide_query(call, table_, kernel_);
   if (trace_.enabled()) {
     const Task* task = table_.task(call.real_tid);

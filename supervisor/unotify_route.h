@@ -2,6 +2,7 @@
 // answered in one seccomp user-notification round trip, and the opens routed to the /proc route.
 #pragma once
 
+#include "supervisor/control_route.h"
 #include "supervisor/proc_paths.h"
 #include "supervisor/proc_route.h"
 #include "supervisor/stats.h"
@@ -17,7 +18,8 @@ class UnotifyRoute {
   // `proc` is the /proc route when the box has its own /proc (opens are routed only then);
   // `paths` the /proc-path route when it has one without a mount (every path call is routed).
   UnotifyRoute(UnotifyChannel channel, const ProcessTable& table, KernelView& kernel,
-               TraceLog& trace, Stats& stats, ProcRoute* proc, ProcPathRoute* paths = nullptr);
+               TraceLog& trace, Stats& stats, ProcRoute* proc, ControlRoute& control,
+               ProcPathRoute* paths = nullptr);
   int fd() const { return channel_.fd(); }
   // Receives one notification and answers it.
   void serve_one();
@@ -29,6 +31,7 @@ class UnotifyRoute {
   TraceLog& trace_;
   Stats& stats_;
   ProcRoute* proc_;
+  ControlRoute& control_;
   ProcPathRoute* paths_;
 };
 

@@ -39,51 +39,56 @@ std::uint64_t as_arg(Pid pid) {
   return static_cast<std::uint64_t>(static_cast<std::int64_t>(pid));
 }
 
-// A real number as the box sees it: its virtual number, or 0 when it names something outside
-// (the kernel's pid_vnr() of a pid that is not visible in the namespace).
-Pid visible_or_zero(const ProcessTable& table, Pid real) {
+// A real number as level `view` sees it: its virtual number there, or 0 when it names something
+// outside (the kernel's pid_vnr() of a pid that is not visible in the namespace).
+Pid visible_or_zero(const ProcessTable& table, LevelId view, Pid real) {
   if (real <= 0) return 0;
-  return table.to_virtual(real).value_or(0);
+  return table.to_virtual(real, view).value_or(0);
 }
 
-// The real number of a virtual pid that names a task of the box (live or zombie).
-std::optional<Pid> task_real(const ProcessTable& table, Pid vnr) {
+// The real number of a virtual pid of level `view` that names a task (live or zombie).
+std::optional<Pid> task_real(const ProcessTable& table, LevelId view, Pid vnr) {
   if (vnr <= 0) return std::nullopt;
-  std::optional<Pid> real = table.to_real(vnr);
+  std::optional<Pid> real = table.to_real(vnr, view);
   if (!real || !table.contains(*real)) return std::nullopt;
   return real;
 }
 
-// The real number of a virtual process-group or session id (its leader may be gone).
-std::optional<Pid> group_real(const ProcessTable& table, Pid vnr) {
+// The real number of a virtual process-group or session id of level `view` (its leader may be
+// gone).
+std::optional<Pid> group_real(const ProcessTable& table, LevelId view, Pid vnr) {
   if (vnr <= 0) return std::nullopt;
-  return table.to_real(vnr);
+  return table.to_real(vnr, view);
 }
 
 Outcome group_query(const Call& call, const ProcessTable& table, KernelView& kernel, bool session) {
+  const LevelId view = table.level_of(call.real_tid);
   std::optional<Pid> target = call.real_tid;
   if (const Pid named = as_pid(call.arg_of(ArgKind::kPidOrZeroSelf)); named != 0)
-    target = task_real(table, named);
+    target = task_real(table, view, named);
   if (!target) return ReturnErrno{ESRCH};
   RealOrErrno group = session ? kernel.sid_of(*target) : kernel.pgid_of(*target);
   if (!group.ok()) return ReturnErrno{group.error};
-  return ReturnValue{visible_or_zero(table, group.value)};
+  return ReturnValue{visible_or_zero(table, view, group.value)};
 }
 
-// The real number of an owner as F_SETOWN takes it (> 0 a task or any number the box holds, < 0
-// a group, 0 none): what the kernel must be given; kNoSuchPid (negated for a group) for a number
-// that names nothing in the box, so that the kernel answers ESRCH as it would in a namespace.
+// The real number of an owner as F_SETOWN takes it (> 0 a task or any number the caller's level
+// holds, < 0 a group, 0 none): what the kernel must be given; kNoSuchPid (negated for a group)
+// for a number that names nothing there, so that the kernel answers ESRCH as in a namespace.
 Pid owner_for_kernel(const ProcessTable& table, Pid caller_real_tid, Pid number) {
+  const LevelId view = table.level_of(caller_real_tid);
   if (number == 0 || number == INT_MIN) return number;  // none; EINVAL from the kernel
-  if (number < 0) return -group_real(table, -number).value_or(kNoSuchPid);
+  if (number < 0) return -group_real(table, view, -number).value_or(kNoSuchPid);
   if (std::optional<Pid> real = resolve_tid(table, caller_real_tid, number)) return *real;
-  return table.to_real(number).value_or(kNoSuchPid);  // f_setown() takes any number in use
+  // f_setown() takes any number in use.
+  return table.to_real(number, view).value_or(kNoSuchPid);
 }
 
 // Rewrites one argument. A number that names nothing of the box becomes kNoSuchPid, never an
 // errno of ours: the kernel checks descriptors, flags, signals and pointers before it looks a
 // pid up, and must be left to do so in its own order.
 void translate_arg(const Call& call, const ProcessTable& table, int index, EntryDecision& out) {
+  const LevelId view = table.level_of(call.real_tid);
   const ArgKind kind = call.row->args[index];
   const Pid number = as_pid(call.args[index]);
   auto set = [&](Pid real) {
@@ -94,13 +99,13 @@ void translate_arg(const Call& call, const ProcessTable& table, int index, Entry
   };
   // Numbers <= 0 are left to the kernel unless the kind gives them a meaning to translate.
   auto process = [&]() {
-    if (number > 0) set(task_real(table, number).value_or(kNoSuchPid));
+    if (number > 0) set(task_real(table, view, number).value_or(kNoSuchPid));
   };
   auto thread = [&]() {
     if (number > 0) set(resolve_tid(table, call.real_tid, number).value_or(kNoSuchPid));
   };
   auto group = [&](Pid vnr, bool negate) {
-    const Pid real = group_real(table, vnr).value_or(kNoSuchPid);
+    const Pid real = group_real(table, view, vnr).value_or(kNoSuchPid);
     set(negate ? -real : real);
   };
   switch (kind) {
@@ -121,7 +126,7 @@ void translate_arg(const Call& call, const ProcessTable& table, int index, Entry
         out.outcome = SignalBox{signal_of(call)};
       } else if (number == 0) {
         out.outcome = SignalGroup{0, signal_of(call)};  // the caller's group, looked up below
-      } else if (std::optional<Pid> real = group_real(table, -number)) {
+      } else if (std::optional<Pid> real = group_real(table, view, -number)) {
         out.outcome = SignalGroup{*real, signal_of(call)};
       } else {
         set(-kNoSuchPid);  // no group of the box: the kernel finds none either
@@ -191,10 +196,11 @@ bool is_unstoppable(int signo) {
 
 std::optional<Pid> memory_pid_for_kernel(ArgKind kind, const ProcessTable& table,
                                          Pid caller_real_tid, Pid number, int selector) {
+  const LevelId view = table.level_of(caller_real_tid);
   switch (kind) {
     case ArgKind::kPgidIn:  // tcsetpgrp(): < 0 is EINVAL, 0 finds nothing
       if (number <= 0) return std::nullopt;
-      return group_real(table, number).value_or(kNoSuchPid);
+      return group_real(table, view, number).value_or(kNoSuchPid);
     case ArgKind::kCapHeader:  // 0 is the caller, < 0 EINVAL
       if (number <= 0) return std::nullopt;
       return resolve_tid(table, caller_real_tid, number).value_or(kNoSuchPid);
@@ -206,7 +212,7 @@ std::optional<Pid> memory_pid_for_kernel(ArgKind kind, const ProcessTable& table
       if (number <= 0 ||
           (selector != F_OWNER_TID && selector != F_OWNER_PID && selector != F_OWNER_PGRP))
         return std::nullopt;
-      if (selector == F_OWNER_PGRP) return group_real(table, number).value_or(kNoSuchPid);
+      if (selector == F_OWNER_PGRP) return group_real(table, view, number).value_or(kNoSuchPid);
       return owner_for_kernel(table, caller_real_tid, number);
     case ArgKind::kSigeventIn:
       // Only SIGEV_SIGNAL | SIGEV_THREAD_ID (4) names a thread; the kernel refuses (EINVAL) one
@@ -225,18 +231,18 @@ std::optional<Pid> owner_ex_as_setown(int type, Pid pid) {
   return type == F_OWNER_PGRP ? -pid : pid;
 }
 
-Pid memory_pid_for_caller(ArgKind kind, const ProcessTable& table, Pid real) {
-  if (kind == ArgKind::kOwnerOut) return owner_for_caller(table, real);
-  return visible_or_zero(table, real);
+Pid memory_pid_for_caller(ArgKind kind, const ProcessTable& table, LevelId view, Pid real) {
+  if (kind == ArgKind::kOwnerOut) return owner_for_caller(table, view, real);
+  return visible_or_zero(table, view, real);
 }
 
-Pid visible_number(const ProcessTable& table, Pid real) {
-  return visible_or_zero(table, real);
+Pid visible_number(const ProcessTable& table, LevelId view, Pid real) {
+  return visible_or_zero(table, view, real);
 }
 
-Pid owner_for_caller(const ProcessTable& table, Pid real) {
-  if (real < 0) return -visible_or_zero(table, -real);
-  return visible_or_zero(table, real);
+Pid owner_for_caller(const ProcessTable& table, LevelId view, Pid real) {
+  if (real < 0) return -visible_or_zero(table, view, -real);
+  return visible_or_zero(table, view, real);
 }
 
 std::optional<Pid> resolve_tid(const ProcessTable& table, Pid caller_real_tid, Pid number) {
@@ -244,7 +250,7 @@ std::optional<Pid> resolve_tid(const ProcessTable& table, Pid caller_real_tid, P
   if (const Task* named = table.task(number);
       named && caller && named->real_tgid == caller->real_tgid)
     return number;
-  return task_real(table, number);
+  return task_real(table, table.level_of(caller_real_tid), number);
 }
 
 bool has_rule(const SyscallRow& row) {
@@ -253,6 +259,8 @@ bool has_rule(const SyscallRow& row) {
       return row.refuse_errno != 0;
     case Route::kProcOpen:
       return row.has(ArgKind::kPath);  // supervisor/proc_open.h decides on the path
+    case Route::kControl:
+      return true;  // supervisor/control_route.h answers it
     case Route::kUnotify:
       return row.result == ResultKind::kCallerTgid || row.result == ResultKind::kCallerTid ||
              row.result == ResultKind::kParent || row.result == ResultKind::kGroup ||
@@ -274,6 +282,7 @@ Outcome decide_query(const Call& call, const ProcessTable& table, KernelView& ke
   // Every thread of the box is in the table before it can run; a caller we do not know is not
   // ours to answer for, and guessing would leak a real number.
   if (!caller) return ReturnErrno{ENOSYS};
+  const LevelId view = caller->level;
   switch (call.row->result) {
     case ResultKind::kCallerTid:
       return ReturnValue{caller->vtid};
@@ -282,7 +291,7 @@ Outcome decide_query(const Call& call, const ProcessTable& table, KernelView& ke
     case ResultKind::kParent: {
       RealOrErrno parent = kernel.parent_of(caller->real_tgid);
       if (!parent.ok()) return ReturnErrno{parent.error};
-      return ReturnValue{visible_or_zero(table, parent.value)};
+      return ReturnValue{visible_or_zero(table, view, parent.value)};
     }
     case ResultKind::kGroup:
       return group_query(call, table, kernel, false);
@@ -331,7 +340,8 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
   }
   for (int i = 0; i < call.row->arg_count(); ++i) {
     if (call.row->args[i] != ArgKind::kCloneFlags) continue;
-    const std::optional<Pid> init = table.to_real(1);
+    // Any level's init: a namespace's init may not make a sibling of itself.
+    const std::optional<Pid> init = table.init_of(table.level_of(call.real_tid));
     const bool caller_is_init = init && table.task(call.real_tid)->real_tgid == *init;
     const CloneFlagsRule rule = rule_for_clone_flags(call.args[i], caller_is_init);
     if (rule.error) {
@@ -369,7 +379,10 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
   const bool emulated = std::holds_alternative<SignalBox>(out.outcome) ||
                         std::holds_alternative<SignalGroup>(out.outcome);
   if (!emulated && !names_nothing) {
-    const std::optional<Pid> init = table.to_real(1);
+    // The init of the caller's own level; the init of a level nested in it is signalled as from
+    // an ancestor namespace, which the kernel does not filter here (SIGKILL and SIGSTOP are
+    // forced, and what it does not handle is dropped at delivery: on_signal_delivery).
+    const std::optional<Pid> init = table.init_of(table.level_of(call.real_tid));
     int signo = -1;
     int signal_index = -1;
     bool pidfd_with_siginfo = false;
@@ -419,10 +432,10 @@ EntryDecision decide_entry(const Call& call, const ProcessTable& table, KernelVi
   return out;
 }
 
-int write_ns_last_pid(ProcessTable& table, std::uint64_t effective_caps, Pid nr) {
+int write_ns_last_pid(ProcessTable& table, LevelId level, std::uint64_t effective_caps, Pid nr) {
   const auto has = [&](int cap) { return (effective_caps >> cap) & 1; };
   if (!has(CAP_SYS_ADMIN) && !has(CAP_CHECKPOINT_RESTORE)) return EPERM;
-  return table.set_last_allocated(nr) ? 0 : EINVAL;
+  return table.set_last_allocated(level, nr) ? 0 : EINVAL;
 }
 
 CloneFlagsRule rule_for_clone_flags(std::uint64_t flags, bool caller_is_init) {
@@ -430,28 +443,28 @@ CloneFlagsRule rule_for_clone_flags(std::uint64_t flags, bool caller_is_init) {
   return {0, flags & ~static_cast<std::uint64_t>(CLONE_UNTRACED)};
 }
 
-std::int64_t translate_result(const SyscallRow& row, std::int64_t result,
-                              const ProcessTable& table) {
+std::int64_t translate_result(const SyscallRow& row, std::int64_t result, const ProcessTable& table,
+                              LevelId view) {
   if (row.result == ResultKind::kOwner) {
-    // A group is negative, like an error: -4095..-1 is an errno unless it names a group of the
-    // box (the ambiguity is the kernel's own; glibc reads the owner with F_GETOWN_EX instead).
-    if (result >= -4095 && result < 0 && !table.to_virtual(static_cast<Pid>(-result)))
+    // A group is negative, like an error: -4095..-1 is an errno unless it names a group the
+    // caller sees (the ambiguity is the kernel's own; glibc reads the owner with F_GETOWN_EX).
+    if (result >= -4095 && result < 0 && !table.to_virtual(static_cast<Pid>(-result), view))
       return result;
-    return owner_for_caller(table, static_cast<Pid>(result));
+    return owner_for_caller(table, view, static_cast<Pid>(result));
   }
   if (result <= 0) return result;  // errors, and WNOHANG's 0
   switch (row.result) {
     case ResultKind::kReapedPid:
     case ResultKind::kNewChild:
-      if (!table.to_virtual(static_cast<Pid>(result)))
-        return table.recently_released(static_cast<Pid>(result)).value_or(0);
-      return visible_or_zero(table, static_cast<Pid>(result));
+      if (!table.to_virtual(static_cast<Pid>(result), view))
+        return table.recently_released(static_cast<Pid>(result), view).value_or(0);
+      return visible_or_zero(table, view, static_cast<Pid>(result));
     case ResultKind::kSession:
     case ResultKind::kCallerTgid:
     case ResultKind::kCallerTid:
     case ResultKind::kGroup:
     case ResultKind::kParent:
-      return visible_or_zero(table, static_cast<Pid>(result));
+      return visible_or_zero(table, view, static_cast<Pid>(result));
     case ResultKind::kPlain:
     case ResultKind::kOwner:
       break;

@@ -54,14 +54,16 @@ struct CloneFlagsRule {
 };
 CloneFlagsRule rule_for_clone_flags(std::uint64_t flags, bool caller_is_init);
 
-// A write of the box's /proc/sys/kernel/ns_last_pid by a task with these effective capabilities,
-// as pid_ns_ctl_handler judges it: CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE (else EPERM), then a
-// number in [0, pid_max] (else EINVAL). On success the next number allocated is nr + 1.
-int write_ns_last_pid(ProcessTable& table, std::uint64_t effective_caps, Pid nr);
+// A write of the box's /proc/sys/kernel/ns_last_pid by a task of `level` with these effective
+// capabilities, as pid_ns_ctl_handler judges it: CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE (else
+// EPERM), then a number in [0, pid_max] (else EINVAL). On success the next number allocated in
+// that level is nr + 1.
+int write_ns_last_pid(ProcessTable& table, LevelId level, std::uint64_t effective_caps, Pid nr);
 
-// The result to hand back at syscall exit (real -> virtual for pid results).
-std::int64_t translate_result(const SyscallRow& row, std::int64_t result,
-                              const ProcessTable& table);
+// The result to hand back at syscall exit (real -> virtual for pid results), in the view of the
+// caller's level.
+std::int64_t translate_result(const SyscallRow& row, std::int64_t result, const ProcessTable& table,
+                              LevelId view);
 
 // The number handed to the kernel for a pid argument that names nothing in the box. It is above
 // PID_MAX_LIMIT (4194304), so the kernel finds nothing, as a namespace's member finds nothing
@@ -78,16 +80,17 @@ std::optional<Pid> memory_pid_for_kernel(ArgKind kind, const ProcessTable& table
 // negative pid (ESRCH). nullopt where none does: a thread (F_OWNER_TID), or no group.
 std::optional<Pid> owner_ex_as_setown(int type, Pid pid);
 // A pid, pgid or sid the kernel wrote in the caller's memory (is_memory_pid_out(kind)): the
-// box's number for it, 0 when it is outside.
-Pid memory_pid_for_caller(ArgKind kind, const ProcessTable& table, Pid real);
-// An owner as F_GETOWN reports it (a group negative): the box's number, 0 when outside.
-Pid owner_for_caller(const ProcessTable& table, Pid real);
-// A pid, pgid or sid as the box sees it: its virtual number, 0 when outside.
-Pid visible_number(const ProcessTable& table, Pid real);
+// caller's number for it in the view of its level `view`, 0 when it is outside.
+Pid memory_pid_for_caller(ArgKind kind, const ProcessTable& table, LevelId view, Pid real);
+// An owner as F_GETOWN reports it (a group negative): its number in `view`, 0 when outside.
+Pid owner_for_caller(const ProcessTable& table, LevelId view, Pid real);
+// A pid, pgid or sid as level `view` sees it: its virtual number there, 0 when outside.
+Pid visible_number(const ProcessTable& table, LevelId view, Pid real);
 
 // The real tid a thread-directed argument names (docs/pid-semantics.md, hard fact 4): a real tid of
 // the caller's own thread group is taken as real (glibc passes its cached, real, pd->tid);
-// otherwise the number is virtual. nullopt when it names no task of the box.
+// otherwise the number is virtual, in the view of the caller's level. nullopt when it names no
+// task the caller can see.
 std::optional<Pid> resolve_tid(const ProcessTable& table, Pid caller_real_tid, Pid number);
 
 }  // namespace vpidbox

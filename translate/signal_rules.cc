@@ -42,7 +42,7 @@ bool init_receives(const PendingSignal& signal, bool has_handler) {
 }
 
 std::optional<Pid> virtual_si_pid(int signo, int si_code, Pid real_si_pid,
-                                  const ProcessTable& table) {
+                                  const ProcessTable& table, LevelId view) {
   // The kernel fills si_pid with the sender for kill() (SI_USER), tkill()/tgkill() (SI_TKILL),
   // message queues (SI_MESGQ) and SIGCHLD's CLD_* codes. With SI_QUEUE and the other user codes
   // si_pid is whatever the sender wrote (glibc writes getpid(), already virtual in the box);
@@ -52,8 +52,8 @@ std::optional<Pid> virtual_si_pid(int signo, int si_code, Pid real_si_pid,
   if (!kernel_filled) return std::nullopt;
   if (real_si_pid <= 0) return real_si_pid;
   // The number was fixed when the signal was sent: a child reaped since then keeps it.
-  if (std::optional<Pid> vnr = table.to_virtual(real_si_pid)) return vnr;
-  return table.recently_released(real_si_pid).value_or(0);
+  if (std::optional<Pid> vnr = table.to_virtual(real_si_pid, view)) return vnr;
+  return table.recently_released(real_si_pid, view).value_or(0);
 }
 
 ForwardAction ForwardPolicy::on_signal(int signo, bool from_terminal, bool init_has_handler,

@@ -24,10 +24,11 @@ struct PendingSignal {
 // and SIGSTOP from outside the namespace (forcibly delivered, as SIGKILL is).
 bool init_receives(const PendingSignal& signal, bool has_handler);
 
-// si_pid as the receiver would see it in a pid namespace: the sender's virtual number, or 0 when
-// the sender is outside. nullopt when the siginfo layout carries no sender pid.
+// si_pid as the receiver would see it in a pid namespace: the sender's number in `view`, the
+// receiver's level, or 0 when the sender is not visible there (outside the box, or in an outer
+// level). nullopt when the siginfo layout carries no sender pid.
 std::optional<Pid> virtual_si_pid(int signo, int si_code, Pid real_si_pid,
-                                  const ProcessTable& table);
+                                  const ProcessTable& table, LevelId view);
 
 // The ids kernel/signal.c kill_ok_by_cred() compares, within one user namespace.
 struct SignalIds {

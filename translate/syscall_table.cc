@@ -122,6 +122,10 @@ constexpr SyscallRow kTable[] = {
      true, 0, 0xffffffff, 0x59616d61 /* PR_SET_PTRACER */},
     {"prctl", 157, {kValue, kValue, kTidOrZeroSelf, kValue, kValue}, ResultKind::kPlain, kTrace,
      0, true, 0, 0xffffffff, 62 /* PR_SCHED_CORE */},
+    // The box's control channel: what `vpidbox run` inside a box asks of the supervisor that
+    // serves it (supervisor/control_protocol.h). The kernel knows no such option (EINVAL).
+    {"prctl", 157, {kValue, kValue, kValue, kValue, kValue}, ResultKind::kPlain, kControl, 0,
+     true, 0, 0xffffffff, 0x56504944 /* control::kPrctlOption */},
 
     // clone(): a namespace's init may not make a sibling of itself (EINVAL), and CLONE_UNTRACED
     // is dropped so that ptrace's automatic attach follows the child like any other (LeakSanitizer

@@ -107,7 +107,9 @@ inline std::optional<std::uint64_t> memory_selector_offset(ArgKind kind) {
 //  kRefuse:  answered with `refuse_errno` by the filter itself, no round trip.
 //  kProcOpen: the opens, served by the /proc route (a notification, or a ptrace stop on the
 //            ptrace engine) while the box has its own /proc, and not intercepted otherwise.
-enum class Route : std::uint8_t { kUnotify, kTrace, kRefuse, kProcOpen };
+//  kControl: the in-box control channel (supervisor/control_protocol.h), answered by the
+//            supervisor (a notification, or a ptrace stop on the ptrace engine).
+enum class Route : std::uint8_t { kUnotify, kTrace, kRefuse, kProcOpen, kControl };
 
 struct SyscallRow {
   std::string_view name;

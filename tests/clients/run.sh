@@ -20,7 +20,7 @@ set -u
 
 # run.sh --list: the names of the tests, one a line (meson registers each as a test of its own).
 if [ "${1:-}" = --list ]; then
-  sed -n 's/^t_\([a-z0-9_]*\)() {.*/\1/p' "$0"
+  sed -n 's/^t_\([a-z0-9_]*\)() {.*/\1/p' "$0" "$(dirname "$0")"/*_tests.sh
   exit 0
 fi
 
@@ -1595,6 +1595,12 @@ t_stats() {
   err=$(timeout -k 2 "$per_run_timeout" "${RUN[@]}" -- true 2>&1 </dev/null)
   [ -z "$err" ] || fail_because "without --stats: '$err'"
 }
+
+# More cases, by subject, in files of their own (they use the helpers above).
+for more in "$(dirname "$0")"/*_tests.sh; do
+  # shellcheck source=/dev/null
+  . "$more"
+done
 
 # ---------------------------------------------------------------------------------------------
 

@@ -47,11 +47,29 @@ module_command() {
   esac
 }
 
-# The tests' statuses, sorted: "test_name (module.Class...) ... ok" lines, with skip reasons
-# dropped (they may name the environment).
+# The tests' statuses, sorted: "test_name (module.Class...) ... ok" lines (or the first line of
+# a test's docstring, or psutil's "module.Class.test_name"), with skip reasons
+# dropped (they may name the environment). A test that writes to stderr while it runs splits its
+# line: "test_name (...) ... " first, what it wrote, then the status alone on a line; such a
+# status is joined back to the last test still waiting for one.
 statuses() {
-  grep -E ' \.\.\. (ok|FAIL|ERROR|skipped|expected failure|unexpected success)' "$1" |
-    sed -E 's/ \.\.\. skipped .*/ ... skipped/' | sort
+  awk '
+    function status_of(text) {
+      if (match(text, /^(ok|FAIL|ERROR|skipped|expected failure|unexpected success)/)) {
+        s = substr(text, RSTART, RLENGTH)
+        return s
+      }
+      return ""
+    }
+    index($0, " ... ") > 0 {
+      at = index($0, " ... ")
+      name = substr($0, 1, at - 1)
+      s = status_of(substr($0, at + 5))
+      if (s != "") { print name " ... " s; pending = "" } else pending = name
+      next
+    }
+    pending != "" && (s = status_of($0)) != "" { print pending " ... " s; pending = "" }
+  ' "$1" | sort
 }
 
 passed=0

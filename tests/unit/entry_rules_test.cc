@@ -195,10 +195,10 @@ TEST_CASE("wait4 and setsid stop at exit; their results read as virtual numbers"
       decide_entry(make_call("wait4", 500, {arg(-1), 0, 0, 0}), box.table, box.kernel);
   CHECK(d.stop_at_exit);
   CHECK_FALSE(d.args_changed);
-  CHECK(translate_result(*find_syscall("wait4"), 510, box.table) == 2);
-  CHECK(translate_result(*find_syscall("wait4"), 0, box.table) == 0);  // WNOHANG
-  CHECK(translate_result(*find_syscall("wait4"), -ECHILD, box.table) == -ECHILD);
-  CHECK(translate_result(*find_syscall("setsid"), 510, box.table) == 2);
+  CHECK(translate_result(*find_syscall("wait4"), 510, box.table, kTopLevel) == 2);
+  CHECK(translate_result(*find_syscall("wait4"), 0, box.table, kTopLevel) == 0);  // WNOHANG
+  CHECK(translate_result(*find_syscall("wait4"), -ECHILD, box.table, kTopLevel) == -ECHILD);
+  CHECK(translate_result(*find_syscall("setsid"), 510, box.table, kTopLevel) == 2);
   d = decide_entry(make_call("setsid", 510, {}), box.table, box.kernel);
   CHECK(d.stop_at_exit);
 }
@@ -208,7 +208,7 @@ TEST_CASE("a child reaped and swept before wait4's exit stop still reads as its 
   box.table.mark_exited(510);
   box.table.remove(511, {});
   box.table.remove(510, {});
-  CHECK(translate_result(*find_syscall("wait4"), 510, box.table) == 2);
+  CHECK(translate_result(*find_syscall("wait4"), 510, box.table, kTopLevel) == 2);
 }
 
 TEST_CASE("waitid: P_ALL and P_PIDFD pass, P_PGID 0 means the caller's group") {
@@ -264,8 +264,9 @@ TEST_CASE("terminal job control: tcsetpgrp's pgid in, tcgetpgrp's and tcgetsid's
   CHECK(memory_pid_for_kernel(in, box.table, 510, 77) == kNoSuchPid);
   CHECK_FALSE(memory_pid_for_kernel(in, box.table, 510, -5).has_value());  // EINVAL
   CHECK_FALSE(memory_pid_for_kernel(in, box.table, 510, 0).has_value());
-  CHECK(memory_pid_for_caller(ArgKind::kPidOut, box.table, 510) == 2);
-  CHECK(memory_pid_for_caller(ArgKind::kPidOut, box.table, 400) == 0);  // a group outside
+  CHECK(memory_pid_for_caller(ArgKind::kPidOut, box.table, kTopLevel, 510) == 2);
+  CHECK(memory_pid_for_caller(ArgKind::kPidOut, box.table, kTopLevel, 400) ==
+        0);  // a group outside
 }
 
 TEST_CASE("capget's header names a thread: 0 is the caller, others the box's or nothing") {
@@ -303,12 +304,12 @@ TEST_CASE("owners (F_SETOWN, F_SETOWN_EX, FIOSETOWN) take box numbers, groups ne
   CHECK(owner(0) == 0);              // no owner
   CHECK(owner(INT_MIN) == INT_MIN);  // EINVAL
   // F_GETOWN's result: a group is negative; an errno stays one.
-  CHECK(translate_result(*getown, 510, box.table) == 2);
-  CHECK(translate_result(*getown, -520, box.table) == -4);
-  CHECK(translate_result(*getown, 400, box.table) == 0);     // outside
-  CHECK(translate_result(*getown, -40000, box.table) == 0);  // a group outside
-  CHECK(translate_result(*getown, -EBADF, box.table) == -EBADF);
-  CHECK(translate_result(*getown, 0, box.table) == 0);
+  CHECK(translate_result(*getown, 510, box.table, kTopLevel) == 2);
+  CHECK(translate_result(*getown, -520, box.table, kTopLevel) == -4);
+  CHECK(translate_result(*getown, 400, box.table, kTopLevel) == 0);     // outside
+  CHECK(translate_result(*getown, -40000, box.table, kTopLevel) == 0);  // a group outside
+  CHECK(translate_result(*getown, -EBADF, box.table, kTopLevel) == -EBADF);
+  CHECK(translate_result(*getown, 0, box.table, kTopLevel) == 0);
   // struct f_owner_ex {type, pid}: F_OWNER_TID 0, F_OWNER_PID 1, F_OWNER_PGRP 2.
   const ArgKind ex = ArgKind::kOwnerExIn;
   CHECK(setown_ex->needs_exit_stop());  // the caller's struct gets its own number back
@@ -320,8 +321,8 @@ TEST_CASE("owners (F_SETOWN, F_SETOWN_EX, FIOSETOWN) take box numbers, groups ne
   CHECK_FALSE(memory_pid_for_kernel(ex, box.table, 500, 2, 7).has_value());   // EINVAL
   CHECK_FALSE(memory_pid_for_kernel(ex, box.table, 500, -2, 1).has_value());  // ESRCH
   CHECK_FALSE(memory_pid_for_kernel(ex, box.table, 500, 0, 1).has_value());   // none
-  CHECK(memory_pid_for_caller(ArgKind::kOwnerExOut, box.table, 511) == 3);
-  CHECK(memory_pid_for_caller(ArgKind::kOwnerExOut, box.table, 400) == 0);
+  CHECK(memory_pid_for_caller(ArgKind::kOwnerExOut, box.table, kTopLevel, 511) == 3);
+  CHECK(memory_pid_for_caller(ArgKind::kOwnerExOut, box.table, kTopLevel, 400) == 0);
   // F_SETOWN_EX as the F_SETOWN that means the same, where one does.
   CHECK(owner_ex_as_setown(1, 2) == 2);
   CHECK(owner_ex_as_setown(2, 4) == -4);
@@ -339,8 +340,8 @@ TEST_CASE("owners (F_SETOWN, F_SETOWN_EX, FIOSETOWN) take box numbers, groups ne
   }
   CHECK(memory_pid_for_kernel(ArgKind::kOwnerIn, box.table, 500, -4) == -520);
   CHECK(memory_pid_for_kernel(ArgKind::kOwnerIn, box.table, 500, 77) == kNoSuchPid);
-  CHECK(memory_pid_for_caller(ArgKind::kOwnerOut, box.table, -520) == -4);
-  CHECK(memory_pid_for_caller(ArgKind::kOwnerOut, box.table, -40000) == 0);
+  CHECK(memory_pid_for_caller(ArgKind::kOwnerOut, box.table, kTopLevel, -520) == -4);
+  CHECK(memory_pid_for_caller(ArgKind::kOwnerOut, box.table, kTopLevel, -40000) == 0);
 }
 
 TEST_CASE("timer_create: SIGEV_THREAD_ID names a thread of the caller by either number") {
@@ -472,7 +473,7 @@ TEST_CASE("a queued SIGCHLD keeps its child's number after the child is reaped")
   box.table.mark_exited(510);
   box.table.remove(511, {});
   box.table.remove(510, {});
-  CHECK(virtual_si_pid(SIGCHLD, CLD_EXITED, 510, box.table) == 2);
+  CHECK(virtual_si_pid(SIGCHLD, CLD_EXITED, 510, box.table, kTopLevel) == 2);
 }
 
 TEST_CASE("SIGKILL and SIGSTOP aimed at init from inside are ignored, by every sender") {

@@ -112,11 +112,12 @@ TEST_CASE("ns_last_pid: CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE, then a number u
   table.add_task(500, 500);
   constexpr std::uint64_t kSysAdmin = std::uint64_t{1} << 21;
   constexpr std::uint64_t kCheckpointRestore = std::uint64_t{1} << 40;
-  CHECK(write_ns_last_pid(table, 0, 10) == EPERM);
-  CHECK(write_ns_last_pid(table, std::uint64_t{1} << 5, 10) == EPERM);  // CAP_KILL is not enough
-  CHECK(write_ns_last_pid(table, kSysAdmin, 1000) == EINVAL);
-  CHECK(write_ns_last_pid(table, kCheckpointRestore, 10) == 0);
+  CHECK(write_ns_last_pid(table, kTopLevel, 0, 10) == EPERM);
+  CHECK(write_ns_last_pid(table, kTopLevel, std::uint64_t{1} << 5, 10) ==
+        EPERM);  // CAP_KILL is not enough
+  CHECK(write_ns_last_pid(table, kTopLevel, kSysAdmin, 1000) == EINVAL);
+  CHECK(write_ns_last_pid(table, kTopLevel, kCheckpointRestore, 10) == 0);
   CHECK(table.add_task(501, 501) == 11);
-  CHECK(write_ns_last_pid(table, kSysAdmin, 20) == 0);
+  CHECK(write_ns_last_pid(table, kTopLevel, kSysAdmin, 20) == 0);
   CHECK(table.add_task(502, 502) == 21);
 }

@@ -27,14 +27,14 @@ TEST_CASE("si_pid reads as the sender's virtual pid, or 0 from outside") {
   ProcessTable table(1000);
   table.add_task(700, 700);
   table.add_task(705, 705);
-  CHECK(virtual_si_pid(SIGUSR1, SI_USER, 705, table) == 2);
-  CHECK(virtual_si_pid(SIGUSR1, SI_TKILL, 700, table) == 1);
-  CHECK(virtual_si_pid(SIGUSR1, SI_USER, 123, table) == 0);  // a sender outside the box
+  CHECK(virtual_si_pid(SIGUSR1, SI_USER, 705, table, kTopLevel) == 2);
+  CHECK(virtual_si_pid(SIGUSR1, SI_TKILL, 700, table, kTopLevel) == 1);
+  CHECK(virtual_si_pid(SIGUSR1, SI_USER, 123, table, kTopLevel) == 0);  // a sender outside the box
   // sigqueue()'s si_pid is what the sender wrote: in the box, already a virtual number.
-  CHECK_FALSE(virtual_si_pid(SIGUSR1, SI_QUEUE, 2, table).has_value());
-  CHECK(virtual_si_pid(SIGCHLD, CLD_EXITED, 705, table) == 2);
-  CHECK_FALSE(virtual_si_pid(SIGSEGV, SEGV_MAPERR, 0, table).has_value());
-  CHECK_FALSE(virtual_si_pid(SIGINT, SI_KERNEL, 0, table).has_value());
+  CHECK_FALSE(virtual_si_pid(SIGUSR1, SI_QUEUE, 2, table, kTopLevel).has_value());
+  CHECK(virtual_si_pid(SIGCHLD, CLD_EXITED, 705, table, kTopLevel) == 2);
+  CHECK_FALSE(virtual_si_pid(SIGSEGV, SEGV_MAPERR, 0, table, kTopLevel).has_value());
+  CHECK_FALSE(virtual_si_pid(SIGINT, SI_KERNEL, 0, table, kTopLevel).has_value());
 }
 
 TEST_CASE("a second stop signal within the grace period kills the box") {

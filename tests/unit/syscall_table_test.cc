@@ -17,7 +17,7 @@ static const std::set<std::string_view> kRowsWithDedicatedTests = {
     "io_uring_setup", "wait4",      "waitid",          "kill",    "tgkill",  "tkill",
     "setsid",         "pidfd_open", "rt_sigtimedwait", "ioctl",   "clone",   "pidfd_send_signal",
     "reboot",         "fcntl",      "clone3",          "open",    "openat",  "openat2",
-    "creat",
+    "creat",          "prctl",
 };
 
 TEST_CASE("every table row has a handler and a test") {
