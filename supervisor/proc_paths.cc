@@ -19,7 +19,6 @@
 #include "procfs-fuse/open_plan.h"
 #include "procfs-fuse/proc_view.h"
 #include "procfs-fuse/render.h"
-#include "supervisor/kernel_abi.h"
 #include "supervisor/kernel_facts.h"
 #include "supervisor/proc_open.h"
 #include "supervisor/tracee.h"
@@ -660,6 +659,7 @@ ProcPathRoute::Answer ProcPathRoute::answer(Call& call, const std::function<bool
     case PathOp::kChdir:
     case PathOp::kExec:
     case PathOp::kChroot:
+    case PathOp::kWatch:
       return answer_rewritten(call, resolutions[0], row.paths[0].path);
     case PathOp::kPrivileged:
       for (const Resolution& r : resolutions)
@@ -671,19 +671,6 @@ ProcPathRoute::Answer ProcPathRoute::answer(Call& call, const std::function<bool
       for (const Resolution& r : resolutions)
         if (r.hidden) return Answer::error(ENOENT);
       return Answer::error(EOPNOTSUPP);
-    case PathOp::kWatch: {
-      // The watch belongs to the caller's own instance: its descriptor, taken for the call.
-      UniqueFd pidfd(abi::pidfd_open(call.caller, 0));
-      const int fd_arg = 0;
-      UniqueFd instance(pidfd.valid() ? static_cast<int>(::syscall(
-                                            SYS_pidfd_getfd, pidfd.get(), call.args[fd_arg], 0))
-                                      : -1);
-      // Where that is refused (Docker's profile, without CAP_SYS_PTRACE), the kernel watches the
-      // host's name.
-      if (!instance.valid()) return Answer::go_on();
-      call.args[fd_arg] = static_cast<std::uint64_t>(instance.get());
-      return perform(call, resolutions, paths, still_pending);
-    }
     default:
       return perform(call, resolutions, paths, still_pending);
   }
@@ -759,6 +746,21 @@ bool ProcPathRoute::on_stop(pid_t tid, user_regs_struct& regs) {
       }
       std::array<std::uint64_t, 6> changed = args;
       changed[a.arg] = at;
+      if (call.row->name == "openat2") {
+        // The supervisor's walk applied openat2's RESOLVE_* restrictions; the path it points to
+        // is absolute, which RESOLVE_BENEATH would refuse: the kernel gets the flags without them.
+        open_how how{};
+        const std::uint64_t how_at = (at - sizeof(how)) & ~std::uint64_t{15};
+        how.resolve = 0;
+        if (!tracee::read_memory(tid, args[2], &how, sizeof(how)) ||
+            !(how.resolve = 0, tracee::write_memory(tid, how_at, &how, sizeof(how)))) {
+          regs.orig_rax = static_cast<unsigned long long>(-1);
+          regs.rax = static_cast<unsigned long long>(-EFAULT);
+          return true;
+        }
+        changed[2] = how_at;
+        changed[3] = sizeof(how);
+      }
       tracee::set_syscall_args(regs, changed);
       return true;
     }

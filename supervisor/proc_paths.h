@@ -11,8 +11,8 @@
 //    made by the supervisor on the host node, with the caller's credentials (cred_worker.h), the
 //    results written into the caller (readlink's text as the box names things);
 //  - getcwd, when the caller's working directory is in /proc;
-//  - chdir, chroot and the execs, which must run in the caller: at a ptrace stop, the path
-//    argument is pointed to the host path they stand for.
+//  - chdir, chroot, the execs and the inotify and fanotify watches, which must act on the caller
+//    itself: at a ptrace stop, the path argument is pointed to the host path they stand for.
 // On the ptrace engine (no ADDFD) the same answers are given at the seccomp stop, and an open is
 // pointed to a path the kernel opens: the host file (writes), a copy of the file's text, or the
 // listing directory. Landlock guards the rest (landlock_guard.h).

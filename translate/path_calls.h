@@ -27,7 +27,8 @@ enum class PathOp : std::uint8_t {
   kChroot,      // chroot: rewritten, and from then on tasks may have roots of their own
   kPerform,     // every other call that names a path: made by the supervisor on the host node,
                 // with the caller's credentials (procfs refuses the changes, with its errno)
-  kWatch,       // inotify_add_watch, fanotify_mark: made on the caller's own instance
+  kWatch,       // inotify_add_watch, fanotify_mark: the watch is the caller's instance's, so the
+                // path is rewritten
   kPrivileged,  // mount, umount2, pivot_root, ...: a name hidden from the box does not exist;
                 // the rest is the kernel's (they need CAP_SYS_ADMIN or the like)
   kUnsupported,  // name_to_handle_at, the *xattrat calls, file_getattr: what procfs answers for
@@ -89,7 +90,8 @@ struct PathCallRow {
   // Served at a ptrace stop, also on the hybrid engine: the call must run in the caller with
   // another path, which a notification cannot give it.
   bool rewritten() const {
-    return op == PathOp::kChdir || op == PathOp::kExec || op == PathOp::kChroot;
+    return op == PathOp::kChdir || op == PathOp::kExec || op == PathOp::kChroot ||
+           op == PathOp::kWatch;
   }
   int path_count() const { return paths[0].present() + paths[1].present(); }
 };

@@ -49,6 +49,8 @@ per_run_timeout=20
 # vpidbox run, on the engine the suite is for (VPIDBOX_ENGINE=ptrace: the clients-ptrace test).
 read -ra WRAP <<<"${VPIDBOX_WRAP:-}"
 RUN=("${WRAP[@]}" "$V" run ${VPIDBOX_ENGINE:+--engine="$VPIDBOX_ENGINE"} ${VPIDBOX_PROC:+--proc="$VPIDBOX_PROC"})
+# The same for the tests that choose the /proc mode themselves.
+RUN_ANY_PROC=("${WRAP[@]}" "$V" run ${VPIDBOX_ENGINE:+--engine="$VPIDBOX_ENGINE"})
 oracle=(unshare --pid --fork --mount-proc "${WRAP[@]}")
 oracle_bg=(unshare --pid --fork --mount-proc --kill-child "${WRAP[@]}")
 # The user the box and the oracle run as, and whether they hold capabilities (the Docker-like
@@ -1517,7 +1519,7 @@ t_proc_option() {
   local witness out st
   sleep 60 >/dev/null 2>&1 &
   witness=$!
-  out=$(timeout -k 2 "$per_run_timeout" "${RUN[@]}" --proc=host -- bash -c '
+  out=$(timeout -k 2 "$per_run_timeout" "${RUN_ANY_PROC[@]}" --proc=host -- bash -c '
 [ -e "/proc/$0" ] && echo witness_visible
 [ "$(readlink /proc/self)" = 1 ] || echo self_not_1' "$witness" 2>"$work/proc_host.err" </dev/null)
   st=$?
@@ -1527,7 +1529,7 @@ t_proc_option() {
   kill -KILL "$witness" 2>/dev/null
   reap "$witness" >/dev/null
 
-  out=$(timeout -k 2 "$per_run_timeout" "${RUN[@]}" --proc=none -- bash -c '
+  out=$(timeout -k 2 "$per_run_timeout" "${RUN_ANY_PROC[@]}" --proc=none -- bash -c '
 set -- /proc/[0-9]*
 [ -e "$1" ] && echo "numeric entries: $*"
 [ -e /proc/self ] && echo "/proc/self exists"
@@ -1560,12 +1562,12 @@ before = switches()
 for _ in range(300):
     os.close(os.open("/etc/hostname", os.O_RDONLY))
 print("trapped" if switches() - before >= 300 else "untrapped")'
-  out=$(timeout -k 2 "$per_run_timeout" "${RUN[@]}" --proc=host -- "$PYTHON" -c "$script" 2>&1)
+  out=$(timeout -k 2 "$per_run_timeout" "${RUN_ANY_PROC[@]}" --proc=host -- "$PYTHON" -c "$script" 2>&1)
   [ "$out" = untrapped ] || fail_because "--proc=host: opens stop for the supervisor ($out)"
-  out=$(timeout -k 2 "$per_run_timeout" "${RUN[@]}" --proc=intercept -- "$PYTHON" -c "$script" 2>&1)
+  out=$(timeout -k 2 "$per_run_timeout" "${RUN_ANY_PROC[@]}" --proc=intercept -- "$PYTHON" -c "$script" 2>&1)
   [ "$out" = trapped ] || fail_because "--proc=intercept: the check itself sees no round trips ($out)"
   if box_is_full_root; then
-    out=$(timeout -k 2 "$per_run_timeout" "${RUN[@]}" --proc=fuse -- "$PYTHON" -c "$script" 2>&1)
+    out=$(timeout -k 2 "$per_run_timeout" "${RUN_ANY_PROC[@]}" --proc=fuse -- "$PYTHON" -c "$script" 2>&1)
     [ "$out" = trapped ] || fail_because "--proc=fuse: the check itself sees no round trips ($out)"
   fi
 }
