@@ -105,6 +105,7 @@ t_ci_meson_wrapper() {
   command -v meson >/dev/null || { fail_because "meson not found"; return; }
   local project=$work/ci_meson
   mkdir -p "$project"
+  chmod 1777 "$project"
   cat >"$project/meson.build" <<'EOF'
 project('ci', 'c')
 pidcheck = executable('pidcheck', 'pidcheck.c')
@@ -126,9 +127,10 @@ int main(void) {
 }
 EOF
   local st
-  (cd "$project" && timeout -k 2 60 meson setup build >"$work/ci_meson.setup" 2>&1) ||
+  (cd "$project" && timeout -k 2 60 "${WRAP[@]}" meson setup build >"$work/ci_meson.setup" 2>&1) ||
     { fail_because "meson setup failed: $(tail -c 400 "$work/ci_meson.setup")"; return; }
-  (cd "$project" && timeout -k 2 60 meson test -C build --wrapper="${RUN[*]} --" \
+  (cd "$project" && timeout -k 2 60 "${WRAP[@]}" meson test -C build \
+    --wrapper="$V run ${VPIDBOX_ENGINE:+--engine=$VPIDBOX_ENGINE} ${VPIDBOX_PROC:+--proc=$VPIDBOX_PROC} --" \
     >"$work/ci_meson.out" 2>&1)
   st=$?
   [ "$st" = 0 ] || fail_because "meson test --wrapper: status $st: $(tail -c 600 "$work/ci_meson.out")"
@@ -146,7 +148,10 @@ t_ci_ctest() {
   command -v cmake >/dev/null && command -v ctest >/dev/null ||
     { fail_because "cmake/ctest not found"; return; }
   local project=$work/ci_cmake st
+  # The command that boxes each test (ctest itself runs as the box's user, VPIDBOX_WRAP).
+  local box_cmd=("$V" run ${VPIDBOX_ENGINE:+--engine="$VPIDBOX_ENGINE"} ${VPIDBOX_PROC:+--proc="$VPIDBOX_PROC"})
   mkdir -p "$project"
+  chmod 1777 "$project"  # built and run by the box's user (VPIDBOX_WRAP)
   cat >"$project/CMakeLists.txt" <<'EOF'
 cmake_minimum_required(VERSION 3.13)
 project(ci C)
@@ -162,8 +167,9 @@ int main(void) {
   return 0;
 }
 EOF
-  (cd "$project" && timeout -k 2 60 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release \
-    >"$work/ci_cmake.setup" 2>&1 && timeout -k 2 60 cmake --build build >>"$work/ci_cmake.setup" 2>&1) ||
+  (cd "$project" && timeout -k 2 60 "${WRAP[@]}" cmake -S . -B build -DCMAKE_BUILD_TYPE=Release \
+    >"$work/ci_cmake.setup" 2>&1 &&
+    timeout -k 2 60 "${WRAP[@]}" cmake --build build >>"$work/ci_cmake.setup" 2>&1) ||
     { fail_because "cmake failed: $(tail -c 400 "$work/ci_cmake.setup")"; return; }
   (cd "$project/build" && timeout -k 2 60 "${RUN[@]}" -- ctest -V >"$work/ci_ctest.out" 2>&1)
   st=$?
@@ -171,11 +177,11 @@ EOF
   # ctest is the box's init: the test is one of its children.
   grep -qE 'pids pid [0-9]+ ppid 1$' "$work/ci_ctest.out" ||
     fail_because "in one box, the test is not ctest's child: $(grep 'pids pid' "$work/ci_ctest.out")"
-  (cd "$project" && timeout -k 2 60 cmake -S . -B build-boxed \
-    "-DCMAKE_CROSSCOMPILING_EMULATOR=$(IFS=';'; echo "${RUN[*]};--")" >>"$work/ci_cmake.setup" 2>&1 &&
-    timeout -k 2 60 cmake --build build-boxed >>"$work/ci_cmake.setup" 2>&1) ||
+  (cd "$project" && timeout -k 2 60 "${WRAP[@]}" cmake -S . -B build-boxed \
+    "-DCMAKE_CROSSCOMPILING_EMULATOR=$(IFS=';'; echo "${box_cmd[*]};--")" >>"$work/ci_cmake.setup" 2>&1 &&
+    timeout -k 2 60 "${WRAP[@]}" cmake --build build-boxed >>"$work/ci_cmake.setup" 2>&1) ||
     { fail_because "cmake with the emulator failed: $(tail -c 400 "$work/ci_cmake.setup")"; return; }
-  (cd "$project/build-boxed" && timeout -k 2 60 ctest -V >"$work/ci_ctest_boxed.out" 2>&1)
+  (cd "$project/build-boxed" && timeout -k 2 60 "${WRAP[@]}" ctest -V >"$work/ci_ctest_boxed.out" 2>&1)
   st=$?
   [ "$st" = 0 ] || fail_because "ctest with a box per test: status $st: $(tail -c 600 "$work/ci_ctest_boxed.out")"
   grep -qE 'pids pid 1 ppid 0$' "$work/ci_ctest_boxed.out" ||
@@ -188,6 +194,7 @@ t_ci_pytest() {
   "$PYTHON" -c 'import pytest, psutil' 2>/dev/null || { fail_because "pytest or psutil missing"; return; }
   local st
   mkdir -p "$work/ci_pytest"
+  chmod 1777 "$work/ci_pytest"
   cat >"$work/ci_pytest/test_box.py" <<'EOF'
 import os, subprocess, psutil
 
