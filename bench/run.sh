@@ -18,8 +18,13 @@
 #                /proc/N/status, 20 idle processes, time per scan (bench/out/proc_read)
 #   open_cost    open + close of a regular file, time per pair (bench/out/open_cost):
 #                the price of vpidbox trapping opens
+#   stat_cost    stat of a regular file, time per call (bench/out/open_cost -s): the price of
+#                trapping every call that names a path (vpidbox_intercept)
 # The proc suites run unshare with --mount-proc (so that its ps sees its own
-# namespace). vpidbox_hostproc is `vpidbox run --proc=host`; it is n/a, with a
+# namespace). vpidbox_intercept is `vpidbox run --proc=intercept` (the box's /proc without
+# FUSE or a mount namespace); vpidbox_docker is `vpidbox run` inside the Docker-like
+# environment of the tests (build/tests/dockerlike/dockerlike, where --proc=auto gives
+# intercept), not a default runner. vpidbox_hostproc is `vpidbox run --proc=host`; it is n/a, with a
 # note, when the vpidbox binary has no --proc option. vpidbox_nested3 runs the
 # command in a box nested 3 deep (`vpidbox run -- vpidbox run -- vpidbox run --`),
 # for the spawn loop, fork/wait, getpid and start-up only.
@@ -65,7 +70,8 @@ RESULTS=${BENCH_RESULTS:-$BENCH_DIR/RESULTS.md}
 QUICK=${BENCH_QUICK:-0}
 INVOCATION="bash bench/run.sh${*:+ $*}"
 read -ra RUNNERS <<<"${BENCH_RUNNERS:-native vpidbox vpidbox_hostproc vpidbox_nested3 unshare proot strace}"
-ALL_SUITES=(syscall_lat spawn_loop fork_wait make_j2 startup proc_ps proc_read open_cost)
+ALL_SUITES=(syscall_lat spawn_loop fork_wait make_j2 startup proc_ps proc_read open_cost stat_cost)
+DOCKERLIKE=${DOCKERLIKE:-$ROOT/build/tests/dockerlike/dockerlike}
 
 unset PROOT_NO_SECCOMP # proot's normal mode: seccomp-accelerated ptrace
 
@@ -118,6 +124,11 @@ runner_prefix() {
     native) PREFIX=() ;;
     vpidbox) PREFIX=("$VPIDBOX" run --) ;;
     vpidbox_hostproc) PREFIX=("$VPIDBOX" run --proc=host --) ;;
+    vpidbox_intercept) PREFIX=("$VPIDBOX" run --proc=intercept --) ;;
+    vpidbox_docker)
+      [ -x "$DOCKERLIKE" ] || return 1
+      PREFIX=("$DOCKERLIKE" -- "$VPIDBOX" run --)
+      ;;
     vpidbox_nested3) PREFIX=("$VPIDBOX" run -- "$VPIDBOX" run -- "$VPIDBOX" run --) ;;
     vpidbox_before)
       [ -n "${VPIDBOX_BEFORE:-}" ] || return 1
@@ -159,8 +170,11 @@ probe_runners() {
       continue
     fi
     case "$r" in
-      vpidbox | vpidbox_hostproc | vpidbox_nested3)
+      vpidbox | vpidbox_hostproc | vpidbox_intercept | vpidbox_nested3)
         [ -x "$VPIDBOX" ] || { RUNNER_NA[$r]="binary not built ($VPIDBOX)"; continue; } ;;
+      vpidbox_docker)
+        [ -x "$VPIDBOX" ] && [ -x "$DOCKERLIKE" ] ||
+          { RUNNER_NA[$r]="$VPIDBOX or $DOCKERLIKE not built"; continue; } ;;
       vpidbox_before)
         [ -x "${VPIDBOX_BEFORE:-}" ] ||
           { RUNNER_NA[$r]="VPIDBOX_BEFORE names no binary"; continue; } ;;
@@ -179,7 +193,7 @@ probe_runners() {
   done
   # Say which /proc a box sees: FUSE (the default when root) or the host's procfs.
   local fstype
-  for r in vpidbox vpidbox_hostproc; do
+  for r in vpidbox vpidbox_intercept vpidbox_docker vpidbox_hostproc; do
     if [[ " ${RUNNERS[*]} " != *" $r "* ]] || [ -n "${RUNNER_NA[$r]:-}" ]; then continue; fi
     runner_prefix "$r"
     fstype=$(timeout -k 5 30 "${PREFIX[@]}" stat -f -c %T /proc </dev/null 2>/dev/null)
@@ -373,14 +387,17 @@ define_metric startup ms "start-up: RUNNER /bin/true" \
 define_metric proc_ps us "ps -ef with 200 idle processes in the box" \
   "RUNNER bench/out/with_procs -p 200 -n RUNS -- ps -ef: 200 forked idle processes, then RUNS runs of \`ps -ef >/dev/null\` one after the other, mean time per ps run (fork to reap; the 200 are started before and not timed); unshare runs with --mount-proc" \
   "≤ 2× native" "target_ratio_le 2"
-M_RUNNERS[proc_ps]="native vpidbox vpidbox_before vpidbox_hostproc unshare"
+M_RUNNERS[proc_ps]="native vpidbox vpidbox_before vpidbox_intercept vpidbox_docker vpidbox_hostproc unshare"
 define_metric proc_read us "/proc readdir + read microbenchmark (a tiny top)" \
   "RUNNER bench/out/proc_read: 20 forked idle processes, then scans of opendir(/proc) + readdir + open/read to EOF/close of /proc/N/stat and /proc/N/status for every numeric entry; a run's value: median of its batch means per scan; unshare runs with --mount-proc" \
   "≤ 2× native" "target_ratio_le 2"
-M_RUNNERS[proc_read]="native vpidbox vpidbox_before vpidbox_hostproc unshare"
+M_RUNNERS[proc_read]="native vpidbox vpidbox_before vpidbox_intercept vpidbox_docker vpidbox_hostproc unshare"
 define_metric open_cost us "open + close of a regular file" \
   "RUNNER bench/out/open_cost FILE: open(FILE, O_RDONLY) + close in a loop, a run's value: median of its batch means per pair (what trapping open/openat costs)"
-M_RUNNERS[open_cost]="native vpidbox vpidbox_before vpidbox_hostproc"
+M_RUNNERS[open_cost]="native vpidbox vpidbox_before vpidbox_intercept vpidbox_docker vpidbox_hostproc"
+define_metric stat_cost us "stat of a regular file" \
+  "RUNNER bench/out/open_cost -s FILE: stat(FILE) in a loop (glibc's stat is newfstatat), a run's value: median of its batch means per call (what trapping every call that names a path costs)"
+M_RUNNERS[stat_cost]="native vpidbox vpidbox_before vpidbox_intercept vpidbox_docker vpidbox_hostproc"
 
 # measure_syscall_lat: getpid_lat and getuid_lat, ROUNDS runs of syscall_lat
 # per runner, interleaved; each runner's value is the median over its runs.
@@ -517,6 +534,22 @@ measure_open_cost() {
   for r in $(metric_runners open_cost); do
     [ -n "${VAL[open_cost|$r]:-}" ] || continue
     NOTE[open_cost|$r]="$(out_value open_cost "$r" calls) pairs/batch"
+  done
+}
+
+measure_stat_cost() {
+  local rounds=5 batches=11 budget=1000 file=/etc/hostname r
+  [ "$QUICK" = 1 ] && rounds=2 batches=5 budget=200
+  if ! [ -f "$file" ] || ! [ -r "$file" ]; then
+    file=$WORK/stat_cost.file
+    echo data >"$file"
+  fi
+  measure_keyed stat_cost "$rounds" 120 stat_us "$OUT/open_cost" -s -b "$batches" -t "$budget" "$file"
+  M_DETAIL[stat_cost]=${M_DETAIL[stat_cost]//FILE/$file}
+  M_DETAIL[stat_cost]+=" × $batches batches, about $budget ms each run"
+  for r in $(metric_runners stat_cost); do
+    [ -n "${VAL[stat_cost|$r]:-}" ] || continue
+    NOTE[stat_cost|$r]="$(out_value stat_cost "$r" calls) calls/batch"
   done
 }
 

@@ -39,9 +39,13 @@ constexpr std::size_t kMaxCopied = 65536;
 std::optional<std::string> read_string(pid_t pid, std::uint64_t address, std::size_t max) {
   std::string out;
   std::uint64_t at = address;
+  // Most paths are short: a first small read, then the rest page by page.
+  std::size_t want = 128;
   while (out.size() < max) {
     char buf[4096];
-    const std::size_t piece = std::min<std::size_t>(4096 - (at % 4096), max - out.size());
+    const std::size_t piece =
+        std::min({std::size_t{4096} - (at % 4096), max - out.size(), want});
+    want = 4096;
     if (!tracee::read_memory(pid, at, buf, piece)) return std::nullopt;
     const void* nul = std::memchr(buf, '\0', piece);
     if (nul) {
