@@ -76,9 +76,8 @@ FilterResult install_box_filter(bool with_listener, PathRouting routing) {
   if (routing == PathRouting::kEveryPath) {
     for (const PathCallRow& row : path_call_table()) {
       if (row.op == PathOp::kOpen) continue;  // the syscall table's open rows, above
-      const std::uint32_t action = with_listener && !row.rewritten()
-                                       ? SCMP_ACT_NOTIFY
-                                       : SCMP_ACT_TRACE(kBoxTraceData);
+      const std::uint32_t action =
+          with_listener && !row.rewritten() ? SCMP_ACT_NOTIFY : SCMP_ACT_TRACE(kBoxTraceData);
       // Numbers this libseccomp does not know yet (the newest calls) are added by number.
       if (int rc = seccomp_rule_add_exact(ctx.get(), action, row.nr, 0)) {
         if (rc == -EDOM || rc == -EINVAL) continue;

@@ -41,11 +41,10 @@ GuardPlan plan_proc_guard(const std::vector<std::string>& procfs_mounts) {
   for (const std::string& mount : procfs_mounts) {
     if (!mount.starts_with('/') || mount == "/") continue;
     // A procfs beneath another is covered by that one's denial.
-    const bool covered = std::any_of(procfs_mounts.begin(), procfs_mounts.end(),
-                                     [&](const std::string& other) {
-                                       return other != mount && other != "/" &&
-                                              path_within(mount, other);
-                                     });
+    const bool covered =
+        std::any_of(procfs_mounts.begin(), procfs_mounts.end(), [&](const std::string& other) {
+          return other != mount && other != "/" && path_within(mount, other);
+        });
     if (covered || std::find(plan.denied.begin(), plan.denied.end(), mount) != plan.denied.end())
       continue;
     plan.denied.push_back(mount);
@@ -67,8 +66,8 @@ bool is_guard_ancestor(const GuardPlan& plan, const std::string& path) {
 }
 
 int landlock_abi() {
-  const long abi = ::syscall(SYS_landlock_create_ruleset, nullptr, 0,
-                             LANDLOCK_CREATE_RULESET_VERSION);
+  const long abi =
+      ::syscall(SYS_landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION);
   return abi > 0 ? static_cast<int>(abi) : 0;
 }
 

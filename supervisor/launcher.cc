@@ -125,8 +125,8 @@ std::optional<ProcMode> set_up_proc(int channel, ProcMode mode, bool& own_mount_
                            std::strerror(fuse_error) + "); use --proc=intercept");
     return std::nullopt;
   }
-  if (::mount("proc", "/proc", "fuse.vpidbox", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-              options.c_str()) != 0) {
+  if (::mount("proc", "/proc", "fuse.vpidbox", MS_NOSUID | MS_NODEV | MS_NOEXEC, options.c_str()) !=
+      0) {
     if (mode == ProcMode::kAuto) return ProcMode::kIntercept;
     send_line(channel, std::string("cannot mount the box's /proc: ") + std::strerror(errno));
     return std::nullopt;

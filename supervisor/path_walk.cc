@@ -125,7 +125,8 @@ PathWalker::PathWalker(const ProcessTable& table, CredentialWorker& creds, const
     if (::stat(dir.c_str(), &st) == 0) guard_ancestors_.insert({st.st_dev, st.st_ino});
   }
   struct stat st {};
-  if (host_proc_.valid() && ::fstat(host_proc_.get(), &st) == 0) procfs_instances_[st.st_dev] = true;
+  if (host_proc_.valid() && ::fstat(host_proc_.get(), &st) == 0)
+    procfs_instances_[st.st_dev] = true;
 }
 
 PathWalker::Identity PathWalker::identity_of(int fd) const {
@@ -165,7 +166,8 @@ bool PathWalker::same_pid_namespace(int procfs_fd) {
     for (const MountEntry& m : read_own_mounts()) {
       if (m.id != static_cast<int>(sx.stx_mnt_id) || m.fstype != "proc" || m.root != "/") continue;
       procfs_entries_.push_back(m);
-      const std::optional<std::string> self = readlink_text(AT_FDCWD, (m.mount_point + "/self").c_str());
+      const std::optional<std::string> self =
+          readlink_text(AT_FDCWD, (m.mount_point + "/self").c_str());
       same = self && *self == std::to_string(::getpid());
     }
   }
@@ -409,7 +411,7 @@ Resolution PathWalker::slow_walk(Pid caller, LevelId view, int start, bool start
         if (++walk.links > kMaxLinks) return fail(ELOOP);
         const std::optional<std::string> text =
             child.kind == NodeKind::kSelfLink ? procfs::self_link(caller, table_, here.view)
-                                               : procfs::thread_self_link(caller, table_, here.view);
+                                              : procfs::thread_self_link(caller, table_, here.view);
         if (!text) return fail(ENOENT);
         std::deque<std::string> spliced = split(*text);
         for (auto it = spliced.rbegin(); it != spliced.rend(); ++it) walk.rest.push_front(*it);
@@ -539,8 +541,8 @@ Resolution PathWalker::slow_walk(Pid caller, LevelId view, int start, bool start
     if (std::optional<NodeSpec> into = node_of_object(next.get(), next_in_procfs, view)) {
       if (resolve & RESOLVE_NO_XDEV) return fail(EXDEV);
       if (filesystem_of(next.get()) == PROC_SUPER_MAGIC)
-        walk.procfs_parent = walk.real.valid() ? std::move(walk.real)
-                                               : UniqueFd(::dup(walk.real_borrowed));
+        walk.procfs_parent =
+            walk.real.valid() ? std::move(walk.real) : UniqueFd(::dup(walk.real_borrowed));
       walk.stand_at(std::move(*into));
       continue;
     }
@@ -552,8 +554,8 @@ Resolution PathWalker::slow_walk(Pid caller, LevelId view, int start, bool start
   if (!walk.been_in_proc) {
     Resolution ended;
     struct stat st {};
-    ended.guard_ancestor = ::fstat(walk.real_fd(), &st) == 0 &&
-                           guard_ancestors_.contains({st.st_dev, st.st_ino});
+    ended.guard_ancestor =
+        ::fstat(walk.real_fd(), &st) == 0 && guard_ancestors_.contains({st.st_dev, st.st_ino});
     if (ended.guard_ancestor) ended.object.reset(::dup(walk.real_fd()));
     return ended;
   }

@@ -27,8 +27,8 @@
 #include <vector>
 
 #include "procfs-fuse/proc_tree.h"
-#include "supervisor/mount_info.h"
 #include "supervisor/cred_worker.h"
+#include "supervisor/mount_info.h"
 #include "supervisor/unique_fd.h"
 #include "translate/process_table.h"
 
@@ -52,9 +52,9 @@ struct Resolution {
   };
   Kind kind = Kind::kNotProc;
   int error = 0;
-  int dir = -1;       // kHost: the supervisor's procfs directory, or owned_dir
+  int dir = -1;  // kHost: the supervisor's procfs directory, or owned_dir
   UniqueFd owned_dir;
-  std::string path;   // kHost: relative to dir, never empty
+  std::string path;  // kHost: relative to dir, never empty
   // The node of the box's /proc the path ends at (kHost, unless it goes on through a link).
   std::optional<procfs::NodeSpec> node;
   // kHost: the walk met a name the box's view hides (or that does not exist there), looked up as
@@ -117,7 +117,7 @@ class PathWalker {
   UniqueFd root_;  // the supervisor's
   Identity root_identity_;
   std::string procfs_mount_ = "/proc";
-  std::vector<MountEntry> procfs_entries_;  // the procfs mounts the supervisor sees
+  std::vector<MountEntry> procfs_entries_;   // the procfs mounts the supervisor sees
   std::vector<std::string> procfs_mounts_;   // every procfs mount point
   std::vector<std::string> beneath_procfs_;  // mounts beneath one
   std::set<std::pair<dev_t, ino_t>> guard_ancestors_;

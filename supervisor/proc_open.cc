@@ -249,7 +249,6 @@ UniqueFd sealed_text_file(const std::string& name, const std::string& text) {
   return UniqueFd(::open(self.c_str(), O_RDONLY | O_CLOEXEC));
 }
 
-
 ProcOpenRoute::ProcOpenRoute(const ProcessTable& table, procfs::BoxProcMount box_proc,
                              CredentialWorker& creds)
     : table_(table),
@@ -292,8 +291,9 @@ bool serve_proc_file(UnotifyChannel& channel, const seccomp_notif& req, const Op
   }
   if (!fd.valid()) return false;
   if (rendered) {
-    fd = sealed_text_file(procfs::memfd_name(*node),
-                   procfs::render_for_reader(*node, real, table_, plan.read_by_task(caller)));
+    fd =
+        sealed_text_file(procfs::memfd_name(*node),
+                         procfs::render_for_reader(*node, real, table_, plan.read_by_task(caller)));
     if (!fd.valid()) return false;
   }
   if (!channel.still_pending(req.id)) return true;

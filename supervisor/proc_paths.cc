@@ -43,8 +43,7 @@ std::optional<std::string> read_string(pid_t pid, std::uint64_t address, std::si
   std::size_t want = 128;
   while (out.size() < max) {
     char buf[4096];
-    const std::size_t piece =
-        std::min({std::size_t{4096} - (at % 4096), max - out.size(), want});
+    const std::size_t piece = std::min({std::size_t{4096} - (at % 4096), max - out.size(), want});
     want = 4096;
     if (!tracee::read_memory(pid, at, buf, piece)) return std::nullopt;
     const void* nul = std::memchr(buf, '\0', piece);
@@ -78,7 +77,8 @@ std::optional<OpenArgs> open_args(pid_t pid, const std::string_view name, const 
     o = {static_cast<int>(a[0]), a[1], a[2], static_cast<mode_t>(a[3]), 0, 1};
   } else if (name == "openat2") {
     open_how how{};
-    if (a[3] < sizeof(how) || !tracee::read_memory(pid, a[2], &how, sizeof(how))) return std::nullopt;
+    if (a[3] < sizeof(how) || !tracee::read_memory(pid, a[2], &how, sizeof(how)))
+      return std::nullopt;
     o = {static_cast<int>(a[0]), a[1], how.flags, static_cast<mode_t>(how.mode), how.resolve, 1};
   } else {
     return std::nullopt;
@@ -209,7 +209,7 @@ std::optional<Pid> ProcPathRoute::proc_dir_number(pid_t tid, int fd) {
 // ---- ns_last_pid written from inside ----
 
 ProcPathRoute::Answer ProcPathRoute::last_pid_writer(Call& call, int path_arg, int flags,
-                                                    const std::string& host_path) {
+                                                     const std::string& host_path) {
   const TaskCreds creds = read_task_creds(call.caller);
   // procfs refuses every write by a task without CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE with
   // EPERM, whatever it writes: so does a memfd sealed against writes.
@@ -222,7 +222,8 @@ ProcPathRoute::Answer ProcPathRoute::last_pid_writer(Call& call, int path_arg, i
       a.path = host_path;
       return a;
     }
-    const std::string text = std::to_string(table_.space(view_of(call.caller)).last_allocated()) + "\n";
+    const std::string text =
+        std::to_string(table_.space(view_of(call.caller)).last_allocated()) + "\n";
     UniqueFd readable = sealed_text_file("/proc/sys/kernel/ns_last_pid", text);
     if (!readable.valid()) return Answer::error(ENOMEM);
     const std::string self = "/proc/self/fd/" + std::to_string(readable.get());
@@ -325,8 +326,8 @@ ProcPathRoute::Answer ProcPathRoute::answer_mq_open(Call& call) {
   if (with_attr && !tracee::read_memory(call.caller, call.args[3], &attr, sizeof(attr)))
     return Answer::error(EFAULT);
   // The mode is the caller's, through its umask.
-  const std::optional<std::string> status = read_proc_file(
-      ("/proc/" + std::to_string(call.caller) + "/status").c_str());
+  const std::optional<std::string> status =
+      read_proc_file(("/proc/" + std::to_string(call.caller) + "/status").c_str());
   const char* umask_field = status ? proc_field(*status, "Umask") : nullptr;
   const mode_t caller_umask =
       umask_field ? static_cast<mode_t>(std::strtoul(umask_field, nullptr, 8)) : 022;
@@ -601,13 +602,15 @@ ProcPathRoute::Answer ProcPathRoute::perform(Call& call, std::vector<Resolution>
   }
   for (const Out& out : outs) {
     const std::size_t size = out.fixed ? out.size : std::min<std::size_t>(result, out.size);
-    if (out.address && size && !tracee::write_memory(call.caller, out.address, out.buffer->data(), size))
+    if (out.address && size &&
+        !tracee::write_memory(call.caller, out.address, out.buffer->data(), size))
       return Answer::error(EFAULT);
   }
   return Answer::result(result);
 }
 
-ProcPathRoute::Answer ProcPathRoute::answer(Call& call, const std::function<bool()>& still_pending) {
+ProcPathRoute::Answer ProcPathRoute::answer(Call& call,
+                                            const std::function<bool()>& still_pending) {
   const PathCallRow& row = *call.row;
   switch (row.op) {
     case PathOp::kNamespace:
@@ -731,8 +734,8 @@ bool ProcPathRoute::on_stop(pid_t tid, user_regs_struct& regs) {
     case Answer::Kind::kErrno:
       // Skip the syscall: number -1, and the answer in the return register.
       regs.orig_rax = static_cast<unsigned long long>(-1);
-      regs.rax = static_cast<unsigned long long>(a.kind == Answer::Kind::kValue ? a.value
-                                                                                : -a.value);
+      regs.rax =
+          static_cast<unsigned long long>(a.kind == Answer::Kind::kValue ? a.value : -a.value);
       return true;
     case Answer::Kind::kInstall:
       // Not given at a ptrace stop (answer_open points to paths there).

@@ -78,7 +78,7 @@ class ProcPathRoute {
     std::int64_t value = 0;  // kValue; kErrno: the errno
     UniqueFd fd;             // kInstall
     bool cloexec = false;
-    int arg = -1;            // kRewrite: the path argument to point at `path`
+    int arg = -1;  // kRewrite: the path argument to point at `path`
     std::string path;
     static Answer go_on() { return {}; }
     static Answer error(int e) {
@@ -98,7 +98,7 @@ class ProcPathRoute {
     pid_t caller = 0;
     const PathCallRow* row = nullptr;
     std::uint64_t args[6] = {};
-    bool ptrace = false;  // served at a ptrace stop: no ADDFD
+    bool ptrace = false;             // served at a ptrace stop: no ADDFD
     std::vector<std::string> paths;  // as read, for --trace
   };
   void trace(const Call& call, const Answer& answer);

@@ -38,7 +38,8 @@ void remove_beneath(int dirfd) {
   ::closedir(dir);
   for (const auto& [name, is_dir] : names) {
     if (is_dir) {
-      const int sub = ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      const int sub =
+          ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (sub >= 0) {
         // Directories made read-only for the box are made writable to be emptied.
         ::fchmod(sub, 0700);
@@ -175,7 +176,8 @@ void ProcShadow::sync(Directory& dir, const std::vector<Entry>& wanted) {
   std::set<std::string> staying;
   for (std::size_t i = 0; i < keep; ++i) staying.insert(order[i]->name);
   auto remove = [&](const std::string& name) {
-    if (::unlinkat(fd.get(), name.c_str(), AT_REMOVEDIR) != 0) ::unlinkat(fd.get(), name.c_str(), 0);
+    if (::unlinkat(fd.get(), name.c_str(), AT_REMOVEDIR) != 0)
+      ::unlinkat(fd.get(), name.c_str(), 0);
   };
   for (const std::string& name : dir.made)
     if (!staying.contains(name)) remove(name);
@@ -189,7 +191,8 @@ void ProcShadow::sync(Directory& dir, const std::vector<Entry>& wanted) {
     } else if (e.type == DT_LNK) {
       rc = ::symlinkat(e.link.c_str(), fd.get(), e.name.c_str());
     } else {
-      const int f = ::openat(fd.get(), e.name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0444);
+      const int f =
+          ::openat(fd.get(), e.name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0444);
       rc = f >= 0 ? ::close(f) : -1;
     }
     if (rc == 0) dir.made.push_back(e.name);
@@ -240,8 +243,8 @@ ProcShadow::Directory* ProcShadow::directory_for(const NodeSpec& node) {
 int ProcShadow::open_listing(const NodeSpec& node, int flags) {
   Directory* dir = directory_for(node);
   if (!dir) return -ENOENT;
-  const int wanted = (flags & (O_CLOEXEC | O_NONBLOCK | O_NOATIME | O_PATH)) | O_RDONLY |
-                     O_DIRECTORY | O_CLOEXEC;
+  const int wanted =
+      (flags & (O_CLOEXEC | O_NONBLOCK | O_NOATIME | O_PATH)) | O_RDONLY | O_DIRECTORY | O_CLOEXEC;
   const int fd = ::openat(base_fd_.get(), dir->name.c_str(), wanted);
   return fd >= 0 ? fd : -errno;
 }
@@ -307,7 +310,8 @@ std::optional<std::string> ProcShadow::copy_file(const std::string& box_path,
                                                  const std::string& text) {
   if (!ensure_base()) return std::nullopt;
   const std::string name = "copy/" + procfs::shadow_entry_name(++seq_, box_path);
-  UniqueFd fd(::openat(base_fd_.get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0444));
+  UniqueFd fd(
+      ::openat(base_fd_.get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0444));
   if (!fd.valid()) return std::nullopt;
   std::size_t done = 0;
   while (done < text.size()) {

@@ -67,11 +67,11 @@ class ProcShadow {
   };
   struct Directory {
     Stands stands = Stands::kRoot;
-    LevelId view = kTopLevel;  // the level whose view it shows
-    std::string name;       // beneath base_
-    Pid box_number = 0;     // kTaskList: the process's box number
-    Pid real_tgid = 0;      // kTaskList
-    std::string host_path;  // kListing
+    LevelId view = kTopLevel;       // the level whose view it shows
+    std::string name;               // beneath base_
+    Pid box_number = 0;             // kTaskList: the process's box number
+    Pid real_tgid = 0;              // kTaskList
+    std::string host_path;          // kListing
     std::vector<std::string> made;  // the entries present, oldest first
   };
 

@@ -113,8 +113,8 @@ void BoxSession::start_control_server() {
   confinement.with_listener = !unotify_.empty();
   confinement.routed_opens = proc_mode_ == ProcMode::kFuse || proc_mode_ == ProcMode::kIntercept;
   confinement.every_path = proc_mode_ == ProcMode::kIntercept;
-  confinement.own_mount_ns = proc_mode_ == ProcMode::kFuse || proc_mode_ == ProcMode::kNone ||
-                             own_mount_ns_;
+  confinement.own_mount_ns =
+      proc_mode_ == ProcMode::kFuse || proc_mode_ == ProcMode::kNone || own_mount_ns_;
   ControlServer::Hooks hooks{[this](int fd) { watch(fd); }, [this](int fd) { unwatch(fd); },
                              [this](UniqueFd listener) { add_listener(std::move(listener)); }};
   std::string error;

@@ -15,38 +15,38 @@ namespace vpidbox {
 
 // What the supervisor does with a call whose path concerns the box's /proc.
 enum class PathOp : std::uint8_t {
-  kOpen,        // open, openat, openat2, creat: what the open plan says, installed with ADDFD
-  kStat,        // the call itself, on the host node, as the caller (stat, lstat, newfstatat)
-  kStatx,       // the same for statx
-  kStatfs,      // the same for statfs
-  kAccess,      // the same for access, faccessat, faccessat2, with the caller's real ids
-  kReadlink,    // the call itself, and the text shown as the box names things
-  kGetcwd,      // names no path: its result, when the caller's cwd is in the box's /proc
-  kChdir,       // the kernel must change the caller's own cwd: the path is rewritten
-  kExec,        // execve, execveat: the path is rewritten
-  kChroot,      // chroot: rewritten, and from then on tasks may have roots of their own
-  kPerform,     // every other call that names a path: made by the supervisor on the host node,
-                // with the caller's credentials (procfs refuses the changes, with its errno)
-  kWatch,       // inotify_add_watch, fanotify_mark: the watch is the caller's instance's, so the
-                // path is rewritten
-  kPrivileged,  // mount, umount2, pivot_root, ...: a name hidden from the box does not exist;
-                // the rest is the kernel's (they need CAP_SYS_ADMIN or the like)
+  kOpen,         // open, openat, openat2, creat: what the open plan says, installed with ADDFD
+  kStat,         // the call itself, on the host node, as the caller (stat, lstat, newfstatat)
+  kStatx,        // the same for statx
+  kStatfs,       // the same for statfs
+  kAccess,       // the same for access, faccessat, faccessat2, with the caller's real ids
+  kReadlink,     // the call itself, and the text shown as the box names things
+  kGetcwd,       // names no path: its result, when the caller's cwd is in the box's /proc
+  kChdir,        // the kernel must change the caller's own cwd: the path is rewritten
+  kExec,         // execve, execveat: the path is rewritten
+  kChroot,       // chroot: rewritten, and from then on tasks may have roots of their own
+  kPerform,      // every other call that names a path: made by the supervisor on the host node,
+                 // with the caller's credentials (procfs refuses the changes, with its errno)
+  kWatch,        // inotify_add_watch, fanotify_mark: the watch is the caller's instance's, so the
+                 // path is rewritten
+  kPrivileged,   // mount, umount2, pivot_root, ...: a name hidden from the box does not exist;
+                 // the rest is the kernel's (they need CAP_SYS_ADMIN or the like)
   kUnsupported,  // name_to_handle_at, the *xattrat calls, file_getattr: what procfs answers for
                  // what it does not support (EOPNOTSUPP), once the name is found
-  kNamespace,   // unshare, setns: no path; from then on tasks may see other mounts
-  kMqOpen,      // mq_open: no path, but an open of the mqueue mount, which no path reaches and so
-                // no Landlock rule can allow (landlock_guard.h): made by the supervisor
+  kNamespace,    // unshare, setns: no path; from then on tasks may see other mounts
+  kMqOpen,       // mq_open: no path, but an open of the mqueue mount, which no path reaches and so
+                 // no Landlock rule can allow (landlock_guard.h): made by the supervisor
 };
 
 // When a path argument's last component, a symlink, is followed.
 enum class Follow : std::uint8_t {
   kAlways,
-  kNever,             // lstat, readlink, unlink, rename, ...
-  kUnlessAtNofollow,  // AT_SYMLINK_NOFOLLOW in the flags argument
-  kIfAtFollow,        // linkat, name_to_handle_at: only with AT_SYMLINK_FOLLOW
-  kUnlessONofollow,   // the opens: O_NOFOLLOW in the open flags
-  kUnlessInDontFollow,  // inotify_add_watch: IN_DONT_FOLLOW in its mask
-  kUnlessFanDontFollow,  // fanotify_mark: FAN_MARK_DONT_FOLLOW in its flags
+  kNever,                 // lstat, readlink, unlink, rename, ...
+  kUnlessAtNofollow,      // AT_SYMLINK_NOFOLLOW in the flags argument
+  kIfAtFollow,            // linkat, name_to_handle_at: only with AT_SYMLINK_FOLLOW
+  kUnlessONofollow,       // the opens: O_NOFOLLOW in the open flags
+  kUnlessInDontFollow,    // inotify_add_watch: IN_DONT_FOLLOW in its mask
+  kUnlessFanDontFollow,   // fanotify_mark: FAN_MARK_DONT_FOLLOW in its flags
   kUnlessUmountNofollow,  // umount2: UMOUNT_NOFOLLOW
 };
 
@@ -66,10 +66,10 @@ struct PathArg {
 // Other memory a call made by the supervisor reads from, or writes into, the caller.
 enum class MemKind : std::uint8_t {
   kNone,
-  kString,       // a string the kernel reads (a symlink's target, an xattr's name)
-  kBytesIn,      // bytes the kernel reads: `fixed_size`, or the size in `size_arg`
+  kString,         // a string the kernel reads (a symlink's target, an xattr's name)
+  kBytesIn,        // bytes the kernel reads: `fixed_size`, or the size in `size_arg`
   kBytesInOrNull,  // the same, or a null pointer (utimensat's times)
-  kBytesOut,     // bytes the kernel writes: `fixed_size`, or at most the size in `size_arg`
+  kBytesOut,       // bytes the kernel writes: `fixed_size`, or at most the size in `size_arg`
 };
 
 struct MemArg {

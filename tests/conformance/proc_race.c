@@ -66,7 +66,11 @@ static int race(const char* name, void* (*racer)(void*), double seconds) {
     char buf[64];
     ssize_t n = read(fd, buf, sizeof buf);
     close(fd);
-    if (n == 13 && memcmp(buf, "sleep\0" "100000\0", 13) == 0) leaked = 1;
+    if (n == 13 && memcmp(buf,
+                          "sleep\0"
+                          "100000\0",
+                          13) == 0)
+      leaked = 1;
   }
   atomic_store(&stop, 1);
   pthread_join(t, NULL);
