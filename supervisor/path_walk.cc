@@ -290,7 +290,7 @@ Resolution PathWalker::resolve(Pid caller, const PathQuery& query) {
       if (settled < 0) not_proc.object.reset(::dup(root));
       return not_proc;
     }
-    return slow_walk(caller, view, root, true, std::nullopt, path, query);
+    return slow_walk(caller, view, root, true, std::nullopt, false, path, query);
   }
   UniqueFd start(::open(procfs::task_fd_link(caller, query.dirfd).c_str(), O_PATH | O_CLOEXEC));
   if (!start.valid()) return not_proc;  // EBADF and the like: the kernel's to say
@@ -304,15 +304,18 @@ Resolution PathWalker::resolve(Pid caller, const PathQuery& query) {
     return refused;
   }
   if (node) {
+    // A listing directory of the supervisor's stands for procfs's, which the kernel cannot walk.
+    const bool shadow = !in_procfs;
     if (names_dirfd) {
       Resolution here;
       here.kind = Resolution::Kind::kHost;
       here.dir = host_proc_.get();
       here.path = host_or_dot(*node);
       here.node = std::move(node);
+      here.translated = shadow;
       return here;
     }
-    return slow_walk(caller, view, -1, false, std::move(node), path, query);
+    return slow_walk(caller, view, -1, false, std::move(node), shadow, path, query);
   }
   if (names_dirfd) {
     struct stat st {};
@@ -327,13 +330,14 @@ Resolution PathWalker::resolve(Pid caller, const PathQuery& query) {
     if (settled < 0) not_proc.object = std::move(start);
     return not_proc;
   }
-  return slow_walk(caller, view, start.get(), false, std::nullopt, path, query);
+  return slow_walk(caller, view, start.get(), false, std::nullopt, false, path, query);
 }
 
 Resolution PathWalker::slow_walk(Pid caller, LevelId view, int start, bool start_is_root,
-                                 std::optional<NodeSpec> start_node, const std::string& path,
-                                 const PathQuery& query) {
+                                 std::optional<NodeSpec> start_node, bool start_translated,
+                                 const std::string& path, const PathQuery& query) {
   (void)start_is_root;
+  bool translated = start_translated;
   auto fail = [](int error) {
     Resolution failed;
     failed.kind = Resolution::Kind::kError;
@@ -341,8 +345,9 @@ Resolution PathWalker::slow_walk(Pid caller, LevelId view, int start, bool start
     return failed;
   };
   // The call made at (dir, path): the kernel gives the answers from there on.
-  auto host_at = [](int dir, std::string at, std::optional<NodeSpec> node) {
+  auto host_at = [&translated](int dir, std::string at, std::optional<NodeSpec> node) {
     Resolution there;
+    there.translated = translated;
     there.kind = Resolution::Kind::kHost;
     there.dir = dir;
     there.path = at.empty() ? "." : std::move(at);
@@ -356,6 +361,7 @@ Resolution PathWalker::slow_walk(Pid caller, LevelId view, int start, bool start
 
   Walk walk;
   walk.rest = split(path);
+  int self_components = 0;  // of walk.rest, spliced from self or thread-self
   if (start_node) {
     walk.stand_at(std::move(*start_node));
   } else {
@@ -367,6 +373,8 @@ Resolution PathWalker::slow_walk(Pid caller, LevelId view, int start, bool start
   while (!walk.rest.empty()) {
     const std::string name = walk.rest.front();
     walk.rest.pop_front();
+    const bool from_self = self_components > 0;
+    if (from_self) --self_components;
     const bool last = walk.rest.empty();
     const bool follow = !last || query.follow_last || trailing_slash;
     if (name == ".") continue;
@@ -402,9 +410,16 @@ Resolution PathWalker::slow_walk(Pid caller, LevelId view, int start, bool start
         if (trailing_slash) at += "/";
         Resolution hidden = host_at(host_proc_.get(), at, std::nullopt);
         hidden.hidden = true;
+        hidden.translated = true;
         return hidden;
       }
       NodeSpec child = std::move(*found);
+      // A number the caller wrote that is not the real one.
+      if (!from_self &&
+          ((child.kind == NodeKind::kProcessDir && child.bound_virtual != child.bound_real) ||
+           (here.kind == NodeKind::kTaskList &&
+            child.bound_thread_virtual != child.bound_thread_real)))
+        translated = true;
       if (child.kind == NodeKind::kSelfLink || child.kind == NodeKind::kThreadSelfLink) {
         if (!follow) return host_at(host_proc_.get(), child.host_path, child);
         if (resolve & RESOLVE_NO_SYMLINKS) return fail(ELOOP);
@@ -415,6 +430,7 @@ Resolution PathWalker::slow_walk(Pid caller, LevelId view, int start, bool start
         if (!text) return fail(ENOENT);
         std::deque<std::string> spliced = split(*text);
         for (auto it = spliced.rbegin(); it != spliced.rend(); ++it) walk.rest.push_front(*it);
+        self_components = static_cast<int>(spliced.size());
         continue;  // relative to the root, where the link is
       }
       if (child.kind != NodeKind::kHost) {
@@ -564,6 +580,7 @@ Resolution PathWalker::slow_walk(Pid caller, LevelId view, int start, bool start
   out.owned_dir = walk.real.valid() ? std::move(walk.real) : UniqueFd(::dup(walk.real_borrowed));
   out.dir = out.owned_dir.get();
   out.path = ".";
+  out.translated = translated;
   return out;
 }
 

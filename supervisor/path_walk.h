@@ -60,6 +60,11 @@ struct Resolution {
   // kHost: the walk met a name the box's view hides (or that does not exist there), looked up as
   // a name no procfs has.
   bool hidden = false;
+  // kHost: the kernel's own walk of the caller's path would not reach the same place: the path
+  // names a box number that is not the real one, a hidden name, or starts in a listing
+  // directory of the supervisor's. (self, .., links and names the box shares with the host lead
+  // the kernel where they lead the walk.)
+  bool translated = false;
   // kNotProc: the object is a directory above a procfs mount ("/"), which the guard keeps the
   // box's tasks from listing themselves (landlock_guard.h); `object` is it (O_PATH).
   bool guard_ancestor = false;
@@ -99,8 +104,8 @@ class PathWalker {
   };
   struct Walk;
   Resolution slow_walk(Pid caller, LevelId view, int start, bool start_is_root,
-                       std::optional<procfs::NodeSpec> start_node, const std::string& path,
-                       const PathQuery& query);
+                       std::optional<procfs::NodeSpec> start_node, bool start_translated,
+                       const std::string& path, const PathQuery& query);
   // 1: settled (the kernel's walk does not touch procfs), 0: not settled, -1: settled, and the
   // object is a guard ancestor.
   int settle_fast(int start, bool start_is_root, const std::string& path, bool follow_last);

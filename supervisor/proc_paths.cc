@@ -349,6 +349,9 @@ ProcPathRoute::Answer ProcPathRoute::answer_mq_open(Call& call) {
 }
 
 ProcPathRoute::Answer ProcPathRoute::answer_rewritten(Call& call, const Resolution& r, int arg) {
+  // Where the kernel's own walk of the caller's path reaches the same place (self, names the
+  // host and the box share), the call runs as it is: an exec keeps its own path (AT_EXECFN).
+  if (!r.translated) return Answer::go_on();
   const std::optional<std::string> path = rewrite_string(call.caller, r);
   if (!path) return Answer::error(ENOENT);
   Answer a;

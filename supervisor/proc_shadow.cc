@@ -121,9 +121,14 @@ bool ProcShadow::learn_root_names() {
         continue;
       Entry entry{e->d_name, e->d_type, {}};
       if (e->d_type == DT_LNK) {
+        // self and thread-self read as the supervisor's numbers on the host: the shadow's stand
+        // for the name only (every readlink of them is the supervisor's to answer).
         char text[PATH_MAX];
         const ssize_t n = ::readlinkat(host_proc_, e->d_name, text, sizeof(text));
-        entry.link = n > 0 ? std::string(text, static_cast<std::size_t>(n)) : "/";
+        const bool per_reader =
+            !std::strcmp(e->d_name, "self") || !std::strcmp(e->d_name, "thread-self");
+        entry.link = per_reader || n <= 0 ? std::string(e->d_name)
+                                          : std::string(text, static_cast<std::size_t>(n));
       }
       root_names_.push_back(std::move(entry));
     }
