@@ -86,6 +86,24 @@ std::optional<OpenArgs> open_args(pid_t pid, const std::string_view name, const 
   return o;
 }
 
+// A task's umask (shared by the threads of its fs): what a file it creates loses of its mode.
+mode_t umask_of(pid_t tid) {
+  const std::optional<std::string> status =
+      read_proc_file(("/proc/" + std::to_string(tid) + "/status").c_str());
+  const char* field = status ? proc_field(*status, "Umask") : nullptr;
+  return field ? static_cast<mode_t>(std::strtoul(field, nullptr, 8)) & 0777 : 022;
+}
+
+// Runs `op` with the process umask 0, for a call that creates a file with a mode the caller's
+// umask has already been applied to (the supervisor's own umask is not the caller's).
+template <typename Op>
+auto with_no_umask(Op op) {
+  const mode_t saved = ::umask(0);
+  auto result = op();
+  ::umask(saved);
+  return result;
+}
+
 bool has_capability(pid_t tid, int capability) {
   const TaskCreds creds = read_task_creds(tid);
   return creds.ok && creds.has(capability);
@@ -189,10 +207,16 @@ std::string ProcPathRoute::caller_path_string(const Call& call, const PathArg& a
 
 int ProcPathRoute::open_as_caller(pid_t caller, bool own, int dir, const std::string& path,
                                   int flags, mode_t mode, UniqueFd& fd) {
-  return creds_.run_as(caller, own, [&] {
-    fd.reset(::openat(dir, path.c_str(), flags | O_CLOEXEC, mode));
-    return fd.valid() ? 0 : errno;
-  });
+  auto open = [&] {
+    return creds_.run_as(caller, own, [&] {
+      fd.reset(::openat(dir, path.c_str(), flags | O_CLOEXEC, mode));
+      return fd.valid() ? 0 : errno;
+    });
+  };
+  if (!(flags & (O_CREAT | O_TMPFILE))) return open();
+  // A file made here gets the mode the caller's own open would give it.
+  mode = mode & ~umask_of(caller) & 07777;
+  return with_no_umask(open);
 }
 
 void ProcPathRoute::note_clone_flags(std::uint64_t flags) {
@@ -326,20 +350,15 @@ ProcPathRoute::Answer ProcPathRoute::answer_mq_open(Call& call) {
   if (with_attr && !tracee::read_memory(call.caller, call.args[3], &attr, sizeof(attr)))
     return Answer::error(EFAULT);
   // The mode is the caller's, through its umask.
-  const std::optional<std::string> status =
-      read_proc_file(("/proc/" + std::to_string(call.caller) + "/status").c_str());
-  const char* umask_field = status ? proc_field(*status, "Umask") : nullptr;
-  const mode_t caller_umask =
-      umask_field ? static_cast<mode_t>(std::strtoul(umask_field, nullptr, 8)) : 022;
-  const mode_t mode = static_cast<mode_t>(call.args[2]) & ~caller_umask & 07777;
+  const mode_t mode = static_cast<mode_t>(call.args[2]) & ~umask_of(call.caller) & 07777;
   int fd = -1;
-  const mode_t saved = ::umask(0);
-  const int error = creds_.run_as(call.caller, false, [&] {
-    fd = static_cast<int>(::syscall(SYS_mq_open, name->c_str(), oflag | O_CLOEXEC, mode,
-                                    with_attr ? &attr : nullptr));
-    return fd < 0 ? errno : 0;
+  const int error = with_no_umask([&] {
+    return creds_.run_as(call.caller, false, [&] {
+      fd = static_cast<int>(::syscall(SYS_mq_open, name->c_str(), oflag | O_CLOEXEC, mode,
+                                      with_attr ? &attr : nullptr));
+      return fd < 0 ? errno : 0;
+    });
   });
-  ::umask(saved);
   if (error != 0) return Answer::error(error);
   Answer a;
   a.kind = Answer::Kind::kInstall;
@@ -583,10 +602,18 @@ ProcPathRoute::Answer ProcPathRoute::perform(Call& call, std::vector<Resolution>
     args[3] = at_flags | AT_EACCESS;
   }
   long result = 0;
-  const int error = creds_.run_as(call.caller, own, [&] {
-    result = ::syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
-    return result < 0 ? errno : 0;
-  });
+  auto make_the_call = [&] {
+    return creds_.run_as(call.caller, own, [&] {
+      result = ::syscall(nr, args[0], args[1], args[2], args[3], args[4], args[5]);
+      return result < 0 ? errno : 0;
+    });
+  };
+  // mkdir and mknod make a name beyond /proc (through /proc/self/cwd) with the caller's umask.
+  const int mode_arg = row.name == "mkdir" || row.name == "mknod"       ? 1
+                       : row.name == "mkdirat" || row.name == "mknodat" ? 2
+                                                                        : -1;
+  if (mode_arg >= 0) args[mode_arg] &= ~static_cast<std::uint64_t>(umask_of(call.caller));
+  const int error = mode_arg >= 0 ? with_no_umask(make_the_call) : make_the_call();
   if (error != 0) return Answer::error(error);
   if (!still_pending()) return Answer::go_on();
   if (row.op == PathOp::kReadlink) {
