@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/landlock.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -22,6 +23,15 @@ namespace {
 constexpr std::uint64_t kFileRights = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_WRITE_FILE;
 constexpr std::uint64_t kDirRights =
     kFileRights | LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_REFER;
+
+// The root of a detached mount of the caller's ipc namespace's mqueue filesystem.
+UniqueFd detached_mqueue() {
+  UniqueFd context(static_cast<int>(::syscall(SYS_fsopen, "mqueue", FSOPEN_CLOEXEC)));
+  if (!context.valid()) return {};
+  if (::syscall(SYS_fsconfig, context.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0)
+    return {};
+  return UniqueFd(static_cast<int>(::syscall(SYS_fsmount, context.get(), FSMOUNT_CLOEXEC, 0)));
+}
 
 std::string join(const std::string& dir, const char* name) {
   return dir == "/" ? "/" + std::string(name) : dir + "/" + name;
@@ -102,11 +112,19 @@ GuardRules collect_guard_rules(const GuardPlan& plan) {
   // POSIX message queues live on the ipc namespace's mqueue filesystem, which mq_open opens
   // through a mount no path reaches. A mount of it (/dev/mqueue) is the same filesystem: a rule
   // on its root covers mq_open too. (Without one, the supervisor makes mq_open for the box.)
+  bool mqueue = false;
   for (const MountEntry& m : read_own_mounts()) {
     if (m.fstype != "mqueue" || m.root != "/") continue;
     UniqueFd fd(::open(m.mount_point.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (fd.valid()) out.rules.push_back({std::move(fd), true, false, false});
+    if (!fd.valid()) continue;
+    out.rules.push_back({std::move(fd), true, false, false});
+    mqueue = true;
   }
+  // Unmounted, a detached mount of the ipc namespace's mqueue is the same filesystem too, where
+  // the box may make one (CAP_SYS_ADMIN over the ipc namespace).
+  if (!mqueue)
+    if (UniqueFd fd = detached_mqueue(); fd.valid())
+      out.rules.push_back({std::move(fd), true, false, false});
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <deque>
@@ -127,6 +128,10 @@ PathWalker::PathWalker(const ProcessTable& table, CredentialWorker& creds, const
   struct stat st {};
   if (host_proc_.valid() && ::fstat(host_proc_.get(), &st) == 0)
     procfs_instances_[st.st_dev] = true;
+  // "/proc" leads straight to the supervisor's procfs when that is mounted there.
+  proc_at_proc_ =
+      host_proc_.valid() && filesystem_of(host_proc_.get()) == PROC_SUPER_MAGIC &&
+      std::find(procfs_mounts_.begin(), procfs_mounts_.end(), "/proc") != procfs_mounts_.end();
 }
 
 PathWalker::Identity PathWalker::identity_of(int fd) const {
@@ -284,6 +289,23 @@ Resolution PathWalker::resolve(Pid caller, const PathQuery& query) {
     const int root = own_root.valid() ? own_root.get() : root_.get();
     const std::size_t first = path.find_first_not_of('/');
     const std::string relative = first == std::string::npos ? std::string() : path.substr(first);
+    if (query.resolve & RESOLVE_BENEATH) {
+      // An absolute path is never beneath a directory: the kernel's own answer, where the walk
+      // would have gone into /proc.
+      if (lexically_in_procfs("/" + relative)) {
+        Resolution refused;
+        refused.kind = Resolution::Kind::kError;
+        refused.error = EXDEV;
+        return refused;
+      }
+      return not_proc;
+    }
+    // "/proc/..." from the supervisor's root is the procfs mount the supervisor sees: the walk
+    // starts at the box's root node there (the common case of every /proc path).
+    if (proc_at_proc_ && !roots_may_differ_ && !(query.resolve & RESOLVE_NO_XDEV) &&
+        relative.starts_with("proc") && (relative.size() == 4 || relative[4] == '/'))
+      return slow_walk(caller, view, -1, false, procfs::root_node(view), false, relative.substr(4),
+                       query);
     const int settled = settle_fast(root, true, relative, query.follow_last);
     if (settled != 0) {
       not_proc.guard_ancestor = settled < 0;

@@ -128,6 +128,7 @@ class PathWalker {
   std::set<std::pair<dev_t, ino_t>> guard_ancestors_;
   std::map<dev_t, bool> procfs_instances_;  // st_dev -> shows the supervisor's pid namespace
   bool roots_may_differ_ = false;
+  bool proc_at_proc_ = false;
   bool have_openat2_ = true;
 };
 

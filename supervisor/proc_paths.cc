@@ -656,7 +656,9 @@ ProcPathRoute::Answer ProcPathRoute::answer(Call& call,
     default:
       break;
   }
-  if (row.op == PathOp::kChroot) walker_.roots_may_differ();
+  // A chroot, or a mount a privileged task makes: the supervisor's own view of the mounts is no
+  // longer the caller's for sure.
+  if (row.op == PathOp::kChroot || row.op == PathOp::kPrivileged) walker_.roots_may_differ();
   const std::uint64_t flags = row.flags_arg >= 0 ? call.args[row.flags_arg] : 0;
   std::vector<Resolution> resolutions;
   std::vector<std::optional<std::string>> paths;
