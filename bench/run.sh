@@ -5,7 +5,8 @@
 #
 # Measures, in one run and interleaved across runners, each suite under every
 # runner of $BENCH_RUNNERS (default: native vpidbox vpidbox_hostproc
-# vpidbox_nested3 unshare proot strace) that the suite applies to:
+# vpidbox_nested3 unshare proot strace; vpidbox_strace, strace -f inside a box, on demand)
+# that the suite applies to:
 #   syscall_lat  getpid (intercepted by vpidbox) and getuid (not intercepted)
 #                per-call latency, bench/out/syscall_lat
 #   spawn_loop   bash loop spawning 500 /bin/true, wall time
@@ -20,6 +21,10 @@
 #                the price of vpidbox trapping opens
 #   stat_cost    stat of a regular file, time per call (bench/out/open_cost -s): the price of
 #                trapping every call that names a path (vpidbox_intercept)
+#   surface      the calls looked at or stopped for pids in objects and messages
+#                (sendmsg, bind, SO_PEERCRED, F_GETLK, CPU clocks, signalfd and credential
+#                reads), and their neighbours left alone: bench/out/surface_calls, native
+#                against vpidbox on each engine (runner vpidbox_ptrace)
 # The proc suites run unshare with --mount-proc (so that its ps sees its own
 # namespace). vpidbox_intercept is `vpidbox run --proc=intercept` (the box's /proc without
 # FUSE or a mount namespace); vpidbox_docker is `vpidbox run` inside the Docker-like
@@ -70,7 +75,8 @@ RESULTS=${BENCH_RESULTS:-$BENCH_DIR/RESULTS.md}
 QUICK=${BENCH_QUICK:-0}
 INVOCATION="bash bench/run.sh${*:+ $*}"
 read -ra RUNNERS <<<"${BENCH_RUNNERS:-native vpidbox vpidbox_hostproc vpidbox_nested3 unshare proot strace}"
-ALL_SUITES=(syscall_lat spawn_loop fork_wait make_j2 startup proc_ps proc_read open_cost stat_cost)
+ALL_SUITES=(syscall_lat spawn_loop fork_wait make_j2 startup proc_ps proc_read open_cost stat_cost
+  surface)
 DOCKERLIKE=${DOCKERLIKE:-$ROOT/build/tests/dockerlike/dockerlike}
 
 unset PROOT_NO_SECCOMP # proot's normal mode: seccomp-accelerated ptrace
@@ -105,7 +111,7 @@ ensure_tools() {
 compile_programs() {
   local cc=${CC:-gcc} prog
   mkdir -p "$OUT" || return 1
-  for prog in syscall_lat walltime pipe_rtt fork_wait with_procs proc_read open_cost; do
+  for prog in syscall_lat walltime pipe_rtt fork_wait with_procs proc_read open_cost surface_calls; do
     if ! "$cc" -O2 -Wall -Wextra -Werror -o "$OUT/$prog" "$BENCH_DIR/$prog.c"; then
       log "cannot compile bench/$prog.c"
       return 1
@@ -129,6 +135,7 @@ runner_prefix() {
       [ -x "$DOCKERLIKE" ] || return 1
       PREFIX=("$DOCKERLIKE" -- "$VPIDBOX" run --)
       ;;
+    vpidbox_ptrace) PREFIX=("$VPIDBOX" run --engine=ptrace --) ;;
     vpidbox_nested3) PREFIX=("$VPIDBOX" run -- "$VPIDBOX" run -- "$VPIDBOX" run --) ;;
     vpidbox_before)
       [ -n "${VPIDBOX_BEFORE:-}" ] || return 1
@@ -140,6 +147,8 @@ runner_prefix() {
       ;;
     proot) PREFIX=(proot) ;;
     strace) PREFIX=(strace -f -o /dev/null) ;;
+    # strace -f inside a box: the box's emulated ptrace (issue 10), against `strace` natively.
+    vpidbox_strace) PREFIX=("$VPIDBOX" run -- strace -f -o /dev/null) ;;
     *) return 1 ;;
   esac
 }
@@ -170,7 +179,7 @@ probe_runners() {
       continue
     fi
     case "$r" in
-      vpidbox | vpidbox_hostproc | vpidbox_intercept | vpidbox_nested3)
+      vpidbox | vpidbox_hostproc | vpidbox_intercept | vpidbox_nested3 | vpidbox_strace)
         [ -x "$VPIDBOX" ] || { RUNNER_NA[$r]="binary not built ($VPIDBOX)"; continue; } ;;
       vpidbox_docker)
         [ -x "$VPIDBOX" ] && [ -x "$DOCKERLIKE" ] ||
@@ -398,6 +407,26 @@ M_RUNNERS[open_cost]="native vpidbox vpidbox_before vpidbox_intercept vpidbox_do
 define_metric stat_cost us "stat of a regular file" \
   "RUNNER bench/out/open_cost -s FILE: stat(FILE) in a loop (glibc's stat is newfstatat), a run's value: median of its batch means per call (what trapping every call that names a path costs)"
 M_RUNNERS[stat_cost]="native vpidbox vpidbox_before vpidbox_intercept vpidbox_docker vpidbox_hostproc"
+# The calls looked at or stopped for pids in objects and messages (bench/surface_calls.c).
+SURFACE_CALLS=(sendmsg sendmsg_creds recvmsg_passcred bind_udp peercred getlk thread_clock
+  read_signalfd read_pipe read_pipe_signalfd)
+declare -A SURFACE_TITLE=(
+  [sendmsg]="sendmsg + recv of one byte (UNIX datagram): every sendmsg is looked at"
+  [sendmsg_creds]="sendmsg with SCM_CREDENTIALS + recv: the call is taken over by ptrace"
+  [recvmsg_passcred]="sendmsg + recvmsg where the receiver has SO_PASSCRED (stopped by its filter)"
+  [bind_udp]="socket + bind + close of a UDP socket: every bind is looked at"
+  [peercred]="getsockopt(SO_PEERCRED)"
+  [getlk]="fcntl(F_GETLK)"
+  [thread_clock]="clock_gettime of pthread_getcpuclockid(self): a CPU clock with a tid"
+  [read_signalfd]="read of an empty non-blocking signalfd (stopped by its process's filter)"
+  [read_pipe]="write + read of a pipe"
+  [read_pipe_signalfd]="write + read of a pipe in a process that has a signalfd (its filter runs)"
+)
+for call in "${SURFACE_CALLS[@]}"; do
+  define_metric "surface_$call" ns "${SURFACE_TITLE[$call]}" \
+    "RUNNER bench/out/surface_calls $call: a run's value: median of its batch means per call (pair)"
+  M_RUNNERS[surface_$call]="native vpidbox vpidbox_before vpidbox_ptrace"
+done
 
 # measure_syscall_lat: getpid_lat and getuid_lat, ROUNDS runs of syscall_lat
 # per runner, interleaved; each runner's value is the median over its runs.
@@ -517,6 +546,16 @@ measure_proc_read() {
   for r in $(metric_runners proc_read); do
     [ -n "${VAL[proc_read|$r]:-}" ] || continue
     NOTE[proc_read|$r]="a scan saw $(out_value proc_read "$r" entries) processes, read $(out_value proc_read "$r" files) files"
+  done
+}
+
+measure_surface() {
+  local rounds=5 batches=11 budget=800 call
+  [ "$QUICK" = 1 ] && rounds=2 batches=5 budget=200
+  for call in "${SURFACE_CALLS[@]}"; do
+    measure_keyed "surface_$call" "$rounds" 120 "${call}_ns" "$OUT/surface_calls" -b "$batches" \
+      -t "$budget" "$call"
+    M_DETAIL[surface_$call]+=" × $batches batches, about $budget ms each run"
   done
 }
 

@@ -28,10 +28,12 @@ std::uint32_t action_for(const SyscallRow& row, bool with_listener) {
       return SCMP_ACT_ERRNO(row.refuse_errno);
     case Route::kUnotify:
     case Route::kProcOpen:
+    case Route::kLook:
     case Route::kControl:
       if (with_listener) return SCMP_ACT_NOTIFY;
       break;
     case Route::kTrace:
+    case Route::kStacked:  // not in this filter (skipped below)
       break;
   }
   return SCMP_ACT_TRACE(kBoxTraceData);
@@ -54,9 +56,15 @@ FilterResult install_box_filter(bool with_listener, PathRouting routing) {
 
   for (const SyscallRow& row : syscall_table()) {
     if (row.route == Route::kProcOpen && routing == PathRouting::kNone) continue;
+    if (row.route == Route::kStacked) continue;
     const std::uint32_t action = action_for(row, with_listener);
     int rc = 0;
-    if (row.filtered) {
+    if (row.filtered && row.filtered_twice) {
+      rc = seccomp_rule_add_exact(
+          ctx.get(), action, row.nr_x86_64, 2,
+          scmp_arg_cmp{row.filter_arg, SCMP_CMP_MASKED_EQ, row.filter_mask, row.filter_value},
+          scmp_arg_cmp{row.filter2_arg, SCMP_CMP_MASKED_EQ, row.filter2_mask, row.filter2_value});
+    } else if (row.filtered) {
       rc = seccomp_rule_add_exact(
           ctx.get(), action, row.nr_x86_64, 1,
           scmp_arg_cmp{row.filter_arg, SCMP_CMP_MASKED_EQ, row.filter_mask, row.filter_value});

@@ -59,10 +59,13 @@ OpenPlan plan_open(const NodeSpec& node, int flags, Pid opener, const ProcessTab
     return plan;
   }
   const bool read_only = (flags & O_ACCMODE) == O_RDONLY;
-  // ns_last_pid is the one rewritten file that takes writes; procfs refuses writes to the rest.
-  if (!read_only && node.rewrite != Rewrite::kLastPid) return fails_with(EACCES);
+  // ns_last_pid and pid_max are the rewritten files that take writes (who may write pid_max is
+  // judged by its mode, as procfs does); procfs refuses writes to the rest.
+  if (!read_only && node.rewrite != Rewrite::kLastPid && node.rewrite != Rewrite::kPidMax)
+    return fails_with(EACCES);
   plan.serves = OpenServes::kRendered;
   plan.writes_last_pid = node.rewrite == Rewrite::kLastPid;
+  plan.writes_pid_max = node.rewrite == Rewrite::kPidMax;
   plan.served_in_notification =
       wants_file && read_only && !rendered_anew_at_every_read(node.rewrite);
   return plan;

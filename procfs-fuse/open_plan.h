@@ -33,8 +33,9 @@ struct OpenPlan {
   // The opener belongs to the process the path goes through: procfs judges such opens as the
   // owner's (supervisor/cred_worker.h, own_task).
   bool opener_owns = false;
-  // A rendered file whose writes change the table, not a host file (ns_last_pid).
+  // A rendered file whose writes change the table, not a host file (ns_last_pid, pid_max).
   bool writes_last_pid = false;
+  bool writes_pid_max = false;
   // The open route installs the file in the opener; otherwise it lets the kernel take the open
   // through FUSE (or its own walk), which then serves the same plan.
   bool served_in_notification = false;

@@ -77,6 +77,12 @@ TEST_CASE("writes: refused for rendered files but ns_last_pid, which writes the 
   CHECK(plan.serves == OpenServes::kRendered);
   CHECK(plan.writes_last_pid);
   CHECK_FALSE(plan.served_in_notification);
+  // pid_max too, since Linux 6.14 a namespace's own (who may write it, its mode says).
+  plan = plan_for(table, "/proc/sys/kernel/pid_max", O_WRONLY, 600);
+  CHECK(plan.serves == OpenServes::kRendered);
+  CHECK(plan.writes_pid_max);
+  CHECK_FALSE(plan.writes_last_pid);
+  CHECK_FALSE(plan.served_in_notification);
   // A written host file goes to the host file, in the opener's own context.
   plan = plan_for(table, "/proc/self/attr/current", O_WRONLY, 600);
   CHECK(plan.serves == OpenServes::kHostFile);

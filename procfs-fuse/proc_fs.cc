@@ -24,17 +24,16 @@ namespace vpidbox::procfs {
 // What the request handlers share: the table, the host side, the inodes and the session.
 struct ProcFs::State {
   const ProcessTable& table;
-  const std::function<int(Pid, Pid)> write_last_pid;
+  const ProcFs::WriteTable write_table;
   const AsCaller as_caller;
   HostNodes host;
   InodeTable inodes;
   fuse_session* session = nullptr;
   fuse_buf buffer{};
 
-  State(const ProcessTable& t, std::uint64_t mount_id, std::function<int(Pid, Pid)> write_last,
-        AsCaller as)
+  State(const ProcessTable& t, std::uint64_t mount_id, ProcFs::WriteTable write, AsCaller as)
       : table(t),
-        write_last_pid(std::move(write_last)),
+        write_table(std::move(write)),
         as_caller(std::move(as)),
         host(t, BoxProcMount(mount_id)) {}
   ~State() {
@@ -324,20 +323,21 @@ void read(fuse_req_t req, fuse_ino_t, std::size_t size, off_t off, fuse_file_inf
   fuse_reply_buf(req, buf.data(), static_cast<std::size_t>(n));
 }
 
-void write_last_pid_file(fuse_req_t req, const char* data, std::size_t size) {
-  std::string_view text(data, size);
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
-  std::optional<Pid> nr = text == "0" ? std::optional<Pid>(0) : parse_pid_name(text);
-  if (!nr) return (void)fuse_reply_err(req, EINVAL);
-  if (int err = state_of(req).write_last_pid(requester(req), *nr))
+// ns_last_pid and pid_max, parsed as the kernel parses one int (proc_dointvec_minmax).
+void write_table_file(fuse_req_t req, Rewrite file, const char* data, std::size_t size,
+                      off_t off) {
+  const SysctlIntWrite parsed =
+      parse_sysctl_int_write(std::string_view(data, size), static_cast<std::uint64_t>(off));
+  if (int err = state_of(req).write_table(requester(req), file, parsed))
     return (void)fuse_reply_err(req, err);
-  fuse_reply_write(req, size);
+  fuse_reply_write(req, parsed.accepted);
 }
 
 void write(fuse_req_t req, fuse_ino_t, const char* data, std::size_t size, off_t off,
            fuse_file_info* fi) {
   const auto* handle = reinterpret_cast<const FileHandle*>(fi->fh);
-  if (handle->plan.writes_last_pid) return write_last_pid_file(req, data, size);
+  if (handle->plan.writes_last_pid || handle->plan.writes_pid_max)
+    return write_table_file(req, handle->plan.rewrite, data, size, off);
   if (handle->fd < 0) return (void)fuse_reply_err(req, EBADF);
   ssize_t n = -1;
   if (int err = as_requester(req, handle->node, [&] {
@@ -424,8 +424,8 @@ const fuse_lowlevel_ops kOperations = [] {
 }  // namespace
 
 ProcFs::ProcFs(const ProcessTable& table, std::uint64_t mount_id,
-               std::function<int(Pid, Pid)> write_last_pid, AsCaller as_caller)
-    : state_(std::make_unique<State>(table, mount_id, std::move(write_last_pid),
+               WriteTable write_table, AsCaller as_caller)
+    : state_(std::make_unique<State>(table, mount_id, std::move(write_table),
                                      std::move(as_caller))) {}
 
 ProcFs::~ProcFs() = default;

@@ -13,7 +13,9 @@
 #include <memory>
 #include <string>
 
+#include "procfs-fuse/proc_tree.h"
 #include "translate/process_table.h"
+#include "translate/sysctl_write.h"
 
 namespace vpidbox::procfs {
 
@@ -25,17 +27,18 @@ class ProcFs {
   // a new pipe of it and block.
   //
   // `mount_id`: the mount id of the box's /proc (statx STATX_MNT_ID), which tells its files from
-  // the host procfs files the supervisor hands to box tasks. `write_last_pid(caller, nr)`: a write
-  // of /proc/sys/kernel/ns_last_pid by task `caller`, the one change to the table this filesystem
-  // asks for; 0, or the errno the write fails with.
+  // the host procfs files the supervisor hands to box tasks. `write_table(caller, file, write)`:
+  // a write of /proc/sys/kernel/ns_last_pid or pid_max (`file`) by task `caller`, the changes to
+  // the table this filesystem asks for; 0, or the errno the write fails with.
   //
   // `as_caller(caller, own_task, op)` runs `op` (which returns 0 or an errno) so that procfs
   // judges it as made by task `caller` (its credentials, not the supervisor's:
   // supervisor/cred_worker.h); `own_task` says the file belongs to the caller's own process.
   // Every open, read, write, readlink and listing of a host file goes through it.
   using AsCaller = std::function<int(Pid caller, bool own_task, const std::function<int()>& op)>;
-  ProcFs(const ProcessTable& table, std::uint64_t mount_id,
-         std::function<int(Pid caller, Pid nr)> write_last_pid, AsCaller as_caller);
+  using WriteTable = std::function<int(Pid caller, Rewrite file, const SysctlIntWrite& write)>;
+  ProcFs(const ProcessTable& table, std::uint64_t mount_id, WriteTable write_table,
+         AsCaller as_caller);
   ~ProcFs();
   ProcFs(const ProcFs&) = delete;
   ProcFs& operator=(const ProcFs&) = delete;

@@ -291,7 +291,11 @@ std::string render_for_reader(const NodeSpec& node, std::string_view real_text,
       }};
   switch (node.rewrite) {
     case Rewrite::kStatus: {
-      std::string text = render_status(real_text, view);
+      NumberView with_tracer = view;
+      const Pid task = node.bound_thread_real ? node.bound_thread_real : node.bound_real;
+      if (const Pid tracer = table.tracer_of(task))
+        with_tracer.tracer = table.to_virtual(tracer, level).value_or(0);
+      std::string text = render_status(real_text, with_tracer);
       return reader_is_task ? show_reader_running_status(std::move(text)) : text;
     }
     case Rewrite::kStat: {

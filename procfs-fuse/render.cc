@@ -169,7 +169,9 @@ void render_status_line(std::string_view line, const NumberView& view, std::stri
     out += line;
     return;
   }
-  const int box = to_box(number->real, view);
+  // The real TracerPid is the supervisor; a tracer inside the box is the view's.
+  const bool traced_inside = keyed->key == "TracerPid" && view.tracer > 0;
+  const int box = traced_inside ? view.tracer : to_box(number->real, view);
   out += line.substr(0, number->token.begin);
   append_int(out, box);
   // A box nested in the reader's lists one more number per level, as nested pid namespaces do.

@@ -37,6 +37,9 @@ struct NumberView {
   // inside the box), outermost first: what NStgid, NSpid, NSpgid and NSsid list after the
   // reader's own number. Empty (or unset) for a task of the reader's own level.
   std::function<std::vector<int>(int real)> nested = {};
+  // status's TracerPid when a tracer inside the box traces the task: its box number (the real
+  // tracer, the supervisor, is outside). 0 when none does.
+  int tracer = 0;
 };
 
 // /proc/<pid>/status and task/<tid>/status: Tgid, Pid, PPid, TracerPid, and the first number of

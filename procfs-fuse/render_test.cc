@@ -333,6 +333,18 @@ TEST_CASE("status: a tracer outside the box reads 0, one inside reads its number
                                   }));
 }
 
+TEST_CASE("status: the supervisor traces every task; a tracer inside shows as TracerPid") {
+  // The real TracerPid is the supervisor (outside: 0), whatever the emulated tracer is.
+  const std::map<int, int> members = {{31705, 2}, {31700, 1}};
+  NumberView view = view_of(members);
+  view.tracer = 4;
+  const std::string text = render_status(kStatusTraced, view);
+  CHECK(text.find("TracerPid:\t4\n") != std::string::npos);
+  CHECK(text.find("PPid:\t0\n") != std::string::npos);  // the other fields keep their rule
+  view.tracer = 0;
+  CHECK(render_status(kStatusTraced, view).find("TracerPid:\t0\n") != std::string::npos);
+}
+
 TEST_CASE("status: a thread shows its own Pid and its leader's Tgid") {
   const auto view = view_of({{32132, 4}, {32173, 5}, {32130, 1}, {29949, 1}});
   CHECK(render_status(kStatusThread, view) ==

@@ -15,6 +15,7 @@
 #include "supervisor/box_tasks.h"
 #include "supervisor/control_route.h"
 #include "supervisor/control_server.h"
+#include "supervisor/emulated_ptrace.h"
 #include "supervisor/emulated_signals.h"
 #include "supervisor/kernel_facts.h"
 #include "supervisor/proc_paths.h"
@@ -63,6 +64,7 @@ class BoxSession final : private BoxControl {
   TraceLog trace_;
   Stats stats_;
   EmulatedSignals signals_;
+  EmulatedPtrace emulated_ptrace_;  // ptrace for tracers inside the box
   ControlRoute control_channel_;
   PtraceRoute ptrace_;
   std::unique_ptr<ProcRoute> proc_;       // when the box has its own /proc (FUSE)

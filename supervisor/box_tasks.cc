@@ -37,7 +37,7 @@ void BoxTasks::adopt_init(pid_t pid) {
   VPIDBOX_INVARIANT(table_.add_task(pid, pid) == 1, "init is not pid 1");
 }
 
-void BoxTasks::add(pid_t tid) {
+void BoxTasks::add(pid_t tid, std::span<const Pid> chosen) {
   sweep_reaped();
   UniqueFd pidfd(abi::pidfd_open(tid, 0));
   Pid tgid = tid;
@@ -68,7 +68,7 @@ void BoxTasks::add(pid_t tid) {
     else if (table_.contains(parent))
       level = table_.level_of(parent);
   }
-  if (!table_.add_task(tid, tgid, level)) {
+  if (!table_.add_task(tid, tgid, level, chosen)) {
     ::kill(tid, SIGKILL);
     return;
   }
@@ -178,6 +178,11 @@ bool BoxTasks::names_group_or_session(Pid real) const {
   for (const auto& [tid, traced] : traced_)
     if (traced.sid_at_start == real && tid != real && ::getsid(tid) == real) return true;
   return false;
+}
+
+void BoxTasks::release_unused_numbers() {
+  sweep_reaped();
+  table_.release_unused_groups(group_ids_in_use(table_.held_numbers()));
 }
 
 void BoxTasks::sweep_reaped() {

@@ -12,8 +12,10 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <vector>
 
+#include "supervisor/surface_state.h"
 #include "supervisor/unique_fd.h"
 #include "translate/process_table.h"
 #include "translate/syscall_table.h"
@@ -40,6 +42,8 @@ struct PendingExit {
   std::optional<std::uint64_t> restore_clone_flags;
   std::uint64_t clone_args_at = 0;
   bool child_attached = false;
+  // What supervisor/surface_rewrites.h changed in memory for the kernel, or saved, for this call.
+  SurfaceExit surface;
 };
 
 struct TracedTask {
@@ -69,11 +73,15 @@ class BoxTasks {
   // of its level (its thread group's, or the level its parent makes children in) and of every
   // level above, or is killed when a pid space is full (the kernel would have failed the fork
   // with EAGAIN), when its level's init is gone, or once the box is being killed.
-  void add(pid_t tid);
+  // `chosen`: numbers reserved for it (clone3's set_tid), as ProcessTable::add_task takes them.
+  void add(pid_t tid, std::span<const Pid> chosen = {});
   // A task that came into the box from outside (`vpidbox exec`), seized already: it joins `level`
   // as a process of its own. False when the level takes no new task.
   bool add_entering(pid_t tid, LevelId level);
   TracedTask* find(pid_t tid);
+  // Numbers held for groups and sessions that no process uses any more are released now (else
+  // lazily, at the next add): for a caller that must know which numbers are free (set_tid).
+  void release_unused_numbers();
   bool follows(pid_t tid) const { return traced_.contains(tid); }
   // A task's exit was reported: a thread or a reaped process is forgotten, a zombie is kept
   // (holding its number) until its parent reaps it.

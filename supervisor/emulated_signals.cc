@@ -1,6 +1,7 @@
 #include "supervisor/emulated_signals.h"
 
 #include <linux/capability.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -76,7 +77,28 @@ std::int64_t EmulatedSignals::signal_group(pid_t caller, Pid real_pgid, int sign
 }
 
 bool EmulatedSignals::sent_by_supervisor(int code, Pid sender) const {
-  return code == SI_USER && sender == supervisor_pid_;
+  return (code == SI_USER || code == SI_TKILL) && sender == supervisor_pid_;
+}
+
+bool EmulatedSignals::send_synthetic_to_thread(Pid tgid, Pid tid, const siginfo_t& info) {
+  synthetic_[{tid, info.si_signo}] = info;
+  return ::syscall(SYS_tgkill, tgid, tid, info.si_signo) == 0;
+}
+
+bool EmulatedSignals::send_synthetic_to_process(Pid tgid, const siginfo_t& info) {
+  synthetic_[{tgid, info.si_signo}] = info;
+  return abi::pidfd_send_signal(tasks_.leader_pidfd(tgid), info.si_signo, nullptr, 0) == 0;
+}
+
+std::optional<siginfo_t> EmulatedSignals::take_synthetic(Pid tid, Pid tgid, int signo) {
+  for (Pid receiver : {tid, tgid}) {
+    auto it = synthetic_.find({receiver, signo});
+    if (it == synthetic_.end()) continue;
+    const siginfo_t info = it->second;
+    synthetic_.erase(it);
+    return info;
+  }
+  return std::nullopt;
 }
 
 std::optional<EmulatedSender> EmulatedSignals::take_sender(Pid receiver_tgid, int signo) {

@@ -6,6 +6,7 @@
 // sigtimedwait() returns, numbered in the receiver's level.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -32,7 +33,17 @@ class EmulatedSignals {
   // kill(-pgid, signo) from `caller`, reaching the members of the group its level sees.
   std::int64_t signal_group(pid_t caller, Pid real_pgid, int signo);
 
-  // Whether a siginfo says the supervisor sent the signal (SI_USER from its pid).
+  // Signals the supervisor sends as the kernel would send them (the SIGCHLD an emulated tracer
+  // gets for its tracee's stop, ptrace's SIGSTOP and SIGTRAP): the kernel refuses a forged
+  // siginfo aimed at another process, so the receiver's delivery stop (or its sigtimedwait())
+  // gets `info` in place of the supervisor's. To one thread, or to a process.
+  bool send_synthetic_to_thread(Pid tgid, Pid tid, const siginfo_t& info);
+  bool send_synthetic_to_process(Pid tgid, const siginfo_t& info);
+  // The siginfo such a signal must show, received by thread `tid` of `tgid` (consumed).
+  std::optional<siginfo_t> take_synthetic(Pid tid, Pid tgid, int signo);
+
+  // Whether a siginfo says the supervisor sent the signal (SI_USER, or SI_TKILL to a thread,
+  // from its pid).
   bool sent_by_supervisor(int code, Pid sender) const;
   // For such a signal, received by `receiver_tgid`: the box process it was sent for (consumed),
   // or nullopt for one forwarded from outside the box.
@@ -46,6 +57,8 @@ class EmulatedSignals {
   BoxTasks& tasks_;
   pid_t supervisor_pid_;
   std::map<std::pair<Pid, int>, EmulatedSender> senders_;
+  // By receiver (a tid for a thread's signal, a tgid for a process's) and signal.
+  std::map<std::pair<Pid, int>, siginfo_t> synthetic_;
 };
 
 }  // namespace vpidbox

@@ -46,6 +46,7 @@ TaskCreds parse_task_creds(const std::string& status) {
   const char* gid = proc_field(text, "Gid");
   const char* groups = proc_field(text, "Groups");
   const char* cap = proc_field(text, "CapEff");
+  const char* permitted = proc_field(text, "CapPrm");
   if (!uid || !gid || !groups || !cap) return {};
   TaskCreds c;
   if (std::sscanf(uid, "%u %u %u %u", &c.ruid, &c.euid, &c.suid, &c.fsuid) != 4 ||
@@ -64,6 +65,7 @@ TaskCreds parse_task_creds(const std::string& status) {
   char* end = nullptr;
   c.caps = std::strtoull(cap, &end, 16);
   if (end == cap) return {};
+  if (permitted) c.permitted = std::strtoull(permitted, nullptr, 16);
   c.ok = true;
   return c;
 }

@@ -48,8 +48,9 @@ std::optional<Pid> pidfd_fdinfo_pid(Pid owner, int fd);
 struct TaskCreds {
   uid_t ruid = 0, euid = 0, suid = 0, fsuid = 0;
   gid_t rgid = 0, egid = 0, sgid = 0, fsgid = 0;
-  std::vector<gid_t> groups;  // supplementary
-  std::uint64_t caps = 0;     // CapEff
+  std::vector<gid_t> groups;    // supplementary
+  std::uint64_t caps = 0;       // CapEff
+  std::uint64_t permitted = 0;  // CapPrm
   bool ok = false;
   bool has(int capability) const { return (caps >> capability) & 1; }
 };

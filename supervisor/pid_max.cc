@@ -3,7 +3,10 @@
 #include <sys/utsname.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <optional>
+
+#include "translate/sysctl_write.h"
 
 namespace vpidbox {
 namespace {
@@ -21,6 +24,27 @@ std::optional<Pid> read_pid_max() {
 }
 
 }  // namespace
+
+Pid pid_max_minimum() {
+  static const Pid minimum = [] {
+    // "0-1", "0-3,8-11": the possible CPUs, as ranges.
+    char text[256] = {0};
+    if (std::FILE* f = std::fopen("/sys/devices/system/cpu/possible", "re")) {
+      if (!std::fgets(text, sizeof(text), f)) text[0] = 0;
+      std::fclose(f);
+    }
+    int cpus = 0;
+    for (char* p = text; *p >= '0' && *p <= '9';) {
+      const long first = std::strtol(p, &p, 10);
+      const long last = *p == '-' ? std::strtol(p + 1, &p, 10) : first;
+      cpus += static_cast<int>(last - first + 1);
+      if (*p != ',') break;
+      ++p;
+    }
+    return pid_max_minimum_for(cpus);
+  }();
+  return minimum;
+}
 
 Pid new_namespace_pid_max() {
   utsname uts{};

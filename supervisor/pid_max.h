@@ -10,5 +10,8 @@ namespace vpidbox {
 // the same answer, but costs two forks at every start, and is refused where no namespace can be
 // made.)
 Pid new_namespace_pid_max();
+// The lowest pid_max that may be written (translate/sysctl_write.h): it grows with the number of
+// possible CPUs (/sys/devices/system/cpu/possible).
+Pid pid_max_minimum();
 
 }  // namespace vpidbox

@@ -52,6 +52,7 @@ class ProcRoute {
 
  private:
   ProcRoute(ProcessTable& table, std::uint64_t mount_id, const std::string& box_user_ns);
+  int write_table(Pid caller, procfs::Rewrite file, const SysctlIntWrite& write);
 
   ProcessTable& table_;
   procfs::BoxProcMount box_proc_;  // to tell the box's /proc files from the host's

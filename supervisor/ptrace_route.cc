@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "filters/filter_builder.h"
+#include "filters/stacked_filter.h"
 #include "supervisor/interrupted_call.h"
 #include "supervisor/kernel_abi.h"
 #include "supervisor/kernel_facts.h"
@@ -49,39 +50,60 @@ bool is_stop_signal(int sig) {
 
 }  // namespace
 
-PtraceRoute::PtraceRoute(BoxTasks& tasks, EmulatedSignals& signals, KernelView& kernel,
-                         TraceLog& trace, Stats& stats, BoxControl& control,
+PtraceRoute::PtraceRoute(BoxTasks& tasks, EmulatedSignals& signals, EmulatedPtrace& emulated,
+                         KernelView& kernel, TraceLog& trace, Stats& stats, BoxControl& control,
                          ControlRoute& control_channel)
     : tasks_(tasks),
       table_(tasks.table()),
       signals_(signals),
+      emulated_(emulated),
       kernel_(kernel),
       trace_(trace),
       stats_(stats),
       control_(control),
-      control_channel_(control_channel) {}
+      control_channel_(control_channel),
+      surface_(tasks, signals) {}
 
 // A failed ptrace request means the tracee was killed meanwhile: its exit is reported next.
+// A task that is installing a filter or whose call was taken over keeps its syscall stops
+// (supervisor/surface_rewrites.h; never one a tracer inside the box traces).
 void PtraceRoute::resume(pid_t tid, int signo) {
-  ::ptrace(PTRACE_CONT, tid, 0, signo);
+  if (!emulated_.takes_resume(tid, signo, false))
+    ::ptrace(surface_.wants_syscall_stops(tid) ? PTRACE_SYSCALL : PTRACE_CONT, tid, 0, signo);
+}
+
+void PtraceRoute::resume_to_exit(pid_t tid) {
+  if (!emulated_.takes_resume(tid, 0, true)) ::ptrace(PTRACE_SYSCALL, tid, 0, 0);
+}
+
+// A group-stop is kept with LISTEN so that job control (SIGCONT) works as without us.
+void PtraceRoute::keep_group_stop(pid_t tid) {
+  if (emulated_.takes_resume(tid, 0, false)) return;
+  ::ptrace(PTRACE_LISTEN, tid, 0, 0);
+  emulated_.note_listening(tid);
 }
 
 void PtraceRoute::on_stop(pid_t tid, int status) {
   const int signo = WSTOPSIG(status);
   const int event = status >> 16;
   if (paths_) paths_->before_stop(tid);
-  if (!tasks_.follows(tid)) tasks_.add(tid);
+  if (!tasks_.follows(tid)) tasks_.add(tid, surface_.numbers_for_new_task(tid, std::nullopt));
   TracedTask* traced = tasks_.find(tid);
   if (!traced) return;
+  if (emulated_.on_stop(tid, status)) {
+    ++stats_.tracer_stops;
+    return;
+  }
   if (!traced->started) {
     // The first stop of an auto-attached task: it has not run yet.
     ++stats_.first_stops;
     traced->started = true;
     const Task* task = table_.task(tid);
-    if (task && task->real_tgid != tid) trace_exec_of_threads(tid);
-    resume(tid);
+    if ((task && task->real_tgid != tid) || surface_.on_first_stop(tid)) trace_exec_of_threads(tid);
+    if (!emulated_.on_first_stop(tid)) ::ptrace(PTRACE_CONT, tid, 0, 0);
     return;
   }
+  if (surface_.on_stop(tid, status)) return;
   if (signo == (SIGTRAP | 0x80)) {
     ++stats_.exit_stops;
     return on_syscall_exit(tid);
@@ -99,9 +121,8 @@ void PtraceRoute::on_stop(pid_t tid, int status) {
       return on_exec_event(tid);
     case PTRACE_EVENT_STOP:
       ++stats_.group_stops;
-      // A group-stop is kept with LISTEN so that job control (SIGCONT) works as without us.
       if (is_stop_signal(signo))
-        ::ptrace(PTRACE_LISTEN, tid, 0, 0);
+        keep_group_stop(tid);
       else
         resume(tid);
       return;
@@ -114,13 +135,18 @@ void PtraceRoute::on_stop(pid_t tid, int status) {
 }
 
 void PtraceRoute::trace_exec_of_threads(pid_t tid) {
-  ::ptrace(PTRACE_SETOPTIONS, tid, 0, kTraceOptions | PTRACE_O_TRACEEXEC);
+  ::ptrace(PTRACE_SETOPTIONS, tid, 0,
+           kTraceOptions | PTRACE_O_TRACEEXEC | emulated_.extra_options(tid));
 }
 
 void PtraceRoute::on_fork_event(pid_t tid) {
   unsigned long child = 0;
   if (::ptrace(PTRACE_GETEVENTMSG, tid, 0, &child) == 0 && !tasks_.follows(static_cast<Pid>(child)))
-    tasks_.add(static_cast<pid_t>(child));
+    tasks_.add(static_cast<pid_t>(child), surface_.numbers_for_new_task(child, tid));
+  if (tasks_.follows(static_cast<Pid>(child))) {
+    emulated_.on_fork_event(tid, static_cast<pid_t>(child));
+    surface_.on_fork(tid, static_cast<pid_t>(child));
+  }
   // A thread's execve gives it the leader's number, which only an exec event tells; single-
   // threaded processes (most) do not pay that stop. New threads inherit the option.
   if (const Task* created = table_.task(static_cast<Pid>(child));
@@ -135,7 +161,7 @@ void PtraceRoute::on_fork_event(pid_t tid) {
     parent->exit->child_attached = true;
   else
     parent->exit = PendingExit{};
-  ::ptrace(PTRACE_SYSCALL, tid, 0, 0);
+  resume_to_exit(tid);
 }
 
 void PtraceRoute::on_exec_event(pid_t tid) {
@@ -144,6 +170,9 @@ void PtraceRoute::on_exec_event(pid_t tid) {
     // A non-leader thread called execve: it now has the leader's tid, its own is released.
     tasks_.exec_by_thread(static_cast<Pid>(former), tid);
   }
+  // A nested box's init is followed to its exec only (supervisor/surface_rewrites.h).
+  if (surface_.on_exec(tid))
+    ::ptrace(PTRACE_SETOPTIONS, tid, 0, kTraceOptions | emulated_.extra_options(tid));
   resume(tid);
 }
 
@@ -212,7 +241,7 @@ void PtraceRoute::on_seccomp_stop(pid_t tid) {
   if (!tracee::get_regs(tid, regs)) return;
   unsigned long data = 0;
   if (::ptrace(PTRACE_GETEVENTMSG, tid, 0, &data) != 0) return;  // killed meanwhile
-  if (data != kBoxTraceData) {
+  if (data != kBoxTraceData && data != kStackedTraceData) {
     ++stats_.foreign_stops;
     return on_foreign_seccomp_stop(tid, regs);
   }
@@ -221,6 +250,7 @@ void PtraceRoute::on_seccomp_stop(pid_t tid) {
             find_syscall(static_cast<int>(regs.orig_rax), tracee::syscall_args(regs)))
       ++stats_.seccomp_stops[row->name];
   }
+  emulated_.on_seccomp_entry(tid, regs);
   if (paths_ && ProcPathRoute::serves(static_cast<int>(regs.orig_rax))) {
     if (paths_->on_stop(tid, regs)) tracee::set_regs(tid, regs);
     return resume(tid);
@@ -241,9 +271,17 @@ void PtraceRoute::on_seccomp_stop(pid_t tid) {
     tracee::set_regs(tid, regs);
     return resume(tid);
   }
-  if ((proc_ || paths_) && call.row->has(ArgKind::kPidfdSignal)) proc_dir_as_pidfd(tid, call, regs);
+  if (call.arg_of(ArgKind::kCloneFlags) & CLONE_UNTRACED) emulated_.note_untraced_clone(tid);
   if (paths_ && call.row->has(ArgKind::kCloneFlags))
     paths_->note_clone_flags(call.arg_of(ArgKind::kCloneFlags));
+  // ptrace() inside the box is the emulation's, and so are a tracer's waits for its tracees.
+  if (call.row->has(ArgKind::kPtraceRequest))
+    return answer_at_entry(tid, call, regs, emulated_.serve_ptrace(tid, call));
+  if (call.row->has(ArgKind::kWaitTarget) || call.row->has(ArgKind::kWaitidId)) {
+    if (const std::optional<Outcome> answer = emulated_.on_wait_entry(tid, call))
+      return answer_at_entry(tid, call, regs, *answer);
+  }
+  if ((proc_ || paths_) && call.row->has(ArgKind::kPidfdSignal)) proc_dir_as_pidfd(tid, call, regs);
   owner_in_register(tid, call, regs);
   const EntryDecision decision = decide_entry(call, table_, kernel_);
   Outcome outcome = act_on(tid, decision.outcome);
@@ -254,28 +292,38 @@ void PtraceRoute::on_seccomp_stop(pid_t tid) {
     pending.restore_memory_arg =
         translate_memory_arg(tid, call, outcome, pending.restore_memory_at);
   if (std::holds_alternative<Continue>(outcome)) apply_clone3_rule(tid, call, outcome, pending);
+  bool stop_at_exit = decision.stop_at_exit;
+  if (std::holds_alternative<Continue>(outcome))
+    surface_.on_entry(tid, call, outcome, pending, stop_at_exit);
 
-  if (trace_.enabled() && (!decision.stop_at_exit || !std::holds_alternative<Continue>(outcome))) {
+  if (!std::holds_alternative<Continue>(outcome)) return answer_at_entry(tid, call, regs, outcome);
+  if (trace_.enabled() && !stop_at_exit) {
     const Task* task = table_.task(tid);
     trace_.write(task ? task->vtid : 0, call, outcome);
-  }
-  if (!std::holds_alternative<Continue>(outcome)) {
-    // Skip the syscall: number -1, and the answer in the return register.
-    regs.orig_rax = static_cast<unsigned long long>(-1);
-    regs.rax = static_cast<unsigned long long>(outcome_register(outcome));
-    tracee::set_regs(tid, regs);
-    return resume(tid);
   }
   if (decision.args_changed) {
     tracee::set_syscall_args(regs, decision.args);
     tracee::set_regs(tid, regs);
   }
   TracedTask* traced = tasks_.find(tid);
-  if (!decision.stop_at_exit || !traced) return resume(tid);
+  if (!stop_at_exit || !traced) return resume(tid);
   traced->exit = pending;
   if (const std::uint64_t set = call.arg_of(ArgKind::kSigsetIn))
     tracee::read_memory(tid, set, &traced->waiting_for, sizeof(traced->waiting_for));
-  ::ptrace(PTRACE_SYSCALL, tid, 0, 0);
+  resume_to_exit(tid);
+}
+
+// Skip the syscall: number -1, and the answer in the return register.
+void PtraceRoute::answer_at_entry(pid_t tid, const Call& call, user_regs_struct& regs,
+                                  const Outcome& outcome) {
+  if (trace_.enabled()) {
+    const Task* task = table_.task(tid);
+    trace_.write(task ? task->vtid : 0, call, outcome);
+  }
+  regs.orig_rax = static_cast<unsigned long long>(-1);
+  regs.rax = static_cast<unsigned long long>(outcome_register(outcome));
+  tracee::set_regs(tid, regs);
+  resume(tid);
 }
 
 void PtraceRoute::on_syscall_exit(pid_t tid) {
@@ -286,6 +334,7 @@ void PtraceRoute::on_syscall_exit(pid_t tid) {
   traced->waiting_for = 0;
   std::int64_t result = 0;
   if (!tracee::get_result(tid, result)) return;
+  if (emulated_.on_wait_exit(tid, result, pending.args)) return resume(tid);
 
   if (!pending.row || pending.row->result == ResultKind::kNewChild) {
     on_new_child(tid, pending, result);
@@ -297,6 +346,7 @@ void PtraceRoute::on_syscall_exit(pid_t tid) {
     if (pending.restore_memory_arg)
       tracee::write_memory_forced(tid, pending.restore_memory_at, &*pending.restore_memory_arg,
                                   sizeof(std::int32_t));
+    surface_.on_restart(tid, pending);
     user_regs_struct regs;
     if (tracee::get_regs(tid, regs)) {
       tracee::set_syscall_args(regs, pending.args);
@@ -309,6 +359,7 @@ void PtraceRoute::on_syscall_exit(pid_t tid) {
     shown = translate_result(*pending.row, result, table_, table_.level_of(tid));
     if (shown != result) tracee::set_result(tid, shown);
   }
+  shown = surface_.on_exit(tid, pending, shown);
   if (pending.restore_memory_arg)
     tracee::write_memory_forced(tid, pending.restore_memory_at, &*pending.restore_memory_arg,
                                 sizeof(std::int32_t));
@@ -370,6 +421,7 @@ void PtraceRoute::apply_clone3_rule(pid_t tid, const Call& call, Outcome& outcom
     const Task* caller = table_.task(tid);
     const bool caller_is_init = caller && table_.init_of(caller->level) == caller->real_tgid;
     const CloneFlagsRule rule = rule_for_clone_flags(flags, caller_is_init);
+    if (flags & CLONE_UNTRACED) emulated_.note_untraced_clone(tid);
     if (rule.error) {
       outcome = ReturnErrno{rule.error};
     } else if (rule.flags != flags) {
@@ -389,6 +441,7 @@ void PtraceRoute::apply_clone3_rule(pid_t tid, const Call& call, Outcome& outcom
 // The exit of fork, vfork, clone or clone3 in the parent: the child's box number replaces its
 // real one.
 void PtraceRoute::on_new_child(pid_t tid, const PendingExit& pending, std::int64_t result) {
+  surface_.on_clone3_exit(tid, pending, result);
   if (pending.restore_clone_flags)
     tracee::write_memory_forced(tid, pending.clone_args_at, &*pending.restore_clone_flags,
                                 sizeof(std::uint64_t));
@@ -431,7 +484,7 @@ void PtraceRoute::restart_interrupted_wait(pid_t tid) {
   if (!tracee::get_regs(tid, regs) || static_cast<std::int64_t>(regs.rax) != kErrRestartSys) return;
   const int nr = static_cast<int>(regs.orig_rax);
   const SyscallRow* row = find_syscall(nr, tracee::syscall_args(regs));
-  const bool query = row && row->route == Route::kUnotify;
+  const bool query = row && (row->route == Route::kUnotify || row->route == Route::kLook);
   const bool open =
       (proc_ || paths_) && is_fd_open_syscall(nr) && !open_may_block_natively(tid, regs);
   // Without a mount, every call that names a path waits for the supervisor; none of the others
@@ -494,6 +547,11 @@ void PtraceRoute::rewrite_siginfo_at(pid_t tid, std::uint64_t address) {
     // Sent by the supervisor for an emulated kill(-1), kill(0) or kill(-pgid), and taken by
     // sigtimedwait() without a delivery stop: the caller it was sent for, or 0 (from outside).
     const Task* task = table_.task(tid);
+    if (const std::optional<siginfo_t> synthetic =
+            task ? signals_.take_synthetic(tid, task->real_tgid, info.si_signo) : std::nullopt) {
+      tracee::write_memory(tid, address, &*synthetic, sizeof(*synthetic));
+      return;
+    }
     const std::optional<EmulatedSender> sender =
         task ? signals_.take_sender(task->real_tgid, info.si_signo) : std::nullopt;
     info.si_pid = 0;
@@ -527,11 +585,16 @@ void PtraceRoute::on_signal_delivery(pid_t tid, int signo) {
   bool changed = false;
   bool sender_in_box = true;
   if (signals_.sent_by_supervisor(info.si_code, info.si_pid)) {
-    // Sent by the supervisor: forwarded from outside, or kill(-1) emulated for a box process.
+    // Sent by the supervisor: forwarded from outside, kill(-1) emulated for a box process, or
+    // sent as the kernel would for an emulated tracer or tracee.
     sender_in_box = false;
     if (task) {
-      if (const std::optional<EmulatedSender> sender =
-              signals_.take_sender(task->real_tgid, signo)) {
+      if (const std::optional<siginfo_t> synthetic =
+              signals_.take_synthetic(tid, task->real_tgid, signo)) {
+        info = *synthetic;
+        sender_in_box = true;
+      } else if (const std::optional<EmulatedSender> sender =
+                     signals_.take_sender(task->real_tgid, signo)) {
         info.si_pid = sender->vpid;
         info.si_uid = sender->uid;
         sender_in_box = info.si_pid != 0;
@@ -546,7 +609,9 @@ void PtraceRoute::on_signal_delivery(pid_t tid, int signo) {
     changed = *shown != info.si_pid;
     info.si_pid = *shown;
   }
-  if (is_init && !init_receives({signo, info.si_code, sender_in_box}, has_handler(tid, signo)))
+  // A traced init's tracer sees every signal first; init's rules apply when it resumes it.
+  if (is_init && !emulated_.traces(tid) &&
+      !init_receives({signo, info.si_code, sender_in_box}, has_handler(tid, signo)))
     return resume(tid);
   if (with_listener_) restart_interrupted_wait(tid);
   if (changed) ::ptrace(PTRACE_SETSIGINFO, tid, 0, &info);

@@ -13,10 +13,12 @@
 
 #include "supervisor/box_tasks.h"
 #include "supervisor/control_route.h"
+#include "supervisor/emulated_ptrace.h"
 #include "supervisor/emulated_signals.h"
 #include "supervisor/proc_paths.h"
 #include "supervisor/proc_route.h"
 #include "supervisor/stats.h"
+#include "supervisor/surface_rewrites.h"
 #include "supervisor/trace_log.h"
 #include "translate/kernel_view.h"
 #include "translate/rules.h"
@@ -36,8 +38,9 @@ class BoxControl {
 
 class PtraceRoute {
  public:
-  PtraceRoute(BoxTasks& tasks, EmulatedSignals& signals, KernelView& kernel, TraceLog& trace,
-              Stats& stats, BoxControl& control, ControlRoute& control_channel);
+  PtraceRoute(BoxTasks& tasks, EmulatedSignals& signals, EmulatedPtrace& emulated,
+              KernelView& kernel, TraceLog& trace, Stats& stats, BoxControl& control,
+              ControlRoute& control_channel);
   // The /proc route, when the box has its own /proc; whether the hybrid engine's listener
   // serves the pure queries (then a signal can interrupt a task waiting for its answer).
   void set_proc_route(ProcRoute* proc) { proc_ = proc; }
@@ -47,9 +50,16 @@ class PtraceRoute {
 
   // A ptrace stop of a box task (any but its exit).
   void on_stop(pid_t tid, int status);
+  // For the hybrid engine's listeners: the calls looked at in their notifications.
+  CallLook& call_look() { return surface_.look(); }
 
  private:
+  // Every resume goes through the emulated ptrace (emulated_ptrace.h), which keeps a stop that a
+  // tracer inside the box must see. resume_to_exit asks for the syscall-exit stop.
   void resume(pid_t tid, int signo = 0);
+  void resume_to_exit(pid_t tid);
+  void keep_group_stop(pid_t tid);
+  void answer_at_entry(pid_t tid, const Call& call, user_regs_struct& regs, const Outcome& outcome);
   void trace_exec_of_threads(pid_t tid);
   void on_fork_event(pid_t tid);
   void on_exec_event(pid_t tid);
@@ -73,11 +83,13 @@ class PtraceRoute {
   BoxTasks& tasks_;
   ProcessTable& table_;
   EmulatedSignals& signals_;
+  EmulatedPtrace& emulated_;
   KernelView& kernel_;
   TraceLog& trace_;
   Stats& stats_;
   BoxControl& control_;
   ControlRoute& control_channel_;
+  SurfaceRewrites surface_;
   ProcRoute* proc_ = nullptr;
   ProcPathRoute* paths_ = nullptr;
   bool with_listener_ = false;

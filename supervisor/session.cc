@@ -40,8 +40,10 @@ BoxSession::BoxSession(const RunOptions& options)
       kernel_([this](Pid tgid) { return tasks_.leader_pidfd(tgid); },
               [this](Pid tgid) { return tasks_.waited_signals(tgid); }),
       signals_(tasks_, ::getpid()),
+      emulated_ptrace_(tasks_, signals_, kernel_, trace_),
       control_channel_(tasks_),
-      ptrace_(tasks_, signals_, kernel_, trace_, stats_, *this, control_channel_) {}
+      ptrace_(tasks_, signals_, emulated_ptrace_, kernel_, trace_, stats_, *this,
+              control_channel_) {}
 
 void BoxSession::watch(int fd) {
   epoll_event ev{};
@@ -126,6 +128,7 @@ void BoxSession::add_listener(UniqueFd listener) {
   unotify_.push_back(std::make_unique<UnotifyRoute>(UnotifyChannel(std::move(listener)),
                                                     tasks_.table(), kernel_, trace_, stats_,
                                                     proc_.get(), control_channel_, paths_.get()));
+  unotify_.back()->set_call_look(&ptrace_.call_look());
   watch(unotify_.back()->fd());
 }
 
@@ -288,6 +291,7 @@ void BoxSession::drain_children() {
 }
 
 void BoxSession::on_exit(pid_t tid, int status) {
+  emulated_ptrace_.on_task_exit(tid, status);
   if (tid == tasks_.init_pid()) {
     init_status_ = status;
     begin_teardown();

@@ -20,12 +20,14 @@ std::string format_stats(const Stats& stats) {
   std::string out = fmt::format(
       "vpidbox: stats: {} notifications, {} ptrace stops ({} seccomp, {} syscall-exit, {} fork "
       "events, {} exec events, {} first stops of new tasks, {} signal deliveries, {} group "
-      "stops, {} for the program's own filters)\n",
+      "stops, {} for the program's own filters, {} for tracers in the box)\n",
       total(stats.notifications),
       total(stats.seccomp_stops) + stats.exit_stops + stats.fork_events + stats.exec_events +
-          stats.first_stops + stats.signal_stops + stats.group_stops + stats.foreign_stops,
+          stats.first_stops + stats.signal_stops + stats.group_stops + stats.foreign_stops +
+          stats.tracer_stops,
       total(stats.seccomp_stops), stats.exit_stops, stats.fork_events, stats.exec_events,
-      stats.first_stops, stats.signal_stops, stats.group_stops, stats.foreign_stops);
+      stats.first_stops, stats.signal_stops, stats.group_stops, stats.foreign_stops,
+      stats.tracer_stops);
   struct Row {
     std::string_view name;
     std::uint64_t notified = 0;

@@ -24,6 +24,8 @@ struct Stats {
   std::uint64_t signal_stops = 0;   // signal-delivery stops
   std::uint64_t group_stops = 0;    // group-stops and PTRACE_EVENT_STOPs
   std::uint64_t foreign_stops = 0;  // SECCOMP_RET_TRACE of the program's own filters
+  // Stops only the emulated ptrace looks at: syscall entries for a tracer, a tracer's woken wait.
+  std::uint64_t tracer_stops = 0;
 };
 
 // The summary: one line of totals, then one line per system call, most frequent first, each

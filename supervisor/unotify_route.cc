@@ -46,6 +46,13 @@ void UnotifyRoute::serve_one() {
   call.row = find_syscall(req.data.nr, call.args);
   // Only the table's unotify rows notify; anything else is a filter bug.
   VPIDBOX_INVARIANT(call.row != nullptr, "notification for a syscall outside the table");
+  if (call.row->route == Route::kLook) {
+    if (look_)
+      look_->serve(channel_, req, call);
+    else
+      channel_.answer_continue(req.id);
+    return;
+  }
   if (call.row->route == Route::kControl) {
     const std::int64_t result = control_.answer(static_cast<pid_t>(req.pid), call.args);
     if (result < 0)

@@ -2,6 +2,7 @@
 // answered in one seccomp user-notification round trip, and the opens routed to the /proc route.
 #pragma once
 
+#include "supervisor/call_look.h"
 #include "supervisor/control_route.h"
 #include "supervisor/proc_paths.h"
 #include "supervisor/proc_route.h"
@@ -23,6 +24,8 @@ class UnotifyRoute {
   int fd() const { return channel_.fd(); }
   // Receives one notification and answers it.
   void serve_one();
+  // The calls looked at in their notifications (Route::kLook): supervisor/call_look.h.
+  void set_call_look(CallLook* look) { look_ = look; }
 
  private:
   UnotifyChannel channel_;
@@ -33,6 +36,7 @@ class UnotifyRoute {
   ProcRoute* proc_;
   ControlRoute& control_;
   ProcPathRoute* paths_;
+  CallLook* look_ = nullptr;
 };
 
 }  // namespace vpidbox

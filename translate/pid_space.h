@@ -28,6 +28,9 @@ class PidSpace {
   bool in_use(Pid nr) const { return used_.contains(nr); }
   std::size_t size() const { return used_.size(); }
   Pid pid_max() const { return pid_max_; }
+  // Writing pid_max (per pid namespace since 6.14): numbers already given stay; new ones are
+  // below it. The caller checks the bounds (pid_max_rule.h).
+  void set_pid_max(Pid pid_max) { pid_max_ = pid_max; }
   // The number handed out last (what /proc/sys/kernel/ns_last_pid and loadavg show); 0 before.
   Pid last_allocated() const { return cursor_ - 1; }
   // Writing ns_last_pid: the next allocation tries nr + 1 first. False (EINVAL) when nr is not

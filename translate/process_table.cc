@@ -88,7 +88,8 @@ void ProcessTable::forget_level_if_empty(LevelId level) {
   levels_.erase(level);
 }
 
-std::optional<Pid> ProcessTable::add_task(Pid real_tid, Pid real_tgid, LevelId level) {
+std::optional<Pid> ProcessTable::add_task(Pid real_tid, Pid real_tgid, LevelId level,
+                                          std::span<const Pid> chosen) {
   VPIDBOX_INVARIANT(!tasks_.contains(real_tid), "task added twice");
   if (real_tid != real_tgid) {
     if (const Task* leader = task(real_tgid)) level = leader->level;
@@ -98,8 +99,13 @@ std::optional<Pid> ProcessTable::add_task(Pid real_tid, Pid real_tgid, LevelId l
   if (number_level_.contains(real_tid)) release_number(real_tid);
   // As alloc_pid(): a number in the task's level and in every level above it, or none at all.
   std::vector<std::pair<Level*, Pid>> given;
+  std::size_t depth_from_own = 0;
   for (Level* l = level_ptr(level); l; l = l->parent < 0 ? nullptr : level_ptr(l->parent)) {
-    std::optional<Pid> vnr = l->init_ended ? std::nullopt : l->space.allocate();
+    const Pid reserved = depth_from_own < chosen.size() ? chosen[depth_from_own] : 0;
+    ++depth_from_own;
+    std::optional<Pid> vnr = l->init_ended ? std::nullopt
+                             : reserved    ? std::optional<Pid>(reserved)
+                                           : l->space.allocate();
     if (!vnr) {
       for (auto& [done, nr] : given) done->space.release(nr);
       return std::nullopt;
@@ -180,7 +186,20 @@ void ProcessTable::mark_exited(Pid real_tid) {
   if (l && l->init_real == real_tid) l->init_ended = true;
 }
 
+void ProcessTable::set_tracer(Pid real_tid, Pid real_tracer) {
+  if (real_tracer)
+    tracers_[real_tid] = real_tracer;
+  else
+    tracers_.erase(real_tid);
+}
+
+Pid ProcessTable::tracer_of(Pid real_tid) const {
+  auto it = tracers_.find(real_tid);
+  return it == tracers_.end() ? 0 : it->second;
+}
+
 void ProcessTable::remove(Pid real_tid, const std::set<Pid>& group_ids_in_use) {
+  tracers_.erase(real_tid);
   auto it = tasks_.find(real_tid);
   if (it == tasks_.end()) return;
   Level* l = level_ptr(it->second.level);
@@ -245,6 +264,19 @@ bool ProcessTable::set_last_allocated(LevelId level, Pid nr) {
   return l && l->space.set_last_allocated(nr);
 }
 
+void ProcessTable::set_pid_max(LevelId level, Pid pid_max) {
+  if (Level* l = level_ptr(level)) l->space.set_pid_max(pid_max);
+}
+
+bool ProcessTable::reserve(LevelId level, Pid nr) {
+  Level* l = level_ptr(level);
+  return l && !l->init_ended && l->space.claim(nr);
+}
+
+void ProcessTable::unreserve(LevelId level, Pid nr) {
+  if (Level* l = level_ptr(level); l && !l->v_to_real.contains(nr)) l->space.release(nr);
+}
+
 std::optional<Pid> ProcessTable::recently_released(Pid real, LevelId view) const {
   const Level* l = level_ptr(view);
   if (!l) return std::nullopt;
@@ -261,7 +293,8 @@ void ProcessTable::release_number(Pid real) {
     auto it = l->real_to_v.find(real);
     if (it == l->real_to_v.end()) continue;
     l->recent.emplace_back(real, it->second);
-    if (l->recent.size() > 64) l->recent.pop_front();
+    // Long enough for the pids kernel objects keep after their task is gone (object_rules.h).
+    if (l->recent.size() > kRecentlyReleasedKept) l->recent.pop_front();
     l->space.release(it->second);
     l->v_to_real.erase(it->second);
     l->real_to_v.erase(it);

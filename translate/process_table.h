@@ -14,6 +14,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <vector>
 
 #include "translate/pid_space.h"
@@ -73,7 +74,14 @@ class ProcessTable {
   // when a level's space is full or the level's init has ended. A thread (real_tid != real_tgid)
   // whose leader is known joins its leader's level whatever `level` says: a thread group is in
   // one pid namespace.
-  std::optional<Pid> add_task(Pid real_tid, Pid real_tgid, LevelId level = kTopLevel);
+  // `chosen`: numbers reserved for it (reserve()), one per level from `level` upward, 0 for a
+  // level where it is allocated as usual (clone3's set_tid).
+  std::optional<Pid> add_task(Pid real_tid, Pid real_tgid, LevelId level = kTopLevel,
+                              std::span<const Pid> chosen = {});
+  // Takes number `nr` of `level` for a task about to be added (false when it is taken or out of
+  // the level's range); unreserve() gives back one that was not used.
+  bool reserve(LevelId level, Pid nr);
+  void unreserve(LevelId level, Pid nr);
   bool contains(Pid real_tid) const { return tasks_.contains(real_tid); }
   const Task* task(Pid real_tid) const;
   // The level of a task of the table; the top level for a task it does not know (callers check
@@ -91,7 +99,9 @@ class ProcessTable {
   // Virtual tgid of a task's thread group (its leader's number), in the task's own level.
   std::optional<Pid> virtual_tgid(Pid real_tid) const;
   // The virtual number a real one had in `view` until it was released lately: wait4() reports a
-  // child that may have been swept from the table between the reap and the syscall-exit stop.
+  // child that may have been swept from the table between the reap and the syscall-exit stop,
+  // and kernel objects keep the pids of processes that have exited (translate/object_rules.h).
+  static constexpr std::size_t kRecentlyReleasedKept = 1024;
   std::optional<Pid> recently_released(Pid real, LevelId view) const;
 
   // The task has exited; its number stays allocated until it is reaped.
@@ -117,6 +127,13 @@ class ProcessTable {
   const PidSpace& space(LevelId level) const;
   // ns_last_pid written from inside a level (checkpoint/restore choosing the next number).
   bool set_last_allocated(LevelId level, Pid nr);
+  // pid_max written from inside (checked by the caller: pid_max_rule.h).
+  void set_pid_max(LevelId level, Pid pid_max);
+
+  // The thread of the box that traces a task (emulated ptrace: the real tracer is always the
+  // supervisor), for /proc's TracerPid. 0 clears it.
+  void set_tracer(Pid real_tid, Pid real_tracer);
+  Pid tracer_of(Pid real_tid) const;
 
  private:
   struct Level {
@@ -145,6 +162,7 @@ class ProcessTable {
   // The deepest level each allocated real number has a number in (it has one in every level
   // above too).
   std::map<Pid, LevelId> number_level_;
+  std::map<Pid, Pid> tracers_;  // real tid -> real tid of its tracer in the box
 };
 
 }  // namespace vpidbox

@@ -1,6 +1,7 @@
 #include "translate/rules.h"
 
 #include "translate/invariant.h"
+#include "translate/object_rules.h"
 
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -184,7 +185,27 @@ void translate_arg(const Call& call, const ProcessTable& table, int index, Entry
     case ArgKind::kRebootMagic1:
     case ArgKind::kRebootMagic2:
     case ArgKind::kRebootCmd:
+    case ArgKind::kPtraceRequest:
       return;  // not a pid: read by the rules beside one (decide_entry)
+    case ArgKind::kClockId:
+      return set(
+          clock_id_for_kernel(static_cast<std::int32_t>(call.args[index]), table, call.real_tid));
+    case ArgKind::kInitAttribute:
+    case ArgKind::kFlockOut:
+    case ArgKind::kPeerCredOut:
+    case ArgKind::kPidfdInfoOut:
+    case ArgKind::kShmidOut:
+    case ArgKind::kMsqidOut:
+    case ArgKind::kPassCredIn:
+    case ArgKind::kSignalfdFd:
+    case ArgKind::kMsgHdrIn:
+    case ArgKind::kMmsgHdrIn:
+    case ArgKind::kSockaddrIn:
+    case ArgKind::kMsgHdrOut:
+    case ArgKind::kMmsgHdrOut:
+    case ArgKind::kReadFd:
+    case ArgKind::kDupOfFd:
+      return;  // served by the engine (supervisor/surface_rewrites.h, supervisor/call_look.h)
   }
 }
 
@@ -261,6 +282,12 @@ bool has_rule(const SyscallRow& row) {
       return row.has(ArgKind::kPath);  // supervisor/proc_open.h decides on the path
     case Route::kControl:
       return true;  // supervisor/control_route.h answers it
+    case Route::kLook:
+    case Route::kStacked: {  // supervisor/call_look.h, supervisor/surface_rewrites.h
+      bool looks = false;
+      for (ArgKind kind : row.args) looks |= carries_pid_in_object(kind);
+      return looks;
+    }
     case Route::kUnotify:
       return row.result == ResultKind::kCallerTgid || row.result == ResultKind::kCallerTid ||
              row.result == ResultKind::kParent || row.result == ResultKind::kGroup ||
@@ -270,7 +297,8 @@ bool has_rule(const SyscallRow& row) {
       for (ArgKind kind : row.args)
         translates |= carries_pid(kind) || kind == ArgKind::kSiginfoOut ||
                       kind == ArgKind::kCloneFlags || kind == ArgKind::kCloneArgsStruct ||
-                      kind == ArgKind::kPidfdSignal || kind == ArgKind::kRebootCmd;
+                      kind == ArgKind::kPidfdSignal || kind == ArgKind::kRebootCmd ||
+                      carries_pid_in_object(kind);
       return translates;
     }
   }
@@ -301,6 +329,7 @@ Outcome decide_query(const Call& call, const ProcessTable& table, KernelView& ke
     case ResultKind::kReapedPid:
     case ResultKind::kNewChild:
     case ResultKind::kOwner:
+    case ResultKind::kVisiblePid:
       break;
   }
   return Continue{};
@@ -467,6 +496,7 @@ std::int64_t translate_result(const SyscallRow& row, std::int64_t result, const 
       return visible_or_zero(table, view, static_cast<Pid>(result));
     case ResultKind::kPlain:
     case ResultKind::kOwner:
+    case ResultKind::kVisiblePid:  // supervisor/surface_rewrites.h: it may name a process gone
       break;
   }
   return result;

@@ -75,7 +75,9 @@ constexpr SyscallRow kTable[] = {
      {kPidOrZeroSelf, kPidOrZeroSelf, kValue, kValue, kValue},
      ResultKind::kPlain,
      kTrace},
-    {"ptrace", 101, {kValue, kTid, kValue, kValue}, ResultKind::kPlain, kTrace},
+    // The supervisor is every box task's real tracer: tracers inside are emulated
+    // (supervisor/emulated_ptrace.h), and the pid names a box task or nothing.
+    {"ptrace", 101, {kPtraceRequest, kTid, kValue, kValue}, ResultKind::kPlain, kTrace},
     // libcap-ng names the caller by getpid() in the header: the box's number must become real.
     {"capget", 125, {kCapHeader, kValue}, ResultKind::kPlain, kTrace},
     {"capset", 126, {kCapHeader, kValue}, ResultKind::kPlain, kTrace},
@@ -103,6 +105,10 @@ constexpr SyscallRow kTable[] = {
      true, 1, 0xffffffff, 0x8903 /* FIOGETOWN */},
     {"ioctl", 16, {kFd, kValue, kOwnerOut}, ResultKind::kPlain, kTrace, 0,
      true, 1, 0xffffffff, 0x8904 /* SIOCGPGRP */},
+    // PIDFD_GET_INFO (6.13): the pid, tgid and ppid of a pidfd's process. The request encodes the
+    // struct's size, which grows: only its type and number are compared, as the kernel does.
+    {"ioctl", 16, {kFd, kValue, kPidfdInfoOut}, ResultKind::kPlain, kTrace, 0,
+     true, 1, 0xffff, 0xff0b /* PIDFD_GET_INFO */},
 
     // A file's owner (O_ASYNC's SIGIO, SIGURG, leases, dnotify), kept by the kernel to signal
     // later. Only these commands are trapped: fcntl is hot.
@@ -114,6 +120,17 @@ constexpr SyscallRow kTable[] = {
      true, 1, 0xffffffff, 15 /* F_SETOWN_EX */},
     {"fcntl", 72, {kFd, kValue, kOwnerExOut}, ResultKind::kPlain, kTrace, 0,
      true, 1, 0xffffffff, 16 /* F_GETOWN_EX */},
+    // Who holds a lock that conflicts with the one described (0 when outside, -1 for an open file
+    // description's lock).
+    {"fcntl", 72, {kFd, kValue, kFlockOut}, ResultKind::kPlain, kTrace, 0,
+     true, 1, 0xffffffff, 5 /* F_GETLK */},
+    {"fcntl", 72, {kFd, kValue, kFlockOut}, ResultKind::kPlain, kTrace, 0,
+     true, 1, 0xffffffff, 36 /* F_OFD_GETLK */},
+    // A signalfd given another number (stopped by its process's filter, below).
+    {"fcntl", 72, {kDupOfFd, kValue, kValue}, ResultKind::kPlain, kStacked, 0,
+     true, 1, 0xffffffff, 0 /* F_DUPFD */},
+    {"fcntl", 72, {kDupOfFd, kValue, kValue}, ResultKind::kPlain, kStacked, 0,
+     true, 1, 0xffffffff, 1030 /* F_DUPFD_CLOEXEC */},
 
     // Pids prctl() keeps: Yama's allowed tracer (0 none, -1 anyone), and the task whose core
     // scheduling cookie is shared (0 the caller). Where Yama or core scheduling are not built
@@ -126,6 +143,17 @@ constexpr SyscallRow kTable[] = {
     // serves it (supervisor/control_protocol.h). The kernel knows no such option (EINVAL).
     {"prctl", 157, {kValue, kValue, kValue, kValue, kValue}, ResultKind::kPlain, kControl, 0,
      true, 0, 0xffffffff, 0x56504944 /* control::kPrctlOption */},
+    // A namespace's init is neither a child subreaper nor has a parent-death signal until it sets
+    // them; the box's init really is both (that is how orphans reach it and how the box fails
+    // closed): what init sets and reads of them is its own (translate/object_rules.h).
+    {"prctl", 157, {kInitAttribute, kValue}, ResultKind::kPlain, kTrace, 0,
+     true, 0, 0xffffffff, 1 /* PR_SET_PDEATHSIG */},
+    {"prctl", 157, {kInitAttribute, kValue}, ResultKind::kPlain, kTrace, 0,
+     true, 0, 0xffffffff, 2 /* PR_GET_PDEATHSIG */},
+    {"prctl", 157, {kInitAttribute, kValue}, ResultKind::kPlain, kTrace, 0,
+     true, 0, 0xffffffff, 36 /* PR_SET_CHILD_SUBREAPER */},
+    {"prctl", 157, {kInitAttribute, kValue}, ResultKind::kPlain, kTrace, 0,
+     true, 0, 0xffffffff, 37 /* PR_GET_CHILD_SUBREAPER */},
 
     // clone(): a namespace's init may not make a sibling of itself (EINVAL), and CLONE_UNTRACED
     // is dropped so that ptrace's automatic attach follows the child like any other (LeakSanitizer
@@ -148,7 +176,61 @@ constexpr SyscallRow kTable[] = {
     {"reboot", 169, {kRebootMagic1, kRebootMagic2, kRebootCmd, kValue}, ResultKind::kPlain, kTrace},
     // A timer that signals one thread (SIGEV_THREAD_ID): the thread is named by its tid, which
     // gettid() gives as the box's number.
-    {"timer_create", 222, {kValue, kSigeventIn, kValue}, ResultKind::kPlain, kTrace},
+    {"timer_create", 222, {kClockId, kSigeventIn, kValue}, ResultKind::kPlain, kTrace},
+    // CPU-time clocks of a process or thread: the clock id holds its number (~pid << 3 | type).
+    // Only ids that can hold one stop: every number below PID_MAX_LIMIT (2^22) makes the seven
+    // top bits of the id ones (the calling process's and thread's own clocks, pid 0, and the
+    // clocks of open files, FD clocks, stop too: they pass unchanged).
+    {"clock_settime", 227, {kClockId, kValue}, ResultKind::kPlain, kTrace, 0,
+     true, 0, 0xfe000000, 0xfe000000},
+    {"clock_gettime", 228, {kClockId, kValue}, ResultKind::kPlain, kTrace, 0,
+     true, 0, 0xfe000000, 0xfe000000},
+    {"clock_getres", 229, {kClockId, kValue}, ResultKind::kPlain, kTrace, 0,
+     true, 0, 0xfe000000, 0xfe000000},
+    {"clock_nanosleep", 230, {kClockId, kValue, kValue, kValue}, ResultKind::kPlain, kTrace, 0,
+     true, 0, 0xfe000000, 0xfe000000},
+    {"clock_adjtime", 305, {kClockId, kValue}, ResultKind::kPlain, kTrace, 0,
+     true, 0, 0xfe000000, 0xfe000000},
+    // The peer of a UNIX socket, as it was when it connected: the box's number, 0 from outside.
+    {"getsockopt", 55, {kFd, kValue, kValue, kPeerCredOut, kValue}, ResultKind::kPlain, kTrace, 0,
+     true, 1, 0xffffffff, 1 /* SOL_SOCKET */, true, 2, 0xffffffff, 17 /* SO_PEERCRED */},
+    // System V IPC objects keep who made them and who used them last.
+    {"shmctl", 31, {kValue, kValue, kShmidOut}, ResultKind::kPlain, kTrace, 0,
+     true, 1, 0xffffffff, 2 /* IPC_STAT */},
+    {"shmctl", 31, {kValue, kValue, kShmidOut}, ResultKind::kPlain, kTrace, 0,
+     true, 1, 0xffffffff, 13 /* SHM_STAT */},
+    {"shmctl", 31, {kValue, kValue, kShmidOut}, ResultKind::kPlain, kTrace, 0,
+     true, 1, 0xffffffff, 15 /* SHM_STAT_ANY */},
+    {"msgctl", 71, {kValue, kValue, kMsqidOut}, ResultKind::kPlain, kTrace, 0,
+     true, 1, 0xffffffff, 2 /* IPC_STAT */},
+    {"msgctl", 71, {kValue, kValue, kMsqidOut}, ResultKind::kPlain, kTrace, 0,
+     true, 1, 0xffffffff, 11 /* MSG_STAT */},
+    {"msgctl", 71, {kValue, kValue, kMsqidOut}, ResultKind::kPlain, kTrace, 0,
+     true, 1, 0xffffffff, 13 /* MSG_STAT_ANY */},
+    {"semctl", 66, {kValue, kValue, kValue, kValue}, ResultKind::kVisiblePid, kTrace, 0,
+     true, 2, 0xffffffff, 11 /* GETPID */},
+    // Credentials a process sends (SCM_CREDENTIALS) name it as it sees itself, and a netlink
+    // socket bound without a port id takes its pid as one: looked at in every sendmsg() and
+    // bind(), which the filter cannot tell apart (supervisor/call_look.h).
+    {"sendmsg", 46, {kFd, kMsgHdrIn, kValue}, ResultKind::kPlain, kLook, 0,
+     true, 2, kNotLookedAtSendFlag, 0},
+    {"sendmmsg", 307, {kFd, kMmsgHdrIn, kValue, kValue}, ResultKind::kPlain, kLook, 0,
+     true, 3, kNotLookedAtSendFlag, 0},
+    {"bind", 49, {kFd, kSockaddrIn, kValue}, ResultKind::kPlain, kLook},
+    // A process that asks for credentials (SO_PASSCRED) or makes a signalfd is given a filter of
+    // its own at the call's exit, which stops its recvmsg() calls, or its reads of that signalfd.
+    {"setsockopt", 54, {kFd, kValue, kValue, kPassCredIn, kValue}, ResultKind::kPlain, kTrace, 0,
+     true, 1, 0xffffffff, 1 /* SOL_SOCKET */, true, 2, 0xffffffff, 16 /* SO_PASSCRED */},
+    {"signalfd", 282, {kSignalfdFd, kValue, kValue}, ResultKind::kPlain, kTrace},
+    {"signalfd4", 289, {kSignalfdFd, kValue, kValue, kValue}, ResultKind::kPlain, kTrace},
+    // Stopped by those filters only.
+    {"read", 0, {kReadFd, kValue, kValue}, ResultKind::kPlain, kStacked},
+    {"readv", 19, {kReadFd, kValue, kValue}, ResultKind::kPlain, kStacked},
+    {"dup", 32, {kDupOfFd}, ResultKind::kPlain, kStacked},
+    {"dup2", 33, {kDupOfFd, kValue}, ResultKind::kPlain, kStacked},
+    {"dup3", 292, {kDupOfFd, kValue, kValue}, ResultKind::kPlain, kStacked},
+    {"recvmsg", 47, {kFd, kMsgHdrOut, kValue}, ResultKind::kPlain, kStacked},
+    {"recvmmsg", 299, {kFd, kMmsgHdrOut, kValue, kValue, kValue}, ResultKind::kPlain, kStacked},
     // clang-format on
 
     // The opens: the box's /proc serves some of them (fd links, its own files) in place.
@@ -166,7 +248,8 @@ constexpr SyscallRow kTable[] = {
 }  // namespace
 
 bool SyscallRow::zero_args_need_no_trap() const {
-  if (route != Route::kTrace || needs_exit_stop()) return false;
+  // ptrace(PTRACE_TRACEME, 0, ...) is the emulation's like every other request.
+  if (route != Route::kTrace || needs_exit_stop() || has(kPtraceRequest)) return false;
   bool any_pid = false;
   for (ArgKind kind : args) {
     if (!carries_pid(kind)) continue;

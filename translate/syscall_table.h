@@ -57,11 +57,45 @@ enum class ArgKind : std::uint8_t {
   kRebootMagic1,     // reboot()'s first magic number
   kRebootMagic2,     // reboot()'s second magic number
   kRebootCmd,        // reboot()'s command: in a pid namespace it ends the namespace instead
+  kPtraceRequest,    // ptrace()'s request: every call is served by the emulated ptrace
+  // Pids that objects and ids carry, translated by translate/object_rules.h and rewritten in
+  // memory by supervisor/surface_rewrites.h.
+  kClockId,        // a clock id, which names a process or thread for CPU-time clocks
+  kInitAttribute,  // prctl()'s option: init's child-subreaper flag and parent-death signal
+  kFlockOut,       // struct flock the kernel writes (F_GETLK): l_pid, unless l_type is F_UNLCK
+  kPeerCredOut,    // getsockopt()'s optval for SO_PEERCRED: struct ucred, optlen beside it
+  kPidfdInfoOut,   // struct pidfd_info (PIDFD_GET_INFO): pid, tgid and ppid
+  kShmidOut,       // struct shmid_ds (IPC_STAT, SHM_STAT): shm_cpid, shm_lpid
+  kMsqidOut,       // struct msqid_ds (IPC_STAT, MSG_STAT): msg_lspid, msg_lrpid
+  kPassCredIn,     // setsockopt()'s optval for SO_PASSCRED: the process will receive credentials
+  kSignalfdFd,     // signalfd()'s descriptor: -1 for a new one, whose number the call returns
+  // Pids in messages (translate/credentials.h): looked at in memory, rewritten when they hold
+  // one (supervisor/call_look.h, supervisor/surface_rewrites.h).
+  kMsgHdrIn,    // a struct msghdr sent (sendmsg): SCM_CREDENTIALS, a netlink destination
+  kMmsgHdrIn,   // a vector of struct mmsghdr sent (sendmmsg), its length next
+  kSockaddrIn,  // bind()'s address: a netlink socket's port id
+  kMsgHdrOut,   // a struct msghdr received (recvmsg): SCM_CREDENTIALS
+  kMmsgHdrOut,  // a vector of struct mmsghdr received (recvmmsg), its length next
+  kReadFd,      // read()'s or readv()'s descriptor: a signalfd's records hold senders' pids
+  kDupOfFd,     // the descriptor dup(), dup2(), dup3() or F_DUPFD give another number
 };
 
 // Whether an argument of this kind is (or points at) a pid, a tid or a group to translate.
 constexpr bool carries_pid(ArgKind kind) {
   return kind >= ArgKind::kPidOrZeroSelf && kind <= ArgKind::kSigeventIn;
+}
+// Whether it is an id or an object that holds one (a clock id, a struct the kernel fills).
+constexpr bool carries_pid_in_object(ArgKind kind) {
+  return kind >= ArgKind::kClockId;
+}
+// Whether the call stops at exit for it: the kernel writes such an object, rewritten there; a
+// clock id's register is given back there (glibc's clock_getcpuclockid() stores the register it
+// passed to clock_getres() as the caller's clock id); SO_PASSCRED and a new signalfd are
+// followed by a filter given to the process at exit. (The messages stop at exit only when what
+// is looked at at entry says so.)
+constexpr bool needs_object_rewrite_at_exit(ArgKind kind) {
+  return carries_pid_in_object(kind) && kind != ArgKind::kInitAttribute &&
+         (kind < ArgKind::kMsgHdrIn || kind == ArgKind::kDupOfFd);
 }
 
 enum class ResultKind : std::uint8_t {
@@ -74,6 +108,7 @@ enum class ResultKind : std::uint8_t {
   kReapedPid,   // wait4(): the pid of a child that may just have been reaped; 0 (WNOHANG) stays
   kNewChild,    // clone3(): the new child's pid (registered at the fork event before this exit)
   kOwner,       // F_GETOWN: a task, or a process group as a negative number; 0 when outside
+  kVisiblePid,  // a process the call reports (semctl GETPID): 0 when outside
 };
 
 // Pids in the caller's memory: the kernel reads them (in) or writes them (out), at this offset
@@ -100,6 +135,12 @@ inline std::optional<std::uint64_t> memory_selector_offset(ArgKind kind) {
   return std::nullopt;
 }
 
+// A sendmsg() flag vpidbox's own messages carry, so that the filter does not have the
+// supervisor look at them (Route::kLook): some are sent before the supervisor can answer (the
+// box's init sends it the listener itself). It is MSG_FASTOPEN, a TCP flag, which the kernel
+// ignores on the UNIX sockets these go over; on TCP no message carries credentials.
+constexpr std::uint64_t kNotLookedAtSendFlag = 0x20000000;
+
 // How a syscall is served.
 //  kUnotify: a pure query, answered by the supervisor in one unotify round trip.
 //  kTrace:   the kernel must run it in the caller's context with translated arguments, and/or
@@ -109,7 +150,13 @@ inline std::optional<std::uint64_t> memory_selector_offset(ArgKind kind) {
 //            ptrace engine) while the box has its own /proc, and not intercepted otherwise.
 //  kControl: the in-box control channel (supervisor/control_protocol.h), answered by the
 //            supervisor (a notification, or a ptrace stop on the ptrace engine).
-enum class Route : std::uint8_t { kUnotify, kTrace, kRefuse, kProcOpen, kControl };
+//  kLook:    a notification in which the supervisor looks at the call's memory: most calls
+//            continue at once; one whose memory holds a pid the kernel must read translated is
+//            taken over by ptrace (supervisor/call_look.h). A ptrace stop on the ptrace engine.
+//  kStacked: not in the box's filter: stopped (SECCOMP_RET_TRACE) by a filter the supervisor
+//            gives a process that needs it (supervisor/filter_injection.h), such as reads of its
+//            signalfd.
+enum class Route : std::uint8_t { kUnotify, kTrace, kRefuse, kProcOpen, kControl, kLook, kStacked };
 
 struct SyscallRow {
   std::string_view name;
@@ -120,14 +167,21 @@ struct SyscallRow {
   int refuse_errno = 0;
   // When set, only calls with (argument `filter_arg` & filter_mask) == filter_value are
   // intercepted (the filter compares it: an ioctl request, a clone flag, a signal number). Rows
-  // may share a syscall number.
+  // may share a syscall number, and must then be next to each other.
   bool filtered = false;
   std::uint8_t filter_arg = 0;
   std::uint64_t filter_mask = 0;
   std::uint64_t filter_value = 0;
+  // A second comparison of another argument, AND-ed with the first (getsockopt's level and
+  // option name).
+  bool filtered_twice = false;
+  std::uint8_t filter2_arg = 0;
+  std::uint64_t filter2_mask = 0;
+  std::uint64_t filter2_value = 0;
 
   bool matches(const std::array<std::uint64_t, 6>& call_args) const {
-    return !filtered || (call_args[filter_arg] & filter_mask) == filter_value;
+    if (filtered && (call_args[filter_arg] & filter_mask) != filter_value) return false;
+    return !filtered_twice || (call_args[filter2_arg] & filter2_mask) == filter2_value;
   }
 
   int arg_count() const {
@@ -149,7 +203,8 @@ struct SyscallRow {
   bool needs_exit_stop() const {
     if (result != ResultKind::kPlain || has(ArgKind::kSiginfoOut)) return true;
     for (ArgKind kind : args)
-      if (is_memory_pid_in(kind) || is_memory_pid_out(kind)) return true;
+      if (is_memory_pid_in(kind) || is_memory_pid_out(kind) || needs_object_rewrite_at_exit(kind))
+        return true;
     return false;
   }
 };

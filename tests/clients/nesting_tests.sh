@@ -32,6 +32,8 @@ t_nested_three_levels() {
 depth=\$1
 sleep 1000 &
 s=\$!
+# Until the sleeper has exec'd, ps would show it as sh: wait with builtins only (no process).
+until read -r c <"/proc/\$s/comm" && [ "\$c" = sleep ]; do :; done
 echo "level \$depth: \\\$\\\$=\$\$ \\\$PPID=\$PPID \\\$!=\$s"
 if [ "\$depth" -lt 3 ]; then
   \$BOX sh "\$0" \$((depth + 1)) &
@@ -107,8 +109,16 @@ t_nested_kill_all_outer() {
   local f=$work/fifo
   mkfifo "$f.started"
   cat >"$work/killall.sh" <<EOF
+execd() { until read -r c <"/proc/\$1/comm" && [ "\$c" = sleep ]; do :; done; }
 sleep 1000 &
-\$BOX sh -c 'sleep 1000 & \$BOX sh -c "sleep 1000 & echo >$f.started; wait"; wait' &
+execd \$!
+\$BOX sh -c '
+  execd() { until read -r c <"/proc/\$1/comm" && [ "\$c" = sleep ]; do :; done; }
+  sleep 1000 & execd \$!
+  \$BOX sh -c "
+    execd() { until read -r c <\"/proc/\\\$1/comm\" && [ \"\\\$c\" = sleep ]; do :; done; }
+    sleep 1000 & execd \\\$!; echo >$f.started; wait"
+  wait' &
 read -r _ <"$f.started"
 ps -eo pid,ppid,comm
 kill -KILL -1

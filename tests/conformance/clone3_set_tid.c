@@ -21,15 +21,19 @@
 
 #include "common.h"
 
-// clone3 with set_tid = {tid} (size entries, the rest 0); the child prints its getpid() under
-// `key` (the parent waits until it has) and then waits for EOF on gate_read (if >= 0).
-static long spawn_with_tid(const char* key, pid_t tid, size_t size, int gate_read, int gate_write) {
+// clone3 with set_tid = {tid, outer} (size entries, the rest 0) and `flags`; the child prints its
+// getpid() (and, with CLONE_PARENT, getppid()) under `key` (the parent waits until it has) and
+// then waits for EOF on gate_read (if >= 0).
+static long spawn_in(const char* key, pid_t tid, pid_t outer, size_t size, unsigned long flags,
+                     int gate_read, int gate_write) {
   pid_t set_tid[40];
   memset(set_tid, 0, sizeof(set_tid));
   set_tid[0] = tid;
+  set_tid[1] = outer;
   struct clone_args args;
   memset(&args, 0, sizeof(args));
-  args.exit_signal = SIGCHLD;
+  args.flags = flags;
+  args.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD;  // a sibling's is the caller's
   args.set_tid = (uint64_t)(uintptr_t)set_tid;
   args.set_tid_size = size;
   int printed[2];
@@ -39,6 +43,7 @@ static long spawn_with_tid(const char* key, pid_t tid, size_t size, int gate_rea
   if (c == 0) {
     close(printed[0]);
     printf("%s_child_getpid=%ld\n", key, (long)getpid());
+    if (flags & CLONE_PARENT) printf("%s_child_getppid=%ld\n", key, (long)getppid());
     fflush(stdout);
     close(printed[1]);
     if (gate_write >= 0) close(gate_write);
@@ -51,6 +56,10 @@ static long spawn_with_tid(const char* key, pid_t tid, size_t size, int gate_rea
   close(printed[0]);
   errno = saved;
   return c;
+}
+
+static long spawn_with_tid(const char* key, pid_t tid, size_t size, int gate_read, int gate_write) {
+  return spawn_in(key, tid, 0, size, 0, gate_read, gate_write);
 }
 
 static void reap(long pid) {
@@ -110,5 +119,27 @@ int main(void) {
   long again = spawn_with_tid("group_gone", 80, 1, -1, -1);
   reap(again);
   show("set_tid_80_group_gone", again);
+
+  // 4. Numbers the kernel refuses in range, and a number for the enclosing pid namespace too
+  // (the runner's, where numbers below 30000 are free: README.md).
+  show("set_tid_0", spawn_with_tid("zero", 0, 1, -1, -1));
+  show("set_tid_negative", spawn_with_tid("negative", -5, 1, -1, -1));
+  show("set_tid_pid_max", spawn_with_tid("at_pid_max", 4194304, 1, -1, -1));
+  long two_levels = spawn_in("two_levels", 90, 12345, 2, 0, -1, -1);
+  reap(two_levels);
+  show("set_tid_90_and_outer", two_levels);
+
+  // 5. From a child (2 levels of the same box): a sibling with CLONE_PARENT, and no number at
+  // all once the child has dropped its capabilities.
+  pid_t child = fork_flushed();
+  if (child == 0) {
+    show("child_set_tid_96_parent", spawn_in("sibling", 96, 0, 1, CLONE_PARENT, -1, -1));
+    if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0) die("setresuid");
+    show("unprivileged_set_tid_97", spawn_with_tid("unprivileged", 97, 1, -1, -1));
+    _exit(0);
+  }
+  int status;
+  for (int i = 0; i < 2; ++i)
+    if (wait(&status) < 0) die("wait");
   return 0;
 }

@@ -9,7 +9,7 @@ TEST_CASE("a task's credentials from its status file") {
   const TaskCreds c = parse_task_creds(
       "Name:\tsh\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t7\nUid:\t65534\t65534\t0\t1000\n"
       "Gid:\t65534\t100\t0\t65534\nFDSize:\t64\nGroups:\t4 24 100 \nNStgid:\t7\n"
-      "CapInh:\t0000000000000000\nCapPrm:\t0000000000000000\nCapEff:\t0000000000080000\n");
+      "CapInh:\t0000000000000000\nCapPrm:\t0000000000280000\nCapEff:\t0000000000080000\n");
   REQUIRE(c.ok);
   CHECK(c.ruid == 65534);
   CHECK(c.euid == 65534);
@@ -21,6 +21,7 @@ TEST_CASE("a task's credentials from its status file") {
   CHECK(c.fsgid == 65534);
   CHECK(c.groups == std::vector<gid_t>{4, 24, 100});
   CHECK(c.caps == 0x80000);
+  CHECK(c.permitted == 0x280000);
   CHECK(c.has(19));
   CHECK_FALSE(c.has(21));
 }

@@ -132,3 +132,17 @@ TEST_CASE("a full level fails the allocation in every level") {
   // number after the wrap is the lowest free one.
   CHECK(table.add_task(140, 140, inner) == 2);
 }
+
+TEST_CASE("a task's tracer inside the box is known until either is removed") {
+  ProcessTable t(32768);
+  t.add_task(100, 100);
+  t.add_task(200, 200);
+  CHECK(t.tracer_of(200) == 0);
+  t.set_tracer(200, 100);
+  CHECK(t.tracer_of(200) == 100);
+  t.set_tracer(200, 0);
+  CHECK(t.tracer_of(200) == 0);
+  t.set_tracer(200, 100);
+  t.remove(200, {});
+  CHECK(t.tracer_of(200) == 0);
+}

@@ -12,13 +12,22 @@ using namespace vpidbox;
 
 // The rows with a dedicated test. Every ptrace-route row is also covered, argument by argument,
 // by entry_rules_test.cc's isolation test, which walks the whole table.
+// clang-format off
 static const std::set<std::string_view> kRowsWithDedicatedTests = {
     "getpid",         "gettid",     "getppid",         "getpgrp", "getpgid", "getsid",
     "io_uring_setup", "wait4",      "waitid",          "kill",    "tgkill",  "tkill",
     "setsid",         "pidfd_open", "rt_sigtimedwait", "ioctl",   "clone",   "pidfd_send_signal",
     "reboot",         "fcntl",      "clone3",          "open",    "openat",  "openat2",
-    "creat",          "prctl",
+    "creat",
+    // Pids in objects and ids (object_rules_test.cc, and below).
+    "prctl",          "getsockopt", "shmctl",          "msgctl",  "semctl",  "clock_settime",
+    "clock_gettime",  "clock_getres", "clock_nanosleep", "clock_adjtime",
+    // Pids in messages (credentials_test.cc, stacked_filter_test.cc).
+    "sendmsg",        "sendmmsg",   "bind",            "setsockopt", "signalfd", "signalfd4",
+    "read",           "readv",      "recvmsg",         "recvmmsg", "dup",      "dup2",
+    "dup3",
 };
+// clang-format on
 
 TEST_CASE("every table row has a handler and a test") {
   std::set<std::pair<std::string_view, std::uint64_t>> names;
@@ -48,6 +57,7 @@ TEST_CASE("table numbers are the x86_64 numbers") {
     INFO(std::string(row.name));
     std::array<std::uint64_t, 6> args{};
     if (row.filtered) args[row.filter_arg] = row.filter_value;
+    if (row.filtered_twice) args[row.filter2_arg] = row.filter2_value;
     CHECK(find_syscall(row.nr_x86_64, args) == &row);
   }
   CHECK(find_syscall(SYS_wait4)->name == "wait4");
@@ -68,4 +78,28 @@ TEST_CASE("the open family is declared once, for the /proc route") {
   }
   CHECK(find_syscall(SYS_openat)->index_of(ArgKind::kFd) == 0);
   CHECK(find_syscall(SYS_openat2)->index_of(ArgKind::kOpenHow) == 2);
+}
+
+TEST_CASE("getsockopt stops for SO_PEERCRED at SOL_SOCKET only: both arguments are compared") {
+  const SyscallRow* peercred = find_syscall(SYS_getsockopt, {3, 1 /* SOL_SOCKET */, 17});
+  REQUIRE(peercred != nullptr);
+  CHECK(peercred->filtered_twice);
+  CHECK(peercred->needs_exit_stop());
+  CHECK(find_syscall(SYS_getsockopt, {3, 1, 4 /* SO_ERROR */}) == nullptr);
+  CHECK(find_syscall(SYS_getsockopt, {3, 6 /* IPPROTO_TCP */, 17}) == nullptr);
+}
+
+TEST_CASE("clock ids stop only where the seven top bits are ones: where a pid can be") {
+  const auto clock = [](std::int64_t id) {
+    return find_syscall(SYS_clock_gettime, {static_cast<std::uint64_t>(id)});
+  };
+  CHECK(clock(1 /* CLOCK_MONOTONIC */) == nullptr);
+  CHECK(clock(2 /* CLOCK_PROCESS_CPUTIME_ID */) == nullptr);
+  CHECK(clock((~3LL << 3) | 2) != nullptr);  // pid 3's process clock, sign-extended
+  CHECK(clock(0xffffffffLL & ((~3LL << 3) | 6)) != nullptr);  // zero-extended, a thread clock
+  CHECK(clock((~4194303LL << 3) | 2) != nullptr);             // the largest pid there can be
+  for (const char* name : {"clock_settime", "clock_getres", "clock_nanosleep", "clock_adjtime"})
+    CHECK(find_syscall(name)->filter_mask == find_syscall("clock_gettime")->filter_mask);
+  // glibc keeps the clock id in the register it passed: every such call stops at exit too.
+  CHECK(clock(-6)->needs_exit_stop());
 }
