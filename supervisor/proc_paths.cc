@@ -4,7 +4,7 @@
 #include <linux/capability.h>
 #include <linux/openat2.h>
 #include <sched.h>
-#include <sys/socket.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -20,9 +20,11 @@
 #include "procfs-fuse/proc_view.h"
 #include "procfs-fuse/render.h"
 #include "supervisor/kernel_facts.h"
+#include "supervisor/pid_max.h"
 #include "supervisor/proc_open.h"
 #include "supervisor/tracee.h"
 #include "translate/rules.h"
+#include "translate/sysctl_write.h"
 
 namespace vpidbox {
 namespace {
@@ -33,6 +35,8 @@ using procfs::NodeSpec;
 // Strings the kernel reads for a call the supervisor makes (a symlink's target, an xattr's name
 // or value) are at most this long; xattr values are capped by the kernel at 64 KiB too.
 constexpr std::size_t kMaxCopied = 65536;
+// Writers of ns_last_pid and pid_max kept where leases cannot tell which have closed their file.
+constexpr std::size_t kMaxTableWriters = 64;
 
 // A string in the caller's memory, up to `max` bytes, read up to its NUL without crossing into an
 // unmapped page; nullopt when it cannot be read or has no end within `max`.
@@ -230,14 +234,16 @@ std::optional<Pid> ProcPathRoute::proc_dir_number(pid_t tid, int fd) {
   return node->bound_virtual;
 }
 
-// ---- ns_last_pid written from inside ----
+// ---- ns_last_pid and pid_max written from inside ----
 
-ProcPathRoute::Answer ProcPathRoute::last_pid_writer(Call& call, int path_arg, int flags,
-                                                     const std::string& host_path) {
+ProcPathRoute::Answer ProcPathRoute::table_writer(Call& call, procfs::Rewrite file, int path_arg,
+                                                  int flags, const std::string& host_path) {
   const TaskCreds creds = read_task_creds(call.caller);
-  // procfs refuses every write by a task without CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE with
-  // EPERM, whatever it writes: so does a memfd sealed against writes.
-  if (!creds.has(CAP_SYS_ADMIN) && !creds.has(CAP_CHECKPOINT_RESTORE)) {
+  const bool last_pid = file == procfs::Rewrite::kLastPid;
+  // procfs refuses every write of ns_last_pid by a task without CAP_SYS_ADMIN or
+  // CAP_CHECKPOINT_RESTORE with EPERM, whatever it writes: so does a memfd sealed against writes.
+  // (Who may write pid_max was judged at the open, by its mode.)
+  if (last_pid && !creds.has(CAP_SYS_ADMIN) && !creds.has(CAP_CHECKPOINT_RESTORE)) {
     if (call.ptrace) {
       // The kernel itself refuses the host's file the same way.
       Answer a;
@@ -258,59 +264,77 @@ ProcPathRoute::Answer ProcPathRoute::last_pid_writer(Call& call, int path_arg, i
     if (!a.fd.valid()) return Answer::error(errno);
     return a;
   }
+  // The writer gets a regular file of its own, empty (write and pwrite at any offset work as on
+  // procfs), which the supervisor reads before it answers any other call or stop of the box:
+  // a memfd, or on the ptrace engine, where no descriptor can be given, a copy the kernel opens.
+  const std::string name = last_pid ? "/proc/sys/kernel/ns_last_pid" : "/proc/sys/kernel/pid_max";
+  std::string at;
   if (call.ptrace) {
-    // No descriptor can be given at a ptrace stop: a FIFO the supervisor reads, which the kernel
-    // opens for the writer.
-    const std::optional<std::string> fifo = shadow_.copy_file("/proc/sys/kernel/ns_last_pid", "");
-    if (!fifo) return Answer::error(ENOMEM);
-    ::unlink(fifo->c_str());
-    if (::mkfifo(fifo->c_str(), 0600) != 0) return Answer::error(errno);
-    UniqueFd end(::open(fifo->c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC));
-    if (!end.valid()) return Answer::error(errno);
-    last_pid_writers_.push_back({std::move(end), creds.caps, table_.level_of(call.caller)});
-    copies_[call.caller] = *fifo;
+    const std::optional<std::string> copy = shadow_.copy_file(name, "");
+    if (!copy) return Answer::error(ENOMEM);
+    ::chmod(copy->c_str(), 0600);
+    copies_[call.caller] = *copy;
+    at = *copy;
+  } else {
+    UniqueFd memfd(::memfd_create(name.c_str(), MFD_CLOEXEC));
+    if (!memfd.valid()) return Answer::error(errno);
+    at = "/proc/self/fd/" + std::to_string(memfd.get());
+    UniqueFd ours(::open(at.c_str(), O_RDONLY | O_CLOEXEC));
+    UniqueFd theirs(::open(at.c_str(), (flags & O_ACCMODE) | O_CLOEXEC));
+    if (!ours.valid() || !theirs.valid()) return Answer::error(ENOMEM);
+    table_writers_.push_back({std::move(ours), file, creds.caps, table_.level_of(call.caller)});
     Answer a;
-    a.kind = Answer::Kind::kRewrite;
-    a.arg = path_arg;
-    a.path = *fifo;
+    a.kind = Answer::Kind::kInstall;
+    a.fd = std::move(theirs);
+    a.cloexec = (flags & O_CLOEXEC) != 0;
     return a;
   }
-  // One write, one message: a socket pair keeps them apart, as procfs takes one value a write.
-  int ends[2];
-  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, ends) != 0)
-    return Answer::error(errno);
-  UniqueFd ours(ends[0]), theirs(ends[1]);
-  // The writer's end blocks as a file does.
-  ::fcntl(theirs.get(), F_SETFL, ::fcntl(theirs.get(), F_GETFL) & ~O_NONBLOCK);
-  ::shutdown(theirs.get(), SHUT_RD);
-  last_pid_writers_.push_back({std::move(ours), creds.caps, table_.level_of(call.caller)});
+  UniqueFd ours(::open(at.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!ours.valid()) return Answer::error(ENOMEM);
+  table_writers_.push_back({std::move(ours), file, creds.caps, table_.level_of(call.caller)});
   Answer a;
-  a.kind = Answer::Kind::kInstall;
-  a.fd = std::move(theirs);
+  a.kind = Answer::Kind::kRewrite;
+  a.arg = path_arg;
+  a.path = at;
   return a;
 }
 
-void ProcPathRoute::drain_last_pid_writes() {
-  for (auto it = last_pid_writers_.begin(); it != last_pid_writers_.end();) {
-    bool closed = false;
-    for (;;) {
-      char buf[64];
-      const ssize_t n = ::read(it->fd.get(), buf, sizeof(buf) - 1);
-      if (n == 0) closed = true;
-      if (n <= 0) break;
-      std::string_view text(buf, static_cast<std::size_t>(n));
-      while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
-      const std::optional<Pid> nr =
-          text == "0" ? std::optional<Pid>(0) : procfs::parse_pid_name(text);
-      // What procfs would refuse (a bad number, no capability) changes nothing.
-      if (nr) write_ns_last_pid(table_, it->level, it->caps, *nr);
+void ProcPathRoute::drain_table_writes() {
+  for (auto it = table_writers_.begin(); it != table_writers_.end();) {
+    // No writer left once a read lease can be had (the file is open for writing nowhere): asked
+    // first, so that a last write before the close is read below.
+    bool closed = ::fcntl(it->fd.get(), F_SETLEASE, F_RDLCK) == 0;
+    if (closed) {
+      ::fcntl(it->fd.get(), F_SETLEASE, F_UNLCK);
+    } else if (errno != EAGAIN) {
+      closed = table_writers_.size() > kMaxTableWriters;  // leases refused: the oldest go
     }
-    it = closed ? last_pid_writers_.erase(it) : it + 1;
+    char buf[256];
+    const ssize_t n = ::pread(it->fd.get(), buf, sizeof(buf), 0);
+    if (n > 0) {
+      // Written since: the text from offset 0 is one write there. Emptied, a write past offset
+      // 0 leaves a hole of NULs before its text, which procfs ignores and the parse refuses.
+      if (!closed) {
+        const std::string self = "/proc/self/fd/" + std::to_string(it->fd.get());
+        UniqueFd emptier(::open(self.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
+      }
+      const SysctlIntWrite w =
+          parse_sysctl_int_write(std::string_view(buf, static_cast<std::size_t>(n)), 0);
+      // What procfs would refuse (a bad number, one out of range) changes nothing.
+      if (!w.error && w.stores) {
+        if (it->file == procfs::Rewrite::kPidMax) {
+          write_pid_max(table_, it->level, w.value, pid_max_minimum());
+        } else if (w.value >= 0 && w.value <= table_.space(it->level).pid_max()) {
+          write_ns_last_pid(table_, it->level, it->caps, static_cast<Pid>(w.value));
+        }
+      }
+    }
+    it = closed ? table_writers_.erase(it) : it + 1;
   }
 }
 
 void ProcPathRoute::before_stop(pid_t tid) {
-  if (!last_pid_writers_.empty()) drain_last_pid_writes();
+  if (!table_writers_.empty()) drain_table_writes();
   if (copies_.empty()) return;
   const auto it = copies_.find(tid);
   if (it == copies_.end()) return;
@@ -477,14 +501,15 @@ ProcPathRoute::Answer ProcPathRoute::answer_open(Call& call,
   }
   const procfs::OpenPlan plan = procfs::plan_open(node, flags, call.caller, table_);
   if (plan.serves == procfs::OpenServes::kError) return Answer::error(plan.error);
-  if (plan.serves == procfs::OpenServes::kRendered && plan.writes_last_pid && writes) {
-    // Opened as procfs would open it for the caller (a read-only /proc/sys says EROFS), then
-    // handed a channel to the supervisor instead.
+  if (plan.serves == procfs::OpenServes::kRendered &&
+      (plan.writes_last_pid || plan.writes_pid_max) && writes) {
+    // Opened as procfs would open it for the caller (a read-only /proc/sys says EROFS, pid_max
+    // is not writable by others), then handed a file the supervisor reads instead.
     UniqueFd trial;
     if (const int error = open_as_caller(call.caller, false, r.dir, r.path,
                                          O_WRONLY | O_NONBLOCK | O_NOCTTY, 0, trial))
       return Answer::error(error);
-    return last_pid_writer(call, o->path_arg, flags, host_path_string(r));
+    return table_writer(call, plan.rewrite, o->path_arg, flags, host_path_string(r));
   }
   const bool rendered = plan.serves == procfs::OpenServes::kRendered;
   const bool regular = exists && S_ISREG(st.st_mode);
@@ -725,7 +750,7 @@ void ProcPathRoute::serve(UnotifyChannel& channel, const seccomp_notif& req) {
   }
   if (stats_.by_syscall) ++stats_.notifications[call.row->name];
   for (int i = 0; i < 6; ++i) call.args[i] = req.data.args[i];
-  if (!last_pid_writers_.empty()) drain_last_pid_writes();
+  if (!table_writers_.empty()) drain_table_writes();
   Answer a = answer(call, [&] { return channel.still_pending(req.id); });
   if (trace_.enabled()) trace(call, a);
   switch (a.kind) {

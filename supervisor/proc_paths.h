@@ -61,8 +61,8 @@ class ProcPathRoute {
   // the ptrace engine): the registers to store, when they changed.
   bool on_stop(pid_t tid, user_regs_struct& regs);
 
-  // Every ptrace stop, first: what the box wrote to ns_last_pid is applied before any task is
-  // numbered, and the ptrace engine's copies a task has opened since are removed.
+  // Every ptrace stop, first: what the box wrote to ns_last_pid or pid_max is applied before any
+  // task is numbered, and the ptrace engine's copies a task has opened since are removed.
   void before_stop(pid_t tid);
   // Seen at a seccomp stop (clone, clone3): a task may get mounts of its own.
   void note_clone_flags(std::uint64_t flags);
@@ -122,8 +122,9 @@ class ProcPathRoute {
   // Opens (dir, path) with `flags` as the caller: 0 or an errno.
   int open_as_caller(pid_t caller, bool own, int dir, const std::string& path, int flags,
                      mode_t mode, UniqueFd& fd);
-  Answer last_pid_writer(Call& call, int path_arg, int flags, const std::string& host_path);
-  void drain_last_pid_writes();
+  Answer table_writer(Call& call, procfs::Rewrite file, int path_arg, int flags,
+                      const std::string& host_path);
+  void drain_table_writes();
 
   ProcessTable& table_;
   Stats& stats_;
@@ -133,13 +134,15 @@ class ProcPathRoute {
   UniqueFd host_proc_;
   ProcShadow shadow_;
   PathWalker walker_;
-  // Writers of ns_last_pid: the supervisor's ends, with the writer's effective capabilities.
-  struct LastPidWriter {
+  // Writers of ns_last_pid and pid_max: the file each writes (a memfd, or the ptrace engine's
+  // copy), open read-only here, with the writer's effective capabilities.
+  struct TableWriter {
     UniqueFd fd;
+    procfs::Rewrite file = procfs::Rewrite::kLastPid;
     std::uint64_t caps = 0;
     LevelId level = kTopLevel;  // the writer's: whose pid space the number is
   };
-  std::vector<LastPidWriter> last_pid_writers_;
+  std::vector<TableWriter> table_writers_;
   std::map<pid_t, std::string> copies_;  // the ptrace engine's copies, by the task that opens
 };
 
