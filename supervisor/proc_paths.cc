@@ -40,7 +40,8 @@ constexpr std::size_t kMaxTableWriters = 64;
 
 // A string in the caller's memory, up to `max` bytes, read up to its NUL without crossing into an
 // unmapped page; nullopt when it cannot be read or has no end within `max`.
-std::optional<std::string> read_string(pid_t pid, std::uint64_t address, std::size_t max) {
+std::optional<std::string> read_string(CallerMemory& memory, pid_t pid, std::uint64_t address,
+                                       std::size_t max) {
   std::string out;
   std::uint64_t at = address;
   // Most paths are short: a first small read, then the rest page by page.
@@ -49,7 +50,7 @@ std::optional<std::string> read_string(pid_t pid, std::uint64_t address, std::si
     char buf[4096];
     const std::size_t piece = std::min({std::size_t{4096} - (at % 4096), max - out.size(), want});
     want = 4096;
-    if (!tracee::read_memory(pid, at, buf, piece)) return std::nullopt;
+    if (!memory.read(pid, at, buf, piece)) return std::nullopt;
     const void* nul = std::memchr(buf, '\0', piece);
     if (nul) {
       out.append(buf, static_cast<const char*>(nul) - buf);
@@ -71,7 +72,8 @@ struct OpenArgs {
   int path_arg = 0;
 };
 
-std::optional<OpenArgs> open_args(pid_t pid, const std::string_view name, const std::uint64_t* a) {
+std::optional<OpenArgs> open_args(CallerMemory& memory, pid_t pid, const std::string_view name,
+                                  const std::uint64_t* a) {
   OpenArgs o;
   if (name == "open") {
     o = {AT_FDCWD, a[0], a[1], static_cast<mode_t>(a[2]), 0, 0};
@@ -81,13 +83,22 @@ std::optional<OpenArgs> open_args(pid_t pid, const std::string_view name, const 
     o = {static_cast<int>(a[0]), a[1], a[2], static_cast<mode_t>(a[3]), 0, 1};
   } else if (name == "openat2") {
     open_how how{};
-    if (a[3] < sizeof(how) || !tracee::read_memory(pid, a[2], &how, sizeof(how)))
-      return std::nullopt;
+    if (a[3] < sizeof(how) || !memory.read(pid, a[2], &how, sizeof(how))) return std::nullopt;
     o = {static_cast<int>(a[0]), a[1], how.flags, static_cast<mode_t>(how.mode), how.resolve, 1};
   } else {
     return std::nullopt;
   }
   return o;
+}
+
+// A copy the kernel opens for `caller` (the ptrace engine): its own, with `mode`, where a root
+// supervisor's box task may be another user.
+void give_copy(pid_t caller, const std::string& path, mode_t mode) {
+  if (::geteuid() == 0) {
+    const TaskCreds creds = read_task_creds(caller);
+    if (creds.ok && ::chown(path.c_str(), creds.fsuid, creds.fsgid) != 0) mode = 0;
+  }
+  ::chmod(path.c_str(), mode);
 }
 
 // A task's umask (shared by the threads of its fs): what a file it creates loses of its mode.
@@ -114,6 +125,41 @@ bool has_capability(pid_t tid, int capability) {
 }
 
 }  // namespace
+
+// ---- the caller's memory ----
+
+int CallerMemory::mem(pid_t tid) {
+  if (tid_ == tid && mem_.valid()) return mem_.get();
+  forget();
+  const std::string path = "/proc/" + std::to_string(tid) + "/mem";
+  mem_.reset(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+  if (!mem_.valid()) {
+    // procfs judges the opener's fs ids against the task's ids, and the task's dumpability.
+    creds_.run_as_task(tid, false, [&] {
+      mem_.reset(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+      return mem_.valid() ? 0 : errno;
+    });
+  }
+  if (!mem_.valid()) return -1;
+  tid_ = tid;
+  return mem_.get();
+}
+
+bool CallerMemory::read(pid_t tid, std::uint64_t address, void* out, std::size_t size) {
+  if (tracee::read_memory(tid, address, out, size)) return true;
+  if (errno != EPERM) return false;
+  const int fd = mem(tid);
+  return fd >= 0 &&
+         ::pread(fd, out, size, static_cast<off_t>(address)) == static_cast<ssize_t>(size);
+}
+
+bool CallerMemory::write(pid_t tid, std::uint64_t address, const void* in, std::size_t size) {
+  if (tracee::write_memory(tid, address, in, size)) return true;
+  if (errno != EPERM) return false;
+  const int fd = mem(tid);
+  return fd >= 0 &&
+         ::pwrite(fd, in, size, static_cast<off_t>(address)) == static_cast<ssize_t>(size);
+}
 
 ProcPathRoute::ProcPathRoute(ProcessTable& table, const ProcChannel& channel,
                              const std::string& box_user_ns, Stats& stats, TraceLog& trace)
@@ -272,7 +318,7 @@ ProcPathRoute::Answer ProcPathRoute::table_writer(Call& call, procfs::Rewrite fi
   if (call.ptrace) {
     const std::optional<std::string> copy = shadow_.copy_file(name, "");
     if (!copy) return Answer::error(ENOMEM);
-    ::chmod(copy->c_str(), 0600);
+    give_copy(call.caller, *copy, 0600);
     copies_[call.caller] = *copy;
     at = *copy;
   } else {
@@ -355,7 +401,7 @@ ProcPathRoute::Answer ProcPathRoute::answer_getcwd(Call& call) {
   if (walker_.procfs_mount() != "/proc") text = walker_.procfs_mount() + text.substr(5);
   const std::uint64_t size = call.args[1];
   if (size < text.size() + 1) return Answer::error(ERANGE);
-  if (!tracee::write_memory(call.caller, call.args[0], text.c_str(), text.size() + 1))
+  if (!memory_.write(call.caller, call.args[0], text.c_str(), text.size() + 1))
     return Answer::error(EFAULT);
   return Answer::result(static_cast<std::int64_t>(text.size() + 1));
 }
@@ -364,14 +410,15 @@ ProcPathRoute::Answer ProcPathRoute::answer_mq_open(Call& call) {
   // With the guard, the kernel opens the queue for the box only through a mount of mqueue that
   // the guard allows; the supervisor opens it otherwise, as the caller.
   if (!guarded_ || call.ptrace) return Answer::go_on();
-  const std::optional<std::string> name = read_string(call.caller, call.args[0], NAME_MAX + 1);
+  const std::optional<std::string> name =
+      read_string(memory_, call.caller, call.args[0], NAME_MAX + 1);
   if (!name) return Answer::go_on();
   const int oflag = static_cast<int>(call.args[1]);
   struct MqAttr {
     long flags, maxmsg, msgsize, curmsgs, reserved[4];
   } attr{};
   const bool with_attr = (oflag & O_CREAT) && call.args[3] != 0;
-  if (with_attr && !tracee::read_memory(call.caller, call.args[3], &attr, sizeof(attr)))
+  if (with_attr && !memory_.read(call.caller, call.args[3], &attr, sizeof(attr)))
     return Answer::error(EFAULT);
   // The mode is the caller's, through its umask.
   const mode_t mode = static_cast<mode_t>(call.args[2]) & ~umask_of(call.caller) & 07777;
@@ -406,9 +453,9 @@ ProcPathRoute::Answer ProcPathRoute::answer_rewritten(Call& call, const Resoluti
 
 ProcPathRoute::Answer ProcPathRoute::answer_open(Call& call,
                                                  const std::function<bool()>& still_pending) {
-  const std::optional<OpenArgs> o = open_args(call.caller, call.row->name, call.args);
+  const std::optional<OpenArgs> o = open_args(memory_, call.caller, call.row->name, call.args);
   if (!o) return Answer::go_on();  // the kernel's to refuse (EFAULT, E2BIG)
-  const std::optional<std::string> path = read_string(call.caller, o->path, PATH_MAX);
+  const std::optional<std::string> path = read_string(memory_, call.caller, o->path, PATH_MAX);
   if (!path) return Answer::go_on();
   if (trace_.enabled()) call.paths.push_back(*path);
   PathQuery query;
@@ -535,7 +582,10 @@ ProcPathRoute::Answer ProcPathRoute::answer_open(Call& call,
                                      plan.read_by_task(call.caller));
   if (call.ptrace) {
     const std::optional<std::string> copy = shadow_.copy_file(procfs::box_path(node), real);
-    if (copy) copies_[call.caller] = *copy;
+    if (copy) {
+      give_copy(call.caller, *copy, 0400);
+      copies_[call.caller] = *copy;
+    }
     return point_to(copy);
   }
   if (rendered) {
@@ -583,7 +633,8 @@ ProcPathRoute::Answer ProcPathRoute::perform(Call& call, std::vector<Resolution>
     std::vector<char>& buffer = buffers[m];
     switch (mem.kind) {
       case MemKind::kString: {
-        const std::optional<std::string> text = read_string(call.caller, address, kMaxCopied);
+        const std::optional<std::string> text =
+            read_string(memory_, call.caller, address, kMaxCopied);
         if (!text) return Answer::error(EFAULT);
         buffer.assign(text->begin(), text->end());
         buffer.push_back('\0');
@@ -595,7 +646,7 @@ ProcPathRoute::Answer ProcPathRoute::perform(Call& call, std::vector<Resolution>
         const std::size_t size = mem.size_arg >= 0 ? call.args[mem.size_arg] : mem.fixed_size;
         if (size > kMaxCopied) continue;  // the kernel refuses it first (E2BIG)
         buffer.resize(size);
-        if (size && !tracee::read_memory(call.caller, address, buffer.data(), size))
+        if (size && !memory_.read(call.caller, address, buffer.data(), size))
           return Answer::error(EFAULT);
         break;
       }
@@ -651,14 +702,13 @@ ProcPathRoute::Answer ProcPathRoute::perform(Call& call, std::vector<Resolution>
     else
       text = show_as_box(text, call.caller);
     const std::size_t size = std::min<std::size_t>(text.size(), call.args[row.memory[0].size_arg]);
-    if (size && !tracee::write_memory(call.caller, outs[0].address, text.data(), size))
+    if (size && !memory_.write(call.caller, outs[0].address, text.data(), size))
       return Answer::error(EFAULT);
     return Answer::result(static_cast<std::int64_t>(size));
   }
   for (const Out& out : outs) {
     const std::size_t size = out.fixed ? out.size : std::min<std::size_t>(result, out.size);
-    if (out.address && size &&
-        !tracee::write_memory(call.caller, out.address, out.buffer->data(), size))
+    if (out.address && size && !memory_.write(call.caller, out.address, out.buffer->data(), size))
       return Answer::error(EFAULT);
   }
   return Answer::result(result);
@@ -666,6 +716,7 @@ ProcPathRoute::Answer ProcPathRoute::perform(Call& call, std::vector<Resolution>
 
 ProcPathRoute::Answer ProcPathRoute::answer(Call& call,
                                             const std::function<bool()>& still_pending) {
+  memory_.forget();
   const PathCallRow& row = *call.row;
   switch (row.op) {
     case PathOp::kNamespace:
@@ -693,7 +744,7 @@ ProcPathRoute::Answer ProcPathRoute::answer(Call& call,
     const std::uint64_t address = call.args[arg.path];
     std::optional<std::string> path;
     if (address != 0) {
-      path = read_string(call.caller, address, PATH_MAX);
+      path = read_string(memory_, call.caller, address, PATH_MAX);
       if (!path) return Answer::go_on();  // EFAULT or ENAMETOOLONG: the kernel's
     }
     if (trace_.enabled()) call.paths.push_back(path.value_or("NULL"));
@@ -803,7 +854,7 @@ bool ProcPathRoute::on_stop(pid_t tid, user_regs_struct& regs) {
       // The path, written below the caller's stack (past the red zone, unused while it is in
       // the kernel), and the argument pointed to it.
       const std::uint64_t at = (regs.rsp - 128 - a.path.size() - 1) & ~std::uint64_t{15};
-      if (!tracee::write_memory(tid, at, a.path.c_str(), a.path.size() + 1)) {
+      if (!memory_.write(tid, at, a.path.c_str(), a.path.size() + 1)) {
         regs.orig_rax = static_cast<unsigned long long>(-1);
         regs.rax = static_cast<unsigned long long>(-EFAULT);
         return true;
@@ -816,8 +867,8 @@ bool ProcPathRoute::on_stop(pid_t tid, user_regs_struct& regs) {
         open_how how{};
         const std::uint64_t how_at = (at - sizeof(how)) & ~std::uint64_t{15};
         how.resolve = 0;
-        if (!tracee::read_memory(tid, args[2], &how, sizeof(how)) ||
-            !(how.resolve = 0, tracee::write_memory(tid, how_at, &how, sizeof(how)))) {
+        if (!memory_.read(tid, args[2], &how, sizeof(how)) ||
+            !(how.resolve = 0, memory_.write(tid, how_at, &how, sizeof(how)))) {
           regs.orig_rax = static_cast<unsigned long long>(-1);
           regs.rax = static_cast<unsigned long long>(-EFAULT);
           return true;

@@ -42,6 +42,29 @@
 
 namespace vpidbox {
 
+// A box task's memory: process_vm_readv/writev, or, where those are refused (a task whose ids
+// are not the supervisor's or that is not dumpable, when the supervisor lacks CAP_SYS_PTRACE: a
+// root box in Docker that switched to another user), its /proc/<tid>/mem opened as the task's
+// own credentials are judged (the task's once it has exec'd as that user). One task's file is
+// kept for the length of one call.
+class CallerMemory {
+ public:
+  explicit CallerMemory(CredentialWorker& creds) : creds_(creds) {}
+  // At the start of each call: the file kept may be another task's now.
+  void forget() {
+    tid_ = 0;
+    mem_.reset();
+  }
+  bool read(pid_t tid, std::uint64_t address, void* out, std::size_t size);
+  bool write(pid_t tid, std::uint64_t address, const void* in, std::size_t size);
+
+ private:
+  int mem(pid_t tid);
+  CredentialWorker& creds_;
+  pid_t tid_ = 0;
+  UniqueFd mem_;
+};
+
 class ProcPathRoute {
  public:
   // `box_user_ns`: init's user namespace (the link text of /proc/<init>/ns/user).
@@ -131,6 +154,7 @@ class ProcPathRoute {
   TraceLog& trace_;
   bool guarded_;
   CredentialWorker creds_;
+  CallerMemory memory_{creds_};
   UniqueFd host_proc_;
   ProcShadow shadow_;
   PathWalker walker_;

@@ -85,7 +85,11 @@ bool ProcShadow::ensure_base() {
     }
     base_ = templ;
     dev_ = st.st_dev;
-    for (const char* sub : {"task", "copy", "list"}) ::mkdirat(base_fd_.get(), sub, 0700);
+    // On the ptrace engine the kernel opens listings and copies here for box tasks, which a root
+    // supervisor's may do as other users: they may pass, not list (a copy is its reader's own).
+    const mode_t pass = ::geteuid() == 0 ? 0711 : 0700;
+    ::chmod(base_.c_str(), pass);
+    for (const char* sub : {"task", "copy", "list"}) ::mkdirat(base_fd_.get(), sub, pass);
     return learn_root_names();
   }
   return false;

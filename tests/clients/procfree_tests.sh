@@ -97,6 +97,35 @@ kill $child; wait; echo done'
   RUN=("${saved_run[@]}")
 }
 
+# A root box in the Docker-like environment (no CAP_SYS_PTRACE: the supervisor cannot read the
+# memory of a task of another user with process_vm_readv) that switches to nobody and execs, as
+# gosu or setpriv do: the program then sees the box's /proc as in a namespace.
+t_procfree_switched_user() {
+  [ -x "${VPIDBOX_DOCKERLIKE:-}" ] && [ "$(id -u)" = 0 ] && [ -n "$PYTHON" ] && [ -z "${VPIDBOX_WRAP:-}" ] ||
+    return 0  # its own environment, once
+  local saved_run=("${RUN[@]}") saved_oracle=("${oracle[@]}")
+  RUN=("$VPIDBOX_DOCKERLIKE" -- "$V" run ${VPIDBOX_ENGINE:+--engine="$VPIDBOX_ENGINE"})
+  oracle=(unshare --pid --fork --mount-proc "$VPIDBOX_DOCKERLIKE" --)
+  cat >"$work/switched.sh" <<'EOF'
+sleep 30 & child=$!
+until read -r c </proc/$child/comm && [ "$c" = sleep ]; do :; done
+echo "uid $(id -u)"
+ps -eo pid,ppid,user,comm
+echo "self $(readlink /proc/self) $$"
+echo "ls" $(ls /proc | grep -E "^[0-9]+$" | sort -n)
+grep ^Pid: /proc/1/status
+stat -c "%n %U" /proc/1 /proc/$child
+kill $child; wait; echo done
+EOF
+  chmod 1777 "$work"  # nobody reads the script
+  chmod 644 "$work/switched.sh"
+  EXPECT_STATUS=0 differential "$PYTHON" -c '
+import os, sys
+os.setgroups([]); os.setresgid(65534, 65534, 65534); os.setresuid(65534, 65534, 65534)
+os.execvp("sh", ["sh", sys.argv[1]])' "$work/switched.sh"
+  RUN=("${saved_run[@]}") oracle=("${saved_oracle[@]}")
+}
+
 # ---- boxes as a CI sandbox (README, "As a CI sandbox") ----
 
 # A project's tests in boxes, one box per test, through `meson test --wrapper`: each test is pid 1

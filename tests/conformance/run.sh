@@ -192,13 +192,15 @@ else
 fi
 
 # known_keys NAME: the keys of NAME's lines that may differ, joined by "|" (known_differences;
-# a program may have several lines there; NAME@MODE lines apply with that /proc mode only, and
-# NAME@wrapped lines in a VPIDBOX_WRAP environment only).
+# a program may have several lines there; NAME@MODE lines apply with that /proc mode only,
+# NAME@MODE/ENGINE lines with that mode on that engine (VPIDBOX_ENGINE) only, and NAME@wrapped
+# lines in a VPIDBOX_WRAP environment only).
 known_keys() {
   local prog keys all=()
   [ -r "$src_dir/known_differences" ] || return 0
   while read -r prog keys; do
     [ "$prog" = "$1" ] || [ "$prog" = "$1@$proc_mode" ] ||
+      { [ -n "${VPIDBOX_ENGINE:-}" ] && [ "$prog" = "$1@$proc_mode/$VPIDBOX_ENGINE" ]; } ||
       { [ -n "${VPIDBOX_WRAP:-}" ] && [ "$prog" = "$1@wrapped" ]; } || continue
     keys=${keys%%#*}
     # shellcheck disable=SC2206  # split the keys on blanks
