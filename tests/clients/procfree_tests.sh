@@ -101,8 +101,9 @@ kill $child; wait; echo done'
 # memory of a task of another user with process_vm_readv) that switches to nobody and execs, as
 # gosu or setpriv do: the program then sees the box's /proc as in a namespace.
 t_procfree_switched_user() {
-  [ -x "${VPIDBOX_DOCKERLIKE:-}" ] && [ "$(id -u)" = 0 ] && [ -n "$PYTHON" ] && [ -z "${VPIDBOX_WRAP:-}" ] ||
-    return 0  # its own environment, once
+  # Its own environment, once (not again in the wrapped runs).
+  [ -x "${VPIDBOX_DOCKERLIKE:-}" ] && [ "$(id -u)" = 0 ] && [ -n "$PYTHON" ] &&
+    [ -z "${VPIDBOX_WRAP:-}" ] || return 0
   local saved_run=("${RUN[@]}") saved_oracle=("${oracle[@]}")
   RUN=("$VPIDBOX_DOCKERLIKE" -- "$V" run ${VPIDBOX_ENGINE:+--engine="$VPIDBOX_ENGINE"})
   oracle=(unshare --pid --fork --mount-proc "$VPIDBOX_DOCKERLIKE" --)
