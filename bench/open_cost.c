@@ -1,12 +1,15 @@
-// open_cost: price of opening a regular file, open + close in a loop.
+// open_cost: price of opening a regular file, open + close in a loop; with -s,
+// of a stat of it instead.
 //
-// Usage: open_cost [-b BATCHES] [-t BUDGET_MS] FILE
+// Usage: open_cost [-s] [-b BATCHES] [-t BUDGET_MS] FILE
 //
 // Times batches of open(FILE, O_RDONLY) + close() (glibc's open is the openat
-// system call) and prints on stdout
+// system call), or of stat(FILE) (glibc's stat is newfstatat), and prints on
+// stdout
 //   open_close_us=2.51      median over BATCHES batches (default 11) of the
 //                           mean time of one open + close in the batch
-//   min_open_close_us=2.40  fastest batch's mean
+//                           (stat_us=... with -s)
+//   min_open_close_us=2.40  fastest batch's mean (min_stat_us=... with -s)
 //   calls=20000             open + close pairs per batch (chosen so that all
 //                           batches together take about BUDGET_MS, default
 //                           1000; between 50 and 20000)
@@ -18,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,10 +33,17 @@ static double now_ns(void) {
   return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-// time_batch: mean ns per open + close over `calls` pairs; -1 when an open failed.
+static int stat_mode;  // -s: stat instead of open + close
+
+// time_batch: mean ns per open + close (or stat) over `calls`; -1 when one failed.
 static double time_batch(const char* path, long calls) {
   const double start = now_ns();
   for (long i = 0; i < calls; i++) {
+    if (stat_mode) {
+      struct stat st;
+      if (stat(path, &st) != 0) return -1;
+      continue;
+    }
     const int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return -1;
     close(fd);
@@ -47,8 +58,9 @@ static int compare_doubles(const void* a, const void* b) {
 
 int main(int argc, char** argv) {
   int batches = 11, budget_ms = 1000, opt;
-  while ((opt = getopt(argc, argv, "b:t:")) != -1) {
+  while ((opt = getopt(argc, argv, "sb:t:")) != -1) {
     switch (opt) {
+      case 's': stat_mode = 1; break;
       case 'b': batches = atoi(optarg); break;
       case 't': budget_ms = atoi(optarg); break;
       default: goto usage;
@@ -75,12 +87,13 @@ int main(int argc, char** argv) {
     }
   }
   qsort(batch_ns, (size_t)batches, sizeof batch_ns[0], compare_doubles);
-  printf("open_close_us=%.3f\n", batch_ns[batches / 2] / 1e3);
-  printf("min_open_close_us=%.3f\n", batch_ns[0] / 1e3);
+  const char* what = stat_mode ? "stat" : "open_close";
+  printf("%s_us=%.3f\n", what, batch_ns[batches / 2] / 1e3);
+  printf("min_%s_us=%.3f\n", what, batch_ns[0] / 1e3);
   printf("calls=%ld\n", calls);
   return 0;
 
 usage:
-  fprintf(stderr, "usage: open_cost [-b BATCHES] [-t BUDGET_MS] FILE\n");
+  fprintf(stderr, "usage: open_cost [-s] [-b BATCHES] [-t BUDGET_MS] FILE\n");
   return 2;
 }

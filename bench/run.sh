@@ -26,12 +26,17 @@
 #                the same in a pid namespace (unshare)
 #   stress_all   the same seven stressors at once on this machine's CPUs (the contention case):
 #                each stressor's bogo ops/s, and the run's wall time
+#   stat_cost    stat of a regular file, time per call (bench/out/open_cost -s): the price of
+#                trapping every call that names a path (vpidbox_intercept)
 #   surface      the calls looked at or stopped for pids in objects and messages
 #                (sendmsg, bind, SO_PEERCRED, F_GETLK, CPU clocks, signalfd and credential
 #                reads), and their neighbours left alone: bench/out/surface_calls, native
 #                against vpidbox on each engine (runner vpidbox_ptrace)
 # The proc suites run unshare with --mount-proc (so that its ps sees its own
-# namespace). vpidbox_hostproc is `vpidbox run --proc=host`; it is n/a, with a
+# namespace). vpidbox_intercept is `vpidbox run --proc=intercept` (the box's /proc without
+# FUSE or a mount namespace); vpidbox_docker is `vpidbox run` inside the Docker-like
+# environment of the tests (build/tests/dockerlike/dockerlike, where --proc=auto gives
+# intercept), not a default runner. vpidbox_hostproc is `vpidbox run --proc=host`; it is n/a, with a
 # note, when the vpidbox binary has no --proc option. vpidbox_nested3 runs the
 # command in a box nested 3 deep (`vpidbox run -- vpidbox run -- vpidbox run --`),
 # for the spawn loop, fork/wait, getpid and start-up only. responder runs the command under
@@ -82,9 +87,10 @@ VPIDBOX=${VPIDBOX:-$ROOT/build/supervisor/vpidbox}
 RESULTS=${BENCH_RESULTS:-$BENCH_DIR/RESULTS.md}
 QUICK=${BENCH_QUICK:-0}
 INVOCATION="bash bench/run.sh${*:+ $*}"
-read -ra RUNNERS <<<"${BENCH_RUNNERS:-native vpidbox vpidbox_hostproc vpidbox_nested3 responder unshare proot strace}"
-ALL_SUITES=(syscall_lat spawn_loop fork_wait make_j2 startup proc_ps proc_read open_cost surface sig_lat
-  stress stress_all)
+read -ra RUNNERS <<<"${BENCH_RUNNERS:-native vpidbox vpidbox_hostproc vpidbox_intercept vpidbox_nested3 responder unshare proot strace}"
+ALL_SUITES=(syscall_lat spawn_loop fork_wait make_j2 startup proc_ps proc_read open_cost stat_cost
+  surface sig_lat stress stress_all)
+DOCKERLIKE=${DOCKERLIKE:-$ROOT/build/tests/dockerlike/dockerlike}
 
 unset PROOT_NO_SECCOMP # proot's normal mode: seccomp-accelerated ptrace
 
@@ -138,6 +144,11 @@ runner_prefix() {
     native) PREFIX=() ;;
     vpidbox) PREFIX=("$VPIDBOX" run --) ;;
     vpidbox_hostproc) PREFIX=("$VPIDBOX" run --proc=host --) ;;
+    vpidbox_intercept) PREFIX=("$VPIDBOX" run --proc=intercept --) ;;
+    vpidbox_docker)
+      [ -x "$DOCKERLIKE" ] || return 1
+      PREFIX=("$DOCKERLIKE" -- "$VPIDBOX" run --)
+      ;;
     vpidbox_ptrace) PREFIX=("$VPIDBOX" run --engine=ptrace --) ;;
     vpidbox_lowlat) PREFIX=("$VPIDBOX" run --low-latency --) ;;
     responder) PREFIX=("$OUT/unotify_responder" --) ;;
@@ -184,8 +195,11 @@ probe_runners() {
       continue
     fi
     case "$r" in
-      vpidbox | vpidbox_hostproc | vpidbox_nested3 | vpidbox_ptrace | vpidbox_lowlat | vpidbox_strace)
+      vpidbox | vpidbox_hostproc | vpidbox_intercept | vpidbox_nested3 | vpidbox_ptrace | vpidbox_lowlat | vpidbox_strace)
         [ -x "$VPIDBOX" ] || { RUNNER_NA[$r]="binary not built ($VPIDBOX)"; continue; } ;;
+      vpidbox_docker)
+        [ -x "$VPIDBOX" ] && [ -x "$DOCKERLIKE" ] ||
+          { RUNNER_NA[$r]="$VPIDBOX or $DOCKERLIKE not built"; continue; } ;;
       vpidbox_before)
         [ -x "${VPIDBOX_BEFORE:-}" ] ||
           { RUNNER_NA[$r]="VPIDBOX_BEFORE names no binary"; continue; } ;;
@@ -204,7 +218,7 @@ probe_runners() {
   done
   # Say which /proc a box sees: FUSE (the default when root) or the host's procfs.
   local fstype
-  for r in vpidbox vpidbox_hostproc; do
+  for r in vpidbox vpidbox_intercept vpidbox_docker vpidbox_hostproc; do
     if [[ " ${RUNNERS[*]} " != *" $r "* ]] || [ -n "${RUNNER_NA[$r]:-}" ]; then continue; fi
     runner_prefix "$r"
     fstype=$(timeout -k 5 30 "${PREFIX[@]}" stat -f -c %T /proc </dev/null 2>/dev/null)
@@ -402,15 +416,18 @@ define_metric startup ms "start-up: RUNNER /bin/true" \
 define_metric proc_ps us "ps -ef with 200 idle processes in the box" \
   "RUNNER bench/out/with_procs -p 200 -n RUNS -- ps -ef: 200 forked idle processes, then RUNS runs of \`ps -ef >/dev/null\` one after the other, mean time per ps run (fork to reap; the 200 are started before and not timed); unshare runs with --mount-proc" \
   "≤ 2× unshare" "target_ratio_le 2"
-M_RUNNERS[proc_ps]="native vpidbox vpidbox_before vpidbox_hostproc unshare"
+M_RUNNERS[proc_ps]="native vpidbox vpidbox_before vpidbox_intercept vpidbox_docker vpidbox_hostproc unshare"
 M_REF[proc_ps]=unshare
 define_metric proc_read us "/proc readdir + read microbenchmark (a tiny top)" \
   "RUNNER bench/out/proc_read: 20 forked idle processes, then scans of opendir(/proc) + readdir + open/read to EOF/close of /proc/N/stat and /proc/N/status for every numeric entry; a run's value: median of its batch means per scan; unshare runs with --mount-proc" \
   "≤ 2× native" "target_ratio_le 2"
-M_RUNNERS[proc_read]="native vpidbox vpidbox_before vpidbox_hostproc unshare"
+M_RUNNERS[proc_read]="native vpidbox vpidbox_before vpidbox_intercept vpidbox_docker vpidbox_hostproc unshare"
 define_metric open_cost us "open + close of a regular file" \
   "RUNNER bench/out/open_cost FILE: open(FILE, O_RDONLY) + close in a loop, a run's value: median of its batch means per pair (what trapping open/openat costs)"
-M_RUNNERS[open_cost]="native vpidbox vpidbox_before vpidbox_hostproc"
+M_RUNNERS[open_cost]="native vpidbox vpidbox_before vpidbox_intercept vpidbox_docker vpidbox_hostproc"
+define_metric stat_cost us "stat of a regular file" \
+  "RUNNER bench/out/open_cost -s FILE: stat(FILE) in a loop (glibc's stat is newfstatat), a run's value: median of its batch means per call (what trapping every call that names a path costs)"
+M_RUNNERS[stat_cost]="native vpidbox vpidbox_before vpidbox_intercept vpidbox_docker vpidbox_hostproc"
 # The calls looked at or stopped for pids in objects and messages (bench/surface_calls.c).
 SURFACE_CALLS=(sendmsg sendmsg_creds recvmsg_passcred bind_udp peercred getlk thread_clock
   read_signalfd read_pipe read_pipe_signalfd)
@@ -737,6 +754,22 @@ measure_stress_all() {
     M_DETAIL[stress7_$s]=${M_DETAIL[stress7_$s]/stop at T/stop at ${secs} s}
     M_DETAIL[stress7_$s]+="; median of $rounds runs"
     stress_finish "stress7_$s"
+  done
+}
+
+measure_stat_cost() {
+  local rounds=5 batches=11 budget=1000 file=/etc/hostname r
+  [ "$QUICK" = 1 ] && rounds=2 batches=5 budget=200
+  if ! [ -f "$file" ] || ! [ -r "$file" ]; then
+    file=$WORK/stat_cost.file
+    echo data >"$file"
+  fi
+  measure_keyed stat_cost "$rounds" 120 stat_us "$OUT/open_cost" -s -b "$batches" -t "$budget" "$file"
+  M_DETAIL[stat_cost]=${M_DETAIL[stat_cost]//FILE/$file}
+  M_DETAIL[stat_cost]+=" × $batches batches, about $budget ms each run"
+  for r in $(metric_runners stat_cost); do
+    [ -n "${VAL[stat_cost|$r]:-}" ] || continue
+    NOTE[stat_cost|$r]="$(out_value stat_cost "$r" calls) calls/batch"
   done
 }
 

@@ -13,6 +13,7 @@
 #include <memory>
 #include <vector>
 
+#include "translate/path_calls.h"
 #include "translate/syscall_table.h"
 
 namespace vpidbox {
@@ -88,7 +89,7 @@ int add_filtered_rules(scmp_filter_ctx ctx, std::uint32_t action, const SyscallR
   return -EINVAL;
 }
 
-FilterResult build_filter(FilterCtx& ctx, bool with_listener, bool route_fd_opens, bool killable) {
+FilterResult build_filter(FilterCtx& ctx, bool with_listener, PathRouting routing, bool killable) {
   ctx.reset(seccomp_init(SCMP_ACT_ALLOW));
   if (!ctx) return FilterResult{false, -1, "seccomp_init failed"};
   // Only the native ABI is in the filter: libseccomp sends every other architecture, and x32
@@ -102,7 +103,7 @@ FilterResult build_filter(FilterCtx& ctx, bool with_listener, bool route_fd_open
   seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2);
 
   for (const SyscallRow& row : syscall_table()) {
-    if (row.route == Route::kProcOpen && !route_fd_opens) continue;
+    if (row.route == Route::kProcOpen && routing == PathRouting::kNone) continue;
     if (row.route == Route::kStacked) continue;
     const std::uint32_t action = action_for(row, with_listener, killable);
     int rc = 0;
@@ -127,6 +128,18 @@ FilterResult build_filter(FilterCtx& ctx, bool with_listener, bool route_fd_open
       rc = seccomp_rule_add_exact(ctx.get(), action, row.nr_x86_64, 0);
     }
     if (rc) return failure(row.name.data(), rc);
+  }
+  if (routing == PathRouting::kEveryPath) {
+    for (const PathCallRow& row : path_call_table()) {
+      if (row.op == PathOp::kOpen) continue;  // the syscall table's open rows, above
+      const std::uint32_t action =
+          with_listener && !row.rewritten() ? SCMP_ACT_NOTIFY : SCMP_ACT_TRACE(kBoxTraceData);
+      // Numbers this libseccomp does not know yet (the newest calls) are added by number.
+      if (int rc = seccomp_rule_add_exact(ctx.get(), action, row.nr, 0)) {
+        if (rc == -EDOM || rc == -EINVAL) continue;
+        return failure(row.name.data(), rc);
+      }
+    }
   }
   return FilterResult{true, -1, {}};
 }
@@ -154,10 +167,10 @@ int load_with_listener(scmp_filter_ctx ctx, unsigned flags) {
 
 }  // namespace
 
-FilterResult install_box_filter(bool with_listener, bool route_fd_opens) {
+FilterResult install_box_filter(bool with_listener, PathRouting routing) {
   FilterCtx ctx;
   if (!with_listener) {
-    FilterResult built = build_filter(ctx, false, route_fd_opens, false);
+    FilterResult built = build_filter(ctx, false, routing, false);
     if (!built.ok) return built;
     if (int rc = seccomp_load(ctx.get())) return failure("loading the seccomp filter", rc);
     return built;
@@ -166,7 +179,7 @@ FilterResult install_box_filter(bool with_listener, bool route_fd_opens) {
   // ptrace instead.
   int fd = -EINVAL;
   for (bool killable : {true, false}) {
-    FilterResult built = build_filter(ctx, true, route_fd_opens, killable);
+    FilterResult built = build_filter(ctx, true, routing, killable);
     if (!built.ok) return built;
     fd = load_with_listener(ctx.get(), killable ? kWaitKillableRecv : 0);
     if (fd >= 0) return FilterResult{true, fd, {}};

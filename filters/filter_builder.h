@@ -18,9 +18,12 @@ struct FilterResult {
 // the launcher decides that.
 // With `with_listener` false, the unotify rows go to the ptrace route too and no listener is
 // created.
-// With `route_fd_opens`, open, openat, openat2 and creat notify the listener too (or, without
-// one, stop for the ptrace route): the supervisor serves the ones that name a procfs fd link
-// (supervisor/proc_open.h).
+// `routing` says which calls that name paths come to the supervisor: none (the host's /proc, or
+// none); open, openat, openat2 and creat (kOpens, the box's FUSE /proc: the supervisor serves the
+// ones that name a procfs fd link, supervisor/proc_open.h); or every call of the path-call table
+// (kEveryPath, the box's /proc without a mount, supervisor/proc_paths.h), where chdir, chroot and
+// the execs always stop for the ptrace route (their paths are rewritten). They notify the
+// listener, or, without one, stop for the ptrace route.
 // Every SECCOMP_RET_TRACE of this filter carries kBoxTraceData: a seccomp stop with other data
 // comes from a filter the program installed itself, which, having no tracer of its own, must
 // see ENOSYS as the kernel gives it without one.
@@ -29,6 +32,7 @@ struct FilterResult {
 // the supervisor sends signals for (Route::kSignalSend) notify; where the kernel refuses the flag,
 // they stop for ptrace.
 constexpr unsigned kBoxTraceData = 0xb0c5;
-FilterResult install_box_filter(bool with_listener, bool route_fd_opens = false);
+enum class PathRouting { kNone, kOpens, kEveryPath };
+FilterResult install_box_filter(bool with_listener, PathRouting routing = PathRouting::kNone);
 
 }  // namespace vpidbox

@@ -356,6 +356,33 @@ void release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   fuse_reply_err(req, 0);
 }
 
+// What procfs answers for the calls that would make or remove a name: its directories have no
+// such operations (EPERM), and a pid name that does not exist is not found at all (ENOENT) in
+// /proc and in a task list, where procfs's lookup itself fails.
+void refuse_new_name(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  const NodeSpec* dir = state_of(req).inodes.node(parent);
+  const bool pid_list = dir && (dir->kind == NodeKind::kRoot || dir->kind == NodeKind::kTaskList);
+  fuse_reply_err(req, pid_list && parse_pid_name(name) ? ENOENT : EPERM);
+}
+void mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t) {
+  refuse_new_name(req, parent, name);
+}
+void mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t, dev_t) {
+  refuse_new_name(req, parent, name);
+}
+void symlink(fuse_req_t req, const char*, fuse_ino_t parent, const char* name) {
+  refuse_new_name(req, parent, name);
+}
+void refuse_change(fuse_req_t req, fuse_ino_t, const char*) {
+  fuse_reply_err(req, EPERM);
+}
+void rename(fuse_req_t req, fuse_ino_t, const char*, fuse_ino_t, const char*, unsigned) {
+  fuse_reply_err(req, EPERM);
+}
+void link(fuse_req_t req, fuse_ino_t, fuse_ino_t, const char*) {
+  fuse_reply_err(req, EPERM);
+}
+
 void statfs(fuse_req_t req, fuse_ino_t) {
   struct statvfs st {};
   if (::fstatvfs(state_of(req).host.dir(), &st) != 0) return (void)fuse_reply_err(req, errno);
@@ -384,6 +411,13 @@ const fuse_lowlevel_ops kOperations = [] {
   o.write = write;
   o.release = release;
   o.statfs = statfs;
+  o.mkdir = mkdir;
+  o.mknod = mknod;
+  o.symlink = symlink;
+  o.unlink = refuse_change;
+  o.rmdir = refuse_change;
+  o.rename = rename;
+  o.link = link;
   return o;
 }();
 

@@ -494,17 +494,23 @@ std::string render_locks(std::string_view real_text, const NumberView& view) noe
 }
 
 std::string show_reader_running_status(std::string text) noexcept {
-  constexpr std::string_view kSleeping = "State:\tS (sleeping)\n";
   constexpr std::string_view kRunning = "State:\tR (running)\n";
-  const std::size_t at = text.find(kSleeping);
-  if (at != npos && (at == 0 || text[at - 1] == '\n')) text.replace(at, kSleeping.size(), kRunning);
+  // Waiting for a notification's answer, or stopped at a ptrace stop for the supervisor.
+  for (std::string_view waiting : {"State:\tS (sleeping)\n", "State:\tt (tracing stop)\n"}) {
+    const std::size_t at = text.find(waiting);
+    if (at != npos && (at == 0 || text[at - 1] == '\n')) {
+      text.replace(at, waiting.size(), kRunning);
+      break;
+    }
+  }
   return text;
 }
 
 std::string show_reader_running_stat(std::string text) noexcept {
   // "pid (comm) S ...": the comm may hold spaces and parentheses; the state follows the last ')'.
   const std::size_t close = text.rfind(')');
-  if (close != npos && close + 2 < text.size() && text[close + 1] == ' ' && text[close + 2] == 'S')
+  if (close != npos && close + 2 < text.size() && text[close + 1] == ' ' &&
+      (text[close + 2] == 'S' || text[close + 2] == 't'))
     text[close + 2] = 'R';
   return text;
 }

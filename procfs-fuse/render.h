@@ -83,8 +83,9 @@ std::string render_timers(std::string_view real_text, const NumberView& view) no
 std::string render_sysvipc(std::string_view real_text, const NumberView& view) noexcept;
 
 // A task reading its own stat or status is running as the kernel renders it; served by the
-// supervisor, it is asleep waiting for the answer. These set the state back to running: the
-// "State:" line of status, field (3) of stat. Other text is returned unchanged.
+// supervisor, it is asleep waiting for the answer (or stopped for it at a ptrace stop). These set
+// the state back to running: the "State:" line of status, field (3) of stat. Other text is
+// returned unchanged.
 std::string show_reader_running_status(std::string text) noexcept;
 std::string show_reader_running_stat(std::string text) noexcept;
 

@@ -650,6 +650,9 @@ TEST_CASE("a task reading its own stat or status sees itself running") {
   CHECK(show_reader_running_status("Name:\tsh\nState:\tS (sleeping)\nTgid:\t7\n") ==
         "Name:\tsh\nState:\tR (running)\nTgid:\t7\n");
   CHECK(show_reader_running_status("State:\tT (stopped)\n") == "State:\tT (stopped)\n");
+  // Read at a ptrace stop (the ptrace engine without a mount of the box's /proc).
+  CHECK(show_reader_running_stat("7 (sh) t 1 7") == "7 (sh) R 1 7");
+  CHECK(show_reader_running_status("State:\tt (tracing stop)\n") == "State:\tR (running)\n");
 }
 
 TEST_CASE("timers: the task a POSIX timer notifies") {

@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(g++ meson ninja-build pkg-config libseccomp-dev libcap-dev libfmt-dev libcli11-dev
   doctest-dev libfuse3-dev fuse3 util-linux procps python3 bash coreutils make tini stress-ng
-  clang libclang-rt-dev python3-psutil gdb strace)
+  clang libclang-rt-dev python3-psutil python3-pytest cmake psmisc gdb strace)
 # CPython's own test suite, for the Python that Debian ships (tests/suites).
 if command -v /usr/bin/python3 >/dev/null; then
   packages+=("libpython$(/usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')-testsuite")

@@ -19,6 +19,7 @@
 #include "supervisor/emulated_ptrace.h"
 #include "supervisor/emulated_signals.h"
 #include "supervisor/kernel_facts.h"
+#include "supervisor/proc_paths.h"
 #include "supervisor/proc_route.h"
 #include "supervisor/ptrace_route.h"
 #include "supervisor/session.h"
@@ -70,11 +71,13 @@ class BoxSession final : private BoxControl {
   ControlRoute control_channel_;
   QueuedSignals queued_signals_;
   PtraceRoute ptrace_;
-  std::unique_ptr<ProcRoute> proc_;  // when the box has its own /proc
+  std::unique_ptr<ProcRoute> proc_;       // when the box has its own /proc (FUSE)
+  std::unique_ptr<ProcPathRoute> paths_;  // when it has its own /proc without a mount
   // The hybrid engine's listeners: init's, and one for each process `vpidbox exec` brought in.
   std::vector<std::unique_ptr<UnotifyRoute>> unotify_;
   std::unique_ptr<ControlServer> control_;  // the box's control socket, when it could be made
   ProcMode proc_mode_ = ProcMode::kHost;
+  bool own_mount_ns_ = false;  // intercept mode, fallen back to after init made one
   ForwardPolicy forward_policy_;
   SweepSchedule sweeps_;
 

@@ -17,7 +17,12 @@
 #include <cstdio>
 #include <functional>
 
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
 #include "supervisor/kernel_abi.h"
+#include "supervisor/landlock_guard.h"
+#include "supervisor/mount_info.h"
 #include "supervisor/nested_box.h"
 #include "supervisor/unique_fd.h"
 
@@ -95,9 +100,21 @@ bool has_pidfd_info() {
   });
 }
 
+// /dev/fuse as the kernel's FUSE device: a character device 10:229 that opens read-write.
 bool fuse_available() {
   UniqueFd fd(::open("/dev/fuse", O_RDWR | O_CLOEXEC));
-  return fd.valid();
+  struct stat st {};
+  return fd.valid() && ::fstat(fd.get(), &st) == 0 && S_ISCHR(st.st_mode) &&
+         major(st.st_rdev) == 10 && minor(st.st_rdev) == 229;
+}
+
+// Whether the Landlock guard of --proc=intercept can be applied here (in a child, where it stays).
+bool landlock_guard_possible() {
+  return probe([] {
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return false;
+    GuardPlan plan = plan_proc_guard(procfs_mount_points(read_own_mounts()));
+    return apply_guard_rules(collect_guard_rules(plan), false).applied;
+  });
 }
 
 bool mount_namespace_possible() {
@@ -133,18 +150,28 @@ int run_check() {
   const bool pidfd_info = has_pidfd_info();
   const bool fuse = fuse_available();
   const bool mountns = mount_namespace_possible();
+  const int landlock = landlock_abi();
+  const bool guard = landlock_guard_possible();
   line("seccomp user notification (unotify)", unotify, "needed: answers pid queries (5.5+)");
   line("unotify sync wake-up", sync, "optional: same-CPU wake-up, ~20x lower latency (6.6+)");
-  line("unotify ADDFD", addfd, "needed by --proc=fuse: reopens /proc fd links (5.14+)");
+  line("unotify ADDFD", addfd, "needed by --proc=fuse and intercept: installs /proc files (5.14+)");
   line("ptrace allowed", ptrace, "needed: follows forks, rewrites results, fails closed");
   line("pidfd PIDFD_GET_INFO", pidfd_info, "optional: fast parent lookup (6.13+)");
   line("FUSE (/dev/fuse)", fuse, "needed by --proc=fuse: the box's own /proc");
   line("mount namespace possible", mountns, "needed by --proc=fuse|none: mounts over /proc");
+  char landlock_detail[96];
+  std::snprintf(landlock_detail, sizeof(landlock_detail),
+                "guards --proc=intercept against racing threads (ABI %d; 2+ needed)", landlock);
+  line("Landlock", guard, landlock_detail);
   const char* engine = unotify && ptrace ? "hybrid (unotify + ptrace)" : "none";
   std::printf("engine for 'run': %s\n", engine);
-  std::printf("/proc for 'run': %s\n",
-              fuse && mountns ? "fuse (the box's own, in a private mount namespace)"
-                              : "host (the host's /proc: no FUSE or no mount namespace here)");
+  if (fuse && mountns) {
+    std::printf("/proc for 'run': fuse (the box's own, mounted in a private mount namespace)\n");
+  } else {
+    std::printf("/proc for 'run': intercept (the box's own, without a mount: no %s here; %s)\n",
+                !fuse ? "FUSE (/dev/fuse cannot be opened)" : "mount namespace",
+                guard ? "guarded by Landlock" : "NOT guarded by Landlock (see README)");
+  }
   if (!unotify || !ptrace) {
     std::fprintf(stderr, "vpidbox: cannot work here: %s\n",
                  !ptrace ? "ptrace is not permitted" : "seccomp user notification is missing");

@@ -159,8 +159,8 @@ std::optional<std::string> ask_enclosing(unsigned long op, const std::string& in
   if (std::optional<std::string> error = error_of(*answer)) die_with(errors, *error, kExitInternal);
   std::istringstream fields(answer->substr(answer->find(' ') + 1));
   long init = 0;
-  int with_listener = 0, routed_opens = 0, own_mount_ns = 0;
-  fields >> init >> with_listener >> routed_opens >> own_mount_ns;
+  int with_listener = 0, routed_opens = 0, own_mount_ns = 0, every_path = 0;
+  fields >> init >> with_listener >> routed_opens >> own_mount_ns >> every_path;
   if (own_mount_ns) {
     // The box's /proc is mounted in its own mount namespace (and, for a user other than root, a
     // user namespace of the box's): enter them as nsenter would, keeping the working directory.
@@ -185,8 +185,11 @@ std::optional<std::string> ask_enclosing(unsigned long op, const std::string& in
     if (have_cwd && ::chdir(cwd) != 0) (void)!::chdir("/");
   }
   std::string error;
+  const PathRouting routing = every_path     ? PathRouting::kEveryPath
+                              : routed_opens ? PathRouting::kOpens
+                                             : PathRouting::kNone;
   const std::optional<int> listener =
-      confine_to_box(with_listener ? Engine::kHybrid : Engine::kPtrace, routed_opens != 0, error);
+      confine_to_box(with_listener ? Engine::kHybrid : Engine::kPtrace, routing, error);
   if (!listener) die_with(errors, error, kExitInternal);
   const bool sent = *listener >= 0 ? send_text(fd.get(), "listener", *listener)
                                    : send_text(fd.get(), "no listener");

@@ -171,7 +171,7 @@ std::string ControlServer::attach(int fd, pid_t peer, const std::string& path) {
   const std::optional<Pid> init = tasks_.table().init_of(kTopLevel);
   return "OK " + std::to_string(init.value_or(0)) + " " + (confinement_.with_listener ? "1" : "0") +
          " " + (confinement_.routed_opens ? "1" : "0") + " " +
-         (confinement_.own_mount_ns ? "1" : "0");
+         (confinement_.own_mount_ns ? "1" : "0") + " " + (confinement_.every_path ? "1" : "0");
 }
 
 }  // namespace vpidbox

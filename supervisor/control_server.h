@@ -31,6 +31,7 @@ namespace vpidbox {
 struct BoxConfinement {
   bool with_listener = false;  // the hybrid engine: the process brings its own listener
   bool routed_opens = false;   // the filter routes opens (the box has its own /proc)
+  bool every_path = false;     // ... and every call that names a path (without a mount)
   bool own_mount_ns = false;   // the box's /proc is in a mount namespace of its own
 };
 

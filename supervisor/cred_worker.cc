@@ -159,7 +159,9 @@ int CredentialWorker::run_as_task(Pid tid, bool own_task, const std::function<in
   // procfs lets a process pass its checks against itself (same thread group, its own mm) even
   // when it is not dumpable (it changed ids without exec); a thread of the supervisor passes
   // them with CAP_SYS_PTRACE, which overrides nothing else (modes stay the task's to pass).
-  if (own_task) as.effective |= std::uint64_t{1} << CAP_SYS_PTRACE;
+  // Without it (Docker's capabilities), the task's own ids pass them where it is dumpable.
+  constexpr std::uint64_t kPtrace = std::uint64_t{1} << CAP_SYS_PTRACE;
+  if (own_task && (own_.permitted & kPtrace)) as.effective |= kPtrace;
   if ((as.effective & ~own_.permitted) != 0) return EACCES;
   return run_on_worker(as, op);
 }

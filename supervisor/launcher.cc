@@ -16,6 +16,8 @@
 #include <string>
 
 #include "filters/filter_builder.h"
+#include "supervisor/landlock_guard.h"
+#include "supervisor/mount_info.h"
 #include "supervisor/socket_messages.h"
 
 namespace vpidbox {
@@ -56,14 +58,14 @@ bool enter_mount_namespace(std::string& error) {
     const gid_t gid = ::getegid();
     if (first != EPERM || ::unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) {
       error = std::string("cannot make a mount namespace for /proc (") + std::strerror(first) +
-              "); use --proc=host";
+              "); use --proc=intercept";
       return false;
     }
     if (!write_file("/proc/self/setgroups", "deny") ||
         !write_file("/proc/self/uid_map", std::to_string(uid) + " " + std::to_string(uid) + " 1") ||
         !write_file("/proc/self/gid_map", std::to_string(gid) + " " + std::to_string(gid) + " 1")) {
       error = std::string("cannot map ids in a user namespace for /proc (") + std::strerror(errno) +
-              "); use --proc=host";
+              "); use --proc=intercept";
       return false;
     }
   }
@@ -77,20 +79,33 @@ bool enter_mount_namespace(std::string& error) {
 
 // Gives the box the /proc `mode` asks for and tells the supervisor: 'H' (host), 'N' (none), or
 // 'F' with the mount id and the /dev/fuse descriptor (fuse), or an error line. Returns the mode
-// the box got (kAuto falls back to kHost), nullopt on an error.
-std::optional<ProcMode> set_up_proc(int channel, ProcMode mode) {
-  const char host = 'H';
-  auto use_host = [&]() -> std::optional<ProcMode> {
+// the box got, nullopt on an error. kAuto gets FUSE where it can be had, kIntercept otherwise, for
+// which nothing is sent yet (see send_intercept): its guard comes with the seccomp filter.
+// `own_mount_namespace` tells whether init entered a mount namespace of its own on the way.
+std::optional<ProcMode> set_up_proc(int channel, ProcMode mode, bool& own_mount_namespace) {
+  own_mount_namespace = false;
+  if (mode == ProcMode::kHost) {
+    const char host = 'H';
     if (!send_message(channel, &host, 1, -1)) return std::nullopt;
     return ProcMode::kHost;
-  };
-  if (mode == ProcMode::kHost) return use_host();
+  }
+  if (mode == ProcMode::kIntercept) return ProcMode::kIntercept;
+  // FUSE first: without it, auto needs no namespace (a user namespace would change the box's
+  // credentials for nothing).
+  UniqueFd fuse;
+  int fuse_error = 0;
+  if (mode != ProcMode::kNone) {
+    fuse.reset(::open("/dev/fuse", O_RDWR | O_CLOEXEC));
+    fuse_error = fuse.valid() ? 0 : errno;
+    if (!fuse.valid() && mode == ProcMode::kAuto) return ProcMode::kIntercept;
+  }
   std::string error;
   if (!enter_mount_namespace(error)) {
-    if (mode == ProcMode::kAuto) return use_host();
+    if (mode == ProcMode::kAuto) return ProcMode::kIntercept;
     send_line(channel, error);
     return std::nullopt;
   }
+  own_mount_namespace = true;
   if (mode == ProcMode::kNone) {
     if (::mount("none", "/proc", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
                 "mode=555,nr_inodes=1") != 0) {
@@ -101,14 +116,18 @@ std::optional<ProcMode> set_up_proc(int channel, ProcMode mode) {
     if (!send_message(channel, &none, 1, -1)) return std::nullopt;
     return ProcMode::kNone;
   }
-  UniqueFd fuse(::open("/dev/fuse", O_RDWR | O_CLOEXEC));
   const std::string options = "fd=" + std::to_string(fuse.get()) +
                               ",rootmode=40555,user_id=" + std::to_string(::geteuid()) +
                               ",group_id=" + std::to_string(::getegid()) +
                               ",allow_other,default_permissions";
-  if (!fuse.valid() || ::mount("proc", "/proc", "fuse.vpidbox", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                               options.c_str()) != 0) {
-    if (mode == ProcMode::kAuto) return use_host();
+  if (!fuse.valid()) {
+    send_line(channel, std::string("cannot open /dev/fuse for the box's /proc (") +
+                           std::strerror(fuse_error) + "); use --proc=intercept");
+    return std::nullopt;
+  }
+  if (::mount("proc", "/proc", "fuse.vpidbox", MS_NOSUID | MS_NODEV | MS_NOEXEC, options.c_str()) !=
+      0) {
+    if (mode == ProcMode::kAuto) return ProcMode::kIntercept;
     send_line(channel, std::string("cannot mount the box's /proc: ") + std::strerror(errno));
     return std::nullopt;
   }
@@ -119,6 +138,15 @@ std::optional<ProcMode> set_up_proc(int channel, ProcMode mode) {
   std::memcpy(message + 1, &sx.stx_mnt_id, sizeof(std::uint64_t));
   if (!send_message(channel, message, sizeof(message), fuse.get())) return std::nullopt;
   return ProcMode::kFuse;
+}
+
+// 'I', a byte of flags (bit 0: guarded by Landlock, bit 1: init has a mount namespace of its own),
+// then why the guard is missing, if it is.
+bool send_intercept(int channel, const GuardResult& guard, bool own_mount_namespace) {
+  std::string message = "I";
+  message += static_cast<char>((guard.applied ? 1 : 0) | (own_mount_namespace ? 2 : 0));
+  message += guard.why_not.substr(0, 400);
+  return send_message(channel, message.data(), message.size(), -1);
 }
 
 [[noreturn]] void run_init_child(int channel, pid_t supervisor,
@@ -136,16 +164,23 @@ std::optional<ProcMode> set_up_proc(int channel, ProcMode mode) {
   if (::recv(channel, &go, 1, 0) != 1) ::_exit(kExitInternal);
   // Before the filter: once opens are routed, an open here would wait for a supervisor that is
   // still waiting for this message.
-  const std::optional<ProcMode> proc_given = set_up_proc(channel, proc);
+  bool own_mount_namespace = false;
+  const std::optional<ProcMode> proc_given = set_up_proc(channel, proc, own_mount_namespace);
   if (!proc_given) ::_exit(kExitInternal);
+  const bool intercept = *proc_given == ProcMode::kIntercept;
   // Opens are routed only to serve the box's own /proc: with the host's, or none, no open needs
-  // the supervisor.
+  // the supervisor; every call that names a path does when the box's /proc has no mount.
+  const PathRouting routing = *proc_given == ProcMode::kFuse ? PathRouting::kOpens
+                              : intercept                    ? PathRouting::kEveryPath
+                                                             : PathRouting::kNone;
   std::string error;
-  const std::optional<int> listener = confine_to_box(engine, *proc_given == ProcMode::kFuse, error);
+  GuardResult guard;
+  const std::optional<int> listener = confine_to_box(engine, routing, error, &guard);
   if (!listener) {
     send_line(channel, error);
     ::_exit(kExitInternal);
   }
+  if (intercept && !send_intercept(channel, guard, own_mount_namespace)) ::_exit(kExitInternal);
   if (!send_fd(channel, *listener)) ::_exit(kExitInternal);
   if (*listener >= 0) ::close(*listener);
 
@@ -163,22 +198,34 @@ std::optional<ProcMode> set_up_proc(int channel, ProcMode mode) {
 
 }  // namespace
 
-std::optional<int> confine_to_box(Engine engine, bool route_fd_opens, std::string& error) {
+std::optional<int> confine_to_box(Engine engine, PathRouting routing, std::string& error,
+                                  GuardResult* guard) {
   // no_new_privs is what lets an unprivileged process install a filter; with CAP_SYS_ADMIN the
   // box keeps setuid binaries working, as it would in a pid namespace.
   if (!has_effective_sys_admin() && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
     error = std::string("cannot set no_new_privs: ") + std::strerror(errno);
     return std::nullopt;
   }
-  FilterResult filter = install_box_filter(engine != Engine::kPtrace, route_fd_opens);
+  // The box's /proc without a mount is guarded by Landlock (landlock_guard.h); the guard's
+  // lookups come before the filter, which makes every lookup wait for the supervisor.
+  GuardRules guard_rules;
+  if (routing == PathRouting::kEveryPath)
+    guard_rules = collect_guard_rules(plan_proc_guard(procfs_mount_points(read_own_mounts())));
+  FilterResult filter = install_box_filter(engine != Engine::kPtrace, routing);
   // Under another supervisor's listener a second one is refused (EBUSY); old kernels have none.
-  if (!filter.ok && engine == Engine::kAuto) filter = install_box_filter(false, route_fd_opens);
+  if (!filter.ok && engine == Engine::kAuto) filter = install_box_filter(false, routing);
   if (!filter.ok) {
     error = "seccomp filter refused (" + filter.error + ")" +
             (engine == Engine::kHybrid ? "; the hybrid engine needs seccomp user notification "
                                          "(Linux 5.5+); try --engine=ptrace"
                                        : "; vpidbox needs seccomp filters with SECCOMP_RET_TRACE");
     return std::nullopt;
+  }
+  if (routing == PathRouting::kEveryPath) {
+    // On the ptrace engine the kernel opens /proc's directories and the files a box task writes
+    // (no descriptor can be installed there).
+    const GuardResult applied = apply_guard_rules(guard_rules, filter.listener_fd < 0);
+    if (guard) *guard = applied;
   }
   return filter.listener_fd;
 }
@@ -215,6 +262,13 @@ std::optional<ProcChannel> receive_proc(int channel, std::string& error) {
     out.mode = ProcMode::kFuse;
     out.fuse = std::move(message->fd);
     std::memcpy(&out.mount_id, bytes.data() + 1, sizeof(std::uint64_t));
+    return out;
+  }
+  if (bytes.size() >= 2 && bytes[0] == 'I') {
+    out.mode = ProcMode::kIntercept;
+    out.guarded = (bytes[1] & 1) != 0;
+    out.own_mount_namespace = (bytes[1] & 2) != 0;
+    out.unguarded_because = bytes.substr(2);
     return out;
   }
   if (bytes == "H" || bytes == "N") {

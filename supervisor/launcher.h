@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <optional>
 
+#include "filters/filter_builder.h"
+#include "supervisor/landlock_guard.h"
 #include "supervisor/session.h"
 #include "supervisor/unique_fd.h"
 
@@ -33,18 +35,25 @@ LaunchedInit fork_init(const std::vector<std::string>& argv, const sigset_t& ori
 
 // Confines the calling process as init is confined before exec: no_new_privs (unless it has
 // CAP_SYS_ADMIN), then the box's filter, with a listener unless the engine is ptrace (`auto`
-// falls back to none where a listener is refused). The listener fd (-1 without one), or nullopt
-// with one line in `error`.
-std::optional<int> confine_to_box(Engine engine, bool route_fd_opens, std::string& error);
+// falls back to none where a listener is refused), routing `routing`'s calls that name paths;
+// with kEveryPath (the box's /proc without a mount), the Landlock guard, whose result goes to
+// `guard`. The listener fd (-1 without one), or nullopt with one line in `error`.
+std::optional<int> confine_to_box(Engine engine, PathRouting routing, std::string& error,
+                                  GuardResult* guard = nullptr);
 
 // Supervisor side of the launch protocol.
 bool send_go(int channel);
-// What init made of /proc: the mode that applies, and for kFuse the /dev/fuse descriptor it
-// mounted and that mount's id. nullopt (with the child's error line) when set-up failed.
+// What init made of /proc: the mode that applies, for kFuse the /dev/fuse descriptor it mounted
+// and that mount's id, for kIntercept whether Landlock guards it (landlock_guard.h) and whether
+// the box has a mount namespace of its own. nullopt (with the child's error line) when set-up
+// failed.
 struct ProcChannel {
   ProcMode mode = ProcMode::kHost;
   UniqueFd fuse;
   std::uint64_t mount_id = 0;
+  bool guarded = false;
+  bool own_mount_namespace = false;
+  std::string unguarded_because;
 };
 std::optional<ProcChannel> receive_proc(int channel, std::string& error);
 // Receives the listener fd: an invalid fd when init runs on the ptrace engine only, nullopt

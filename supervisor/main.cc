@@ -50,9 +50,11 @@ int main(int argc, char** argv) {
                   "auto (default), hybrid (unotify for queries + ptrace), or ptrace (everything)")
       ->check(CLI::IsMember({"auto", "hybrid", "ptrace"}));
   run->add_option("--proc", proc,
-                  "fuse (the box's own /proc; default when a mount namespace can be had), host "
-                  "(the host's /proc), or none (an empty /proc)")
-      ->check(CLI::IsMember({"auto", "fuse", "host", "none"}));
+                  "auto (default: fuse where FUSE and a mount namespace can be had, intercept "
+                  "otherwise), fuse (the box's own /proc, mounted), intercept (the box's own /proc "
+                  "without a mount: the calls that name /proc paths are served), host (the host's "
+                  "/proc), or none (an empty /proc)")
+      ->check(CLI::IsMember({"auto", "fuse", "intercept", "host", "none"}));
   run->prefix_command();
 
   app.add_subcommand("check", "report the kernel features vpidbox needs and exit");
@@ -146,10 +148,11 @@ int main(int argc, char** argv) {
   options.engine = engine == "hybrid"   ? vpidbox::Engine::kHybrid
                    : engine == "ptrace" ? vpidbox::Engine::kPtrace
                                         : vpidbox::Engine::kAuto;
-  options.proc = proc == "fuse"   ? vpidbox::ProcMode::kFuse
-                 : proc == "host" ? vpidbox::ProcMode::kHost
-                 : proc == "none" ? vpidbox::ProcMode::kNone
-                                  : vpidbox::ProcMode::kAuto;
+  options.proc = proc == "fuse"        ? vpidbox::ProcMode::kFuse
+                 : proc == "intercept" ? vpidbox::ProcMode::kIntercept
+                 : proc == "host"      ? vpidbox::ProcMode::kHost
+                 : proc == "none"      ? vpidbox::ProcMode::kNone
+                                       : vpidbox::ProcMode::kAuto;
   if (!kill_after_text.empty()) {
     options.kill_after = vpidbox::parse_duration(kill_after_text);
     if (!options.kill_after)

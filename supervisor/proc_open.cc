@@ -231,9 +231,11 @@ UniqueFd open_host_file(int host_proc, const std::string& host_path, int flags, 
   return fd;
 }
 
+}  // namespace
+
 // The rendered text in a sealed memfd, reopened read-only; its name is the box's path, which
 // readlink of the caller's fd then shows (procfs-fuse/open_plan.h, memfd_name).
-UniqueFd text_file(const std::string& name, const std::string& text) {
+UniqueFd sealed_text_file(const std::string& name, const std::string& text) {
   UniqueFd memfd(::memfd_create(name.c_str(), MFD_CLOEXEC | MFD_ALLOW_SEALING));
   if (!memfd.valid()) return {};
   std::size_t done = 0;
@@ -246,8 +248,6 @@ UniqueFd text_file(const std::string& name, const std::string& text) {
   const std::string self = "/proc/self/fd/" + std::to_string(memfd.get());
   return UniqueFd(::open(self.c_str(), O_RDONLY | O_CLOEXEC));
 }
-
-}  // namespace
 
 ProcOpenRoute::ProcOpenRoute(const ProcessTable& table, procfs::BoxProcMount box_proc,
                              CredentialWorker& creds)
@@ -291,8 +291,9 @@ bool serve_proc_file(UnotifyChannel& channel, const seccomp_notif& req, const Op
   }
   if (!fd.valid()) return false;
   if (rendered) {
-    fd = text_file(procfs::memfd_name(*node),
-                   procfs::render_for_reader(*node, real, table_, plan.read_by_task(caller)));
+    fd =
+        sealed_text_file(procfs::memfd_name(*node),
+                         procfs::render_for_reader(*node, real, table_, plan.read_by_task(caller)));
     if (!fd.valid()) return false;
   }
   if (!channel.still_pending(req.id)) return true;

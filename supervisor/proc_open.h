@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "procfs-fuse/host_proc.h"
 #include "supervisor/cred_worker.h"
@@ -57,6 +58,10 @@ class ProcOpenRoute {
   CredentialWorker& creds_;
   UniqueFd host_proc_;  // the supervisor's /proc
 };
+
+// Rendered text in a sealed memfd named `name`, reopened read-only: readlink of the fd it is
+// installed as shows "/memfd:<name> (deleted)".
+UniqueFd sealed_text_file(const std::string& name, const std::string& text);
 
 // The ptrace engine has no ADDFD. At the seccomp stop of such an open, if the path names one of
 // the caller's own fds whose object has no path (a pipe, a socket, an anonymous inode), the call

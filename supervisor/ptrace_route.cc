@@ -87,6 +87,7 @@ void PtraceRoute::keep_group_stop(pid_t tid) {
 void PtraceRoute::on_stop(pid_t tid, int status) {
   const int signo = WSTOPSIG(status);
   const int event = status >> 16;
+  if (paths_) paths_->before_stop(tid);
   if (!tasks_.follows(tid)) tasks_.add(tid, surface_.numbers_for_new_task(tid, std::nullopt));
   TracedTask* traced = tasks_.find(tid);
   if (!traced) return;
@@ -181,8 +182,9 @@ void PtraceRoute::on_exec_event(pid_t tid) {
 // it stands for (rt_sigqueueinfo() with a siginfo), decided and translated as one from here on.
 void PtraceRoute::proc_dir_as_pidfd(pid_t tid, Call& call, user_regs_struct& regs) {
   if (call.arg_of(ArgKind::kFlags) != 0) return;  // the kernel's to refuse
+  const int fd = static_cast<int>(call.arg_of(ArgKind::kPidfdSignal));
   const std::optional<Pid> vnr =
-      proc_->proc_dir_number(tid, static_cast<int>(call.arg_of(ArgKind::kPidfdSignal)));
+      proc_ ? proc_->proc_dir_number(tid, fd) : paths_->proc_dir_number(tid, fd);
   if (!vnr) return;
   const std::uint64_t info = call.arg_of(ArgKind::kSiginfoIn);
   const long nr = info ? SYS_rt_sigqueueinfo : SYS_kill;
@@ -250,6 +252,10 @@ void PtraceRoute::on_seccomp_stop(pid_t tid) {
       ++stats_.seccomp_stops[row->name];
   }
   emulated_.on_seccomp_entry(tid, regs);
+  if (paths_ && ProcPathRoute::serves(static_cast<int>(regs.orig_rax))) {
+    if (paths_->on_stop(tid, regs)) tracee::set_regs(tid, regs);
+    return resume(tid);
+  }
   if (is_fd_open_syscall(static_cast<int>(regs.orig_rax))) {
     if (proc_ && proc_->rewrite_open(tid, regs)) tracee::set_regs(tid, regs);
     return resume(tid);
@@ -267,6 +273,8 @@ void PtraceRoute::on_seccomp_stop(pid_t tid) {
     return resume(tid);
   }
   if (call.arg_of(ArgKind::kCloneFlags) & CLONE_UNTRACED) emulated_.note_untraced_clone(tid);
+  if (paths_ && call.row->has(ArgKind::kCloneFlags))
+    paths_->note_clone_flags(call.arg_of(ArgKind::kCloneFlags));
   // ptrace() inside the box is the emulation's, and so are a tracer's waits for its tracees.
   if (call.row->has(ArgKind::kPtraceRequest))
     return answer_at_entry(tid, call, regs, emulated_.serve_ptrace(tid, call));
@@ -274,7 +282,7 @@ void PtraceRoute::on_seccomp_stop(pid_t tid) {
     if (const std::optional<Outcome> answer = emulated_.on_wait_entry(tid, call))
       return answer_at_entry(tid, call, regs, *answer);
   }
-  if (proc_ && call.row->has(ArgKind::kPidfdSignal)) proc_dir_as_pidfd(tid, call, regs);
+  if ((proc_ || paths_) && call.row->has(ArgKind::kPidfdSignal)) proc_dir_as_pidfd(tid, call, regs);
   // A signal with the caller's siginfo (also one a /proc directory fd stood for): the supervisor
   // sends it, the caller stopped meanwhile; the call is skipped.
   if (call.row->route == Route::kSignalSend) {
@@ -416,6 +424,7 @@ void PtraceRoute::apply_clone3_rule(pid_t tid, const Call& call, Outcome& outcom
     std::uint64_t flags = 0;
     // A struct it cannot read is the kernel's to refuse (EFAULT).
     if (!at || !tracee::read_memory(tid, at, &flags, sizeof(flags))) return;
+    if (paths_) paths_->note_clone_flags(flags);
     const Task* caller = table_.task(tid);
     const bool caller_is_init = caller && table_.init_of(caller->level) == caller->real_tgid;
     const CloneFlagsRule rule = rule_for_clone_flags(flags, caller_is_init);
@@ -484,8 +493,12 @@ void PtraceRoute::restart_interrupted_wait(pid_t tid) {
   const SyscallRow* row = find_syscall(nr, tracee::syscall_args(regs));
   const bool query = row && (row->route == Route::kUnotify || row->route == Route::kLook ||
                              row->route == Route::kSignalSend);
-  const bool open = proc_ && is_fd_open_syscall(nr) && !open_may_block_natively(tid, regs);
-  if (!query && !open) return;
+  const bool open =
+      (proc_ || paths_) && is_fd_open_syscall(nr) && !open_may_block_natively(tid, regs);
+  // Without a mount, every call that names a path waits for the supervisor; none of the others
+  // can be interrupted natively.
+  const bool path = paths_ && ProcPathRoute::serves(nr) && !is_fd_open_syscall(nr);
+  if (!query && !open && !path) return;
   regs.rax = static_cast<unsigned long long>(kErrRestartNoIntr);
   tracee::set_regs(tid, regs);
 }

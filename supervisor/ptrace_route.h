@@ -15,6 +15,7 @@
 #include "supervisor/control_route.h"
 #include "supervisor/emulated_ptrace.h"
 #include "supervisor/emulated_signals.h"
+#include "supervisor/proc_paths.h"
 #include "supervisor/proc_route.h"
 #include "supervisor/queued_signals.h"
 #include "supervisor/stats.h"
@@ -44,6 +45,8 @@ class PtraceRoute {
   // The /proc route, when the box has its own /proc; whether the hybrid engine's listener
   // serves the pure queries (then a signal can interrupt a task waiting for its answer).
   void set_proc_route(ProcRoute* proc) { proc_ = proc; }
+  // The /proc-path route, when the box has its own /proc without a mount.
+  void set_path_route(ProcPathRoute* paths) { paths_ = paths; }
   void set_listener_present(bool present) { with_listener_ = present; }
 
   // A ptrace stop of a box task (any but its exit).
@@ -90,6 +93,7 @@ class PtraceRoute {
   QueuedSignals& queued_;
   SurfaceRewrites surface_;
   ProcRoute* proc_ = nullptr;
+  ProcPathRoute* paths_ = nullptr;
   bool with_listener_ = false;
 };
 

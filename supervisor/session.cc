@@ -115,8 +115,10 @@ bool BoxSession::set_up() {
 void BoxSession::start_control_server() {
   BoxConfinement confinement;
   confinement.with_listener = !unotify_.empty();
-  confinement.routed_opens = proc_mode_ == ProcMode::kFuse;
-  confinement.own_mount_ns = proc_mode_ == ProcMode::kFuse || proc_mode_ == ProcMode::kNone;
+  confinement.routed_opens = proc_mode_ == ProcMode::kFuse || proc_mode_ == ProcMode::kIntercept;
+  confinement.every_path = proc_mode_ == ProcMode::kIntercept;
+  confinement.own_mount_ns =
+      proc_mode_ == ProcMode::kFuse || proc_mode_ == ProcMode::kNone || own_mount_ns_;
   ControlServer::Hooks hooks{[this](int fd) { watch(fd); }, [this](int fd) { unwatch(fd); },
                              [this](UniqueFd listener) { add_listener(std::move(listener)); }};
   std::string error;
@@ -127,7 +129,7 @@ void BoxSession::start_control_server() {
 void BoxSession::add_listener(UniqueFd listener) {
   unotify_.push_back(std::make_unique<UnotifyRoute>(
       UnotifyChannel(std::move(listener)), tasks_.table(), kernel_, trace_, stats_, proc_.get(),
-      control_channel_, queued_signals_));
+      control_channel_, queued_signals_, paths_.get()));
   unotify_.back()->set_call_look(&ptrace_.call_look());
   watch(unotify_.back()->fd());
 }
@@ -140,15 +142,24 @@ bool BoxSession::start_routes(std::string& error) {
   std::optional<ProcChannel> proc = receive_proc(channel, error);
   if (!proc) return false;
   proc_mode_ = proc->mode;
+  own_mount_ns_ = proc->own_mount_namespace;
+  char user_ns[64];
+  const std::string link = "/proc/" + std::to_string(tasks_.init_pid()) + "/ns/user";
+  const ssize_t n = ::readlink(link.c_str(), user_ns, sizeof(user_ns));
+  const std::string box_user_ns = n > 0 ? std::string(user_ns, static_cast<std::size_t>(n)) : "";
   if (proc->mode == ProcMode::kFuse) {
-    char user_ns[64];
-    const std::string link = "/proc/" + std::to_string(tasks_.init_pid()) + "/ns/user";
-    const ssize_t n = ::readlink(link.c_str(), user_ns, sizeof(user_ns));
-    proc_ = ProcRoute::start(std::move(*proc), tasks_.table(),
-                             n > 0 ? std::string(user_ns, static_cast<std::size_t>(n)) : "", error);
+    proc_ = ProcRoute::start(std::move(*proc), tasks_.table(), box_user_ns, error);
     if (!proc_) return false;
     ptrace_.set_proc_route(proc_.get());
     watch(proc_->fuse_fd());
+  } else if (proc->mode == ProcMode::kIntercept) {
+    paths_ = std::make_unique<ProcPathRoute>(tasks_.table(), *proc, box_user_ns, stats_, trace_);
+    if (!paths_->ready()) {
+      error = "cannot serve the box's /proc: the supervisor's /proc cannot be opened";
+      return false;
+    }
+    if (!proc->guarded) trace_.note("the box's /proc is not guarded: " + proc->unguarded_because);
+    ptrace_.set_path_route(paths_.get());
   }
   std::optional<UniqueFd> listener = receive_listener(channel, error);
   if (!listener) return false;

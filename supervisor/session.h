@@ -15,10 +15,12 @@ enum class Engine {
 };
 
 enum class ProcMode {
-  kAuto,  // fuse when a mount namespace can be had (root, or a user namespace), host otherwise
-  kFuse,  // the box's own /proc (procfs-fuse/), mounted over /proc in a private mount namespace
-  kHost,  // the host's /proc, unchanged
-  kNone,  // an empty /proc
+  kAuto,       // fuse when FUSE and a mount namespace can be had, intercept otherwise
+  kFuse,       // the box's own /proc (procfs-fuse/), mounted over /proc in a private mount namespace
+  kIntercept,  // the box's own /proc without a mount: the calls that name /proc paths are served
+               // by the supervisor (supervisor/proc_paths.h)
+  kHost,       // the host's /proc, unchanged (only when asked for)
+  kNone,       // an empty /proc
 };
 
 struct RunOptions {

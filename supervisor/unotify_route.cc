@@ -9,7 +9,7 @@ namespace vpidbox {
 
 UnotifyRoute::UnotifyRoute(UnotifyChannel channel, const ProcessTable& table, KernelView& kernel,
                            TraceLog& trace, Stats& stats, ProcRoute* proc, ControlRoute& control,
-                           QueuedSignals& queued)
+                           QueuedSignals& queued, ProcPathRoute* paths)
     : channel_(std::move(channel)),
       table_(table),
       kernel_(kernel),
@@ -17,13 +17,19 @@ UnotifyRoute::UnotifyRoute(UnotifyChannel channel, const ProcessTable& table, Ke
       stats_(stats),
       proc_(proc),
       control_(control),
-      queued_(queued) {
+      queued_(queued),
+      paths_(paths) {
   channel_.enable_sync_wakeup();
 }
 
 void UnotifyRoute::serve_one() {
   seccomp_notif req;
   if (channel_.receive(req) != NotifStatus::kOk) return;
+  // Without a mount of its own, the box's /proc is served for every call that names a path.
+  if (paths_ && ProcPathRoute::serves(req.data.nr)) {
+    paths_->serve(channel_, req);
+    return;
+  }
   if (stats_.by_syscall) {
     if (const SyscallRow* row = find_syscall(req.data.nr)) ++stats_.notifications[row->name];
   }

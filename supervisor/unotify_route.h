@@ -4,8 +4,9 @@
 // route.
 #pragma once
 
-#include "supervisor/control_route.h"
 #include "supervisor/call_look.h"
+#include "supervisor/control_route.h"
+#include "supervisor/proc_paths.h"
 #include "supervisor/proc_route.h"
 #include "supervisor/queued_signals.h"
 #include "supervisor/stats.h"
@@ -18,10 +19,11 @@ namespace vpidbox {
 
 class UnotifyRoute {
  public:
-  // `proc` is the /proc route when the box has its own /proc (opens are routed only then).
+  // `proc` is the /proc route when the box has its own /proc (opens are routed only then);
+  // `paths` the /proc-path route when it has one without a mount (every path call is routed).
   UnotifyRoute(UnotifyChannel channel, const ProcessTable& table, KernelView& kernel,
                TraceLog& trace, Stats& stats, ProcRoute* proc, ControlRoute& control,
-               QueuedSignals& queued);
+               QueuedSignals& queued, ProcPathRoute* paths = nullptr);
   int fd() const { return channel_.fd(); }
   // Receives one notification and answers it.
   void serve_one();
@@ -37,6 +39,7 @@ class UnotifyRoute {
   ProcRoute* proc_;
   ControlRoute& control_;
   QueuedSignals& queued_;
+  ProcPathRoute* paths_;
   CallLook* look_ = nullptr;
 };
 

@@ -185,6 +185,10 @@ constexpr SyscallRow kTable[] = {
      0, true, 0, CLONE_PARENT, CLONE_PARENT},
     {"clone", 56, {kCloneFlags, kValue, kValue, kValue, kValue}, ResultKind::kPlain, kTrace,
      0, true, 0, CLONE_UNTRACED, CLONE_UNTRACED},
+    // A child in a mount namespace of its own may see other mounts (and another /proc) than the
+    // supervisor: the box's /proc without a mount asks each task for its root from then on.
+    {"clone", 56, {kCloneFlags, kValue, kValue, kValue, kValue}, ResultKind::kPlain, kTrace,
+     0, true, 0, CLONE_NEWNS, CLONE_NEWNS},
     // clone3() keeps its flags in memory, where the filter cannot look: every call stops for the
     // same rule, and stops again at exit, where the supervisor checks that the child was attached.
     {"clone3", 435, {kCloneArgsStruct, kValue}, ResultKind::kNewChild, kTrace},

@@ -7,7 +7,12 @@
 # given), runs CONFORMANCE_BIN_DIR/NAME twice:
 #   oracle: as init of a kernel pid namespace   unshare --pid --fork --mount-proc NAME
 #   box:    as init of a vpidbox box            VPIDBOX_BINARY run -- NAME
-# (VPIDBOX_ENGINE and VPIDBOX_PROC, when set, are passed to vpidbox run as --engine and --proc.)
+# (VPIDBOX_ENGINE and VPIDBOX_PROC, when set, are passed to vpidbox run as --engine and --proc.
+# VPIDBOX_WRAP, when set, is a command prefix both runs execute in: the box side as
+#   VPIDBOX_WRAP VPIDBOX_BINARY run -- NAME
+# and the oracle's init inside its namespace as
+#   unshare --pid --fork --mount-proc VPIDBOX_WRAP NAME
+# e.g. the Docker-like environment, tests/dockerlike, or setpriv to a plain user.)
 # and compares stdout plus a final "exit=STATUS" line and an "outside_witness=" line (whether a
 # process outside both, whose pid the programs get, was left untouched: see start_witness).
 # After each run, no process executing a file from CONFORMANCE_BIN_DIR may remain ("leftover="
@@ -34,6 +39,13 @@ fi
 vpidbox=$1
 bin_dir=$(cd "$2" && pwd -P) || exit 2
 shift 2
+read -ra wrap <<<"${VPIDBOX_WRAP:-}"
+# The /proc mode the box runs with, for the differences that belong to one mode (known_keys).
+proc_mode=${VPIDBOX_PROC:-}
+if [ -z "$proc_mode" ]; then
+  proc_mode=$(cd / && "${wrap[@]}" "$vpidbox" check 2>/dev/null |
+    sed -n "s|^/proc for 'run': \([a-z]*\).*|\1|p")
+fi
 src_dir=$(cd "$(dirname "$0")" && pwd -P)
 
 per_run_timeout=20  # seconds, for one run of one program (run_options may give one more)
@@ -86,9 +98,9 @@ run_timeout() {
 run_one() {
   local mode=$1 prog=$2 out=$3 cmd tpid target sigs sig status deadline sent=0 left pid limit
   if [ "$mode" = oracle ]; then
-    cmd=(unshare --pid --fork --mount-proc "$prog")
+    cmd=(unshare --pid --fork --mount-proc "${wrap[@]}" "$prog")
   else
-    cmd=("$vpidbox" run ${VPIDBOX_ENGINE:+--engine="$VPIDBOX_ENGINE"} ${VPIDBOX_PROC:+--proc="$VPIDBOX_PROC"} -- "$prog")
+    cmd=("${wrap[@]}" "$vpidbox" run ${VPIDBOX_ENGINE:+--engine="$VPIDBOX_ENGINE"} ${VPIDBOX_PROC:+--proc="$VPIDBOX_PROC"} -- "$prog")
   fi
   limit=$(run_timeout "${prog##*/}")
   timeout -k 2 "$limit" "${cmd[@]}" >"$out" 2>"$out.err" </dev/null &
@@ -180,12 +192,16 @@ else
 fi
 
 # known_keys NAME: the keys of NAME's lines that may differ, joined by "|" (known_differences;
-# a program may have several lines there).
+# a program may have several lines there; NAME@MODE lines apply with that /proc mode only,
+# NAME@MODE/ENGINE lines with that mode on that engine (VPIDBOX_ENGINE) only, and NAME@wrapped
+# lines in a VPIDBOX_WRAP environment only).
 known_keys() {
   local prog keys all=()
   [ -r "$src_dir/known_differences" ] || return 0
   while read -r prog keys; do
-    [ "$prog" = "$1" ] || continue
+    [ "$prog" = "$1" ] || [ "$prog" = "$1@$proc_mode" ] ||
+      { [ -n "${VPIDBOX_ENGINE:-}" ] && [ "$prog" = "$1@$proc_mode/$VPIDBOX_ENGINE" ]; } ||
+      { [ -n "${VPIDBOX_WRAP:-}" ] && [ "$prog" = "$1@wrapped" ]; } || continue
     keys=${keys%%#*}
     # shellcheck disable=SC2206  # split the keys on blanks
     all+=($keys)
