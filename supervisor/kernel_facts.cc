@@ -204,8 +204,16 @@ std::optional<ino_t> ns_inode(int fd) {
 
 bool capable_over(Pid tid, std::uint64_t caps, uid_t euid, Pid target_tid, int capability) {
   const UniqueFd own_fd = user_ns_of(tid);
-  const std::optional<ino_t> own = ns_inode(own_fd.get());
+  const int own_error = own_fd.valid() ? 0 : errno;
   UniqueFd ns = user_ns_of(target_tid);
+  const int target_error = ns.valid() ? 0 : errno;
+  // A supervisor without CAP_SYS_PTRACE (Docker's root) may not open the namespace link of a task
+  // of another user, or of one a change of ids made non-dumpable. Both tasks are then taken to
+  // share a namespace: that is wrong only for such a task that also made a user namespace, which
+  // Docker's profile refuses.
+  if (own_error == EACCES || own_error == EPERM || target_error == EACCES || target_error == EPERM)
+    return (caps >> capability) & 1;
+  const std::optional<ino_t> own = ns_inode(own_fd.get());
   if (!own) return false;
   // From the target's namespace up: the task's own namespace gives its effective capabilities;
   // a namespace right below it that it owns gives every capability.

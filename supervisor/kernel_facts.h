@@ -86,7 +86,8 @@ bool has_handler(Pid real_tgid, int signo);
 // security/commoncap.c cap_capable(): whether thread `tid`, with the effective capabilities
 // `caps` and effective uid `euid` of its own user namespace, holds `capability` over an object of
 // `target_tid`'s user namespace: its own namespace, or one below it that it owns or holds the
-// capability over. False when either is gone or the namespaces cannot be compared.
+// capability over. False when either is gone or the namespaces cannot be compared; where the
+// supervisor may not open a namespace link (no CAP_SYS_PTRACE), one namespace is assumed.
 bool capable_over(Pid tid, std::uint64_t caps, uid_t euid, Pid target_tid, int capability);
 
 }  // namespace vpidbox

@@ -18,15 +18,17 @@ namespace {
 // it is EFAULT. The rest of the user's 128 bytes it reads only for a layout it does not know.
 constexpr std::size_t kKernelSiginfoSize = 48;
 
-bool read_siginfo(pid_t tid, std::uint64_t address, siginfo_t& info) {
+// 0, or why it cannot be read: EFAULT, or EPERM where the supervisor may not read the task.
+int read_siginfo(pid_t tid, std::uint64_t address, siginfo_t& info) {
   std::memset(&info, 0, sizeof(info));
+  int error = EFAULT;
   for (std::size_t size : {sizeof(info), kKernelSiginfoSize}) {
     iovec local{&info, size};
     iovec remote{reinterpret_cast<void*>(address), size};
-    if (::process_vm_readv(tid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(size))
-      return true;
+    if (::process_vm_readv(tid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(size)) return 0;
+    error = errno == EPERM ? EPERM : EFAULT;
   }
-  return false;
+  return error;
 }
 
 }  // namespace
@@ -34,10 +36,19 @@ bool read_siginfo(pid_t tid, std::uint64_t address, siginfo_t& info) {
 std::optional<std::int64_t> QueuedSignals::serve(const Call& call,
                                                  const std::function<bool()>& still_ours) {
   siginfo_t info;
-  const bool readable =
+  const int unreadable =
       read_siginfo(static_cast<pid_t>(call.real_tid), call.arg_of(ArgKind::kSiginfoIn), info);
   if (!still_ours()) return std::nullopt;
-  if (!readable) return -EFAULT;
+  if (unreadable == EPERM) {
+    // A task the supervisor may not read (not dumpable, without CAP_SYS_PTRACE): what the kernel
+    // would refuse whatever the siginfo says is refused; the rest cannot be sent (README, Known
+    // differences).
+    const QueuedSignalDecision refusal =
+        decide_queued_signal(call, SI_QUEUE, tasks_.table(), kernel_);
+    if (const auto* e = std::get_if<ReturnErrno>(&refusal.answer); e && !refusal.send)
+      return -e->error;
+  }
+  if (unreadable) return -EFAULT;
   const QueuedSignalDecision decision =
       decide_queued_signal(call, info.si_code, tasks_.table(), kernel_);
   if (!decision.send) {

@@ -36,7 +36,7 @@ if [ $# -lt 2 ]; then
   echo "usage: $0 VPIDBOX_BINARY CONFORMANCE_BIN_DIR [NAME...]" >&2
   exit 2
 fi
-vpidbox=$1
+vpidbox=$(realpath "$1") || exit 2
 bin_dir=$(cd "$2" && pwd -P) || exit 2
 shift 2
 read -ra wrap <<<"${VPIDBOX_WRAP:-}"
