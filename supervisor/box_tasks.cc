@@ -124,6 +124,8 @@ void BoxTasks::forget_if_reaped(pid_t tid) {
 
 void BoxTasks::forget(pid_t tid, const std::set<Pid>& group_ids_in_use) {
   const LevelId level = table_.level_of(tid);
+  if (const Task* task = table_.task(tid); task && task->real_tgid == tid && process_forgotten_)
+    process_forgotten_(tid);
   table_.remove(tid, group_ids_in_use);
   traced_.erase(tid);
   children_level_.erase(tid);

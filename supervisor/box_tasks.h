@@ -9,6 +9,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -88,6 +89,8 @@ class BoxTasks {
   void on_exit(pid_t tid);
   // A process some call may just have reaped.
   void forget_if_reaped(pid_t tid);
+  // Called with the real tgid of every process the box forgets (reaped).
+  void on_process_forgotten(std::function<void(Pid)> hook) { process_forgotten_ = std::move(hook); }
   // A non-leader thread called execve: it now has its leader's tid (`tid`), its own (`former`)
   // is released.
   void exec_by_thread(Pid former, pid_t tid);
@@ -143,6 +146,7 @@ class BoxTasks {
   std::map<LevelId, std::chrono::system_clock::time_point> level_started_;
   pid_t init_pid_ = -1;
   bool killing_ = false;
+  std::function<void(Pid)> process_forgotten_;
 };
 
 }  // namespace vpidbox

@@ -1,5 +1,6 @@
 #include "supervisor/emulated_signals.h"
 
+#include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -11,6 +12,11 @@
 #include "translate/signal_rules.h"
 
 namespace vpidbox {
+namespace {
+
+constexpr int kFirstRealtimeSignal = 32;  // the kernel's SIGRTMIN (glibc keeps two for itself)
+
+}  // namespace
 
 std::int64_t EmulatedSignals::signal_whole_box(pid_t caller, int signo) {
   // kill(-1) from inside a pid namespace reaches every process the namespace sees (those of
@@ -93,20 +99,52 @@ std::optional<siginfo_t> EmulatedSignals::take_synthetic(Pid tid, Pid tgid, int 
 std::optional<EmulatedSender> EmulatedSignals::take_sender(Pid receiver_tgid, int signo) {
   auto it = senders_.find({receiver_tgid, signo});
   if (it == senders_.end()) return std::nullopt;
-  const EmulatedSender sender = it->second;
-  senders_.erase(it);
+  const EmulatedSender sender = it->second.front();
+  it->second.pop_front();
+  if (it->second.empty()) senders_.erase(it);
   return sender;
+}
+
+std::optional<EmulatedSender> EmulatedSignals::peek_sender(Pid receiver_tgid, int signo,
+                                                           std::size_t index) const {
+  auto it = senders_.find({receiver_tgid, signo});
+  if (it == senders_.end() || index >= it->second.size()) return std::nullopt;
+  return it->second[index];
+}
+
+void EmulatedSignals::remember_sender(Pid sender_tgid, uid_t sender_uid, Pid target_tgid,
+                                      int signo) {
+  // SIGKILL has no delivery stop at which to name the sender.
+  if (signo == SIGKILL) return;
+  const ProcessTable& table = tasks_.table();
+  const Pid vpid = table.to_virtual(sender_tgid, table.level_of(target_tgid)).value_or(0);
+  std::deque<EmulatedSender>& queue = senders_[{target_tgid, signo}];
+  if (signo < kFirstRealtimeSignal) queue.clear();
+  queue.push_back(EmulatedSender{vpid, sender_uid});
+}
+
+bool EmulatedSignals::send_kill(Pid sender_tgid, uid_t sender_uid, Pid target_tgid, Pid named_tid,
+                                int signo) {
+  remember_sender(sender_tgid, sender_uid, target_tgid, signo);
+  if (named_tid == target_tgid)
+    return abi::pidfd_send_signal(tasks_.leader_pidfd(target_tgid), signo, nullptr, 0) == 0;
+  // A thread of the process was named: kill() of its number prefers it for delivery, as the
+  // caller's kill() would. A traced thread's number is its own until the supervisor has seen it
+  // reaped.
+  return ::kill(named_tid, signo) == 0;
+}
+
+void EmulatedSignals::forget_receiver(Pid tgid) {
+  senders_.erase(senders_.lower_bound({tgid, 0}), senders_.lower_bound({tgid + 1, 0}));
+  for (auto it = synthetic_.lower_bound({tgid, 0});
+       it != synthetic_.end() && it->first.first == tgid;)
+    it = synthetic_.erase(it);
 }
 
 bool EmulatedSignals::send_as(Pid sender_tgid, uid_t sender_uid, TracedTask& target,
                               Pid target_tgid, int signo) {
   if (signo == 0) return true;
-  // SIGKILL has no delivery stop at which to name the sender.
-  if (signo != SIGKILL) {
-    const ProcessTable& table = tasks_.table();
-    const Pid vpid = table.to_virtual(sender_tgid, table.level_of(target_tgid)).value_or(0);
-    senders_[{target_tgid, signo}] = EmulatedSender{vpid, sender_uid};
-  }
+  remember_sender(sender_tgid, sender_uid, target_tgid, signo);
   return abi::pidfd_send_signal(target.pidfd.get(), signo, nullptr, 0) == 0;
 }
 

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <utility>
@@ -49,16 +50,29 @@ class EmulatedSignals {
   // For such a signal, received by `receiver_tgid`: the box process it was sent for (consumed),
   // or nullopt for one forwarded from outside the box.
   std::optional<EmulatedSender> take_sender(Pid receiver_tgid, int signo);
+  // The same, not consumed: the `index`th pending one of that number (PTRACE_PEEKSIGINFO).
+  std::optional<EmulatedSender> peek_sender(Pid receiver_tgid, int signo, std::size_t index) const;
+
+  // kill(named, signo) from the box process `sender_tgid` (translate/queued_signals.h
+  // decide_kill): sent to the process of `named_tid`, that task preferred for delivery, as the
+  // kernel sends it. True if sent; errno is the kernel's else.
+  bool send_kill(Pid sender_tgid, uid_t sender_uid, Pid target_tgid, Pid named_tid, int signo);
+  // A process that has ended: no signal sent to it will be received.
+  void forget_receiver(Pid tgid);
 
  private:
   // Sends as the process `sender_tgid`: the receiver will see it numbered as its own level numbers
   // it now, when the signal is sent (the sender may be gone by the delivery).
   bool send_as(Pid sender_tgid, uid_t sender_uid, TracedTask& target, Pid target_tgid, int signo);
+  void remember_sender(Pid sender_tgid, uid_t sender_uid, Pid target_tgid, int signo);
 
   BoxTasks& tasks_;
   SystemKernelView& kernel_;
   pid_t supervisor_pid_;
-  std::map<std::pair<Pid, int>, EmulatedSender> senders_;
+  // By receiver and signal. A standard signal is pending once (a second send while it is pending
+  // is merged into it, and the latest sender is kept, since an earlier one may never have been
+  // received); a real-time signal is queued as often as it is sent, its senders in order.
+  std::map<std::pair<Pid, int>, std::deque<EmulatedSender>> senders_;
   // By receiver (a tid for a thread's signal, a tgid for a process's) and signal.
   std::map<std::pair<Pid, int>, siginfo_t> synthetic_;
 };

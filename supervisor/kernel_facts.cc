@@ -140,6 +140,25 @@ bool SystemKernelView::catches_or_blocks(Pid real_tgid, int signo) {
   return ((std::strtoull(caught, nullptr, 16) | std::strtoull(blocked, nullptr, 16)) & bit) != 0;
 }
 
+bool SystemKernelView::ignores(Pid real_tgid, int signo) {
+  if (signo < 1 || signo >= _NSIG || ((waited_signals_(real_tgid) >> (signo - 1)) & 1))
+    return false;
+  char path[64];
+  std::snprintf(path, sizeof(path), "/proc/%d/status", real_tgid);
+  const std::optional<std::string> text = read_proc_file(path);
+  const char* ignored = text ? proc_field(*text, "SigIgn") : nullptr;
+  const char* caught = text ? proc_field(*text, "SigCgt") : nullptr;
+  const char* blocked = text ? proc_field(*text, "SigBlk") : nullptr;
+  if (!ignored || !caught || !blocked) return false;
+  const std::uint64_t bit = std::uint64_t{1} << (signo - 1);
+  if ((std::strtoull(blocked, nullptr, 16) | std::strtoull(caught, nullptr, 16)) & bit)
+    return false;
+  if (std::strtoull(ignored, nullptr, 16) & bit) return true;
+  // SIG_DFL: the signals whose default action is to ignore them (sig_kernel_ignore; SIGCONT's
+  // sending has effects of its own and is never discarded here).
+  return signo == SIGCHLD || signo == SIGWINCH || signo == SIGURG;
+}
+
 RealOrErrno SystemKernelView::sid_of(Pid real_tid) {
   const pid_t sid = ::getsid(real_tid);
   if (sid < 0) return {0, errno};

@@ -31,6 +31,7 @@ class SystemKernelView final : public KernelView {
   RealOrErrno sid_of(Pid real_tid) override;
   RealOrErrno pidfd_target(Pid real_tid, int fd) override;
   bool catches_or_blocks(Pid real_tgid, int signo) override;
+  bool ignores(Pid real_tgid, int signo) override;
   bool may_signal(Pid sender_tid, Pid target_tid) override;
   // check_kill_permission() for `signo`: may_signal, or SIGCONT within one session.
   bool may_send(Pid sender_tid, Pid target_tid, int signo);

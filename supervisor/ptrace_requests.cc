@@ -16,6 +16,7 @@
 #include <csignal>
 #include <cstddef>
 #include <cstring>
+#include <map>
 #include <vector>
 
 #include "supervisor/emulated_ptrace.h"
@@ -420,17 +421,36 @@ Outcome EmulatedPtrace::peek_siginfo(pid_t caller, pid_t tracee, std::uint64_t a
   if (!tracee::read_memory(caller, args_at, &args, sizeof(args))) return error(EFAULT);
   if (args.nr <= 0) return ReturnValue{0};
   args.nr = std::min(args.nr, kMaxPeekSiginfo);
-  std::vector<siginfo_t> infos(static_cast<std::size_t>(args.nr));
-  const long n = ::ptrace(PTRACE_PEEKSIGINFO, tracee, &args, infos.data());
-  if (n < 0) return error(errno);
-  for (long i = 0; i < n; ++i) {
-    siginfo_t& info = infos[static_cast<std::size_t>(i)];
-    if (const std::optional<Pid> shown = virtual_si_pid(info.si_signo, info.si_code, info.si_pid,
-                                                        table_, table_.level_of(tracee)))
-      info.si_pid = *shown;
+  // The queue from its head: a signal the supervisor sent for a box process is named by its
+  // place among those of its number (EmulatedSignals' senders, in the order they were sent).
+  // (Deeper than kMaxPeekSiginfo, the window is read as the kernel has it.)
+  const std::uint64_t wanted_off = args.off;
+  const bool from_head = wanted_off <= static_cast<std::uint64_t>(kMaxPeekSiginfo);
+  if (from_head) {
+    args.nr += static_cast<std::int32_t>(wanted_off);
+    args.off = 0;
   }
-  if (n && !tracee::write_memory(caller, data, infos.data(),
-                                 static_cast<std::size_t>(n) * sizeof(siginfo_t)))
+  std::vector<siginfo_t> infos(static_cast<std::size_t>(args.nr));
+  const long all = ::ptrace(PTRACE_PEEKSIGINFO, tracee, &args, infos.data());
+  if (all < 0) return error(errno);
+  const Task* task = table_.task(tracee);
+  std::map<int, std::size_t> seen;  // supervisor's signals of each number so far
+  for (long i = 0; i < all; ++i) {
+    siginfo_t& info = infos[static_cast<std::size_t>(i)];
+    if (task && signals_.sent_by_supervisor(info.si_code, info.si_pid)) {
+      const std::optional<EmulatedSender> sender =
+          signals_.peek_sender(task->real_tgid, info.si_signo, seen[info.si_signo]++);
+      info.si_pid = sender ? sender->vpid : 0;
+      if (sender) info.si_uid = sender->uid;
+    } else if (const std::optional<Pid> shown = virtual_si_pid(
+                   info.si_signo, info.si_code, info.si_pid, table_, table_.level_of(tracee))) {
+      info.si_pid = *shown;
+    }
+  }
+  const long skipped = from_head ? std::min(static_cast<long>(wanted_off), all) : 0;
+  const long n = all - skipped;
+  if (n > 0 && !tracee::write_memory(caller, data, infos.data() + skipped,
+                                     static_cast<std::size_t>(n) * sizeof(siginfo_t)))
     return error(EFAULT);
   return ReturnValue{n};
 }

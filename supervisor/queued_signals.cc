@@ -33,8 +33,35 @@ int read_siginfo(pid_t tid, std::uint64_t address, siginfo_t& info) {
 
 }  // namespace
 
+std::int64_t QueuedSignals::serve_kill(const Call& call) {
+  const KillDecision decision = decide_kill(call, tasks_.table(), kernel_, [this](Pid tid) {
+    return emulated_ptrace_.traces(static_cast<pid_t>(tid));
+  });
+  const pid_t caller = static_cast<pid_t>(call.real_tid);
+  if (decision.act) {
+    if (const auto* all = std::get_if<SignalBox>(&*decision.act))
+      return signals_.signal_whole_box(caller, all->signo);
+    const auto& group = std::get<SignalGroup>(*decision.act);
+    return signals_.signal_group(caller, group.real_pgid, group.signo);
+  }
+  if (!decision.send) {
+    if (const auto* e = std::get_if<ReturnErrno>(&decision.answer)) return -e->error;
+    return std::get<ReturnValue>(decision.answer).value;
+  }
+  const Task* sender = tasks_.table().task(call.real_tid);
+  const std::optional<TaskUids> uids = kernel_.uids_of(call.real_tid);
+  if (!sender || !uids) return -ESRCH;
+  const KillSend& send = *decision.send;
+  return signals_.send_kill(sender->real_tgid, uids->ruid, send.real_tgid, send.named_tid,
+                            send.signo)
+             ? 0
+             : -errno;
+}
+
 std::optional<std::int64_t> QueuedSignals::serve(const Call& call,
                                                  const std::function<bool()>& still_ours) {
+  // kill(): nothing of the caller's memory is read.
+  if (!call.row->has(ArgKind::kSiginfoIn)) return serve_kill(call);
   siginfo_t info;
   const int unreadable =
       read_siginfo(static_cast<pid_t>(call.real_tid), call.arg_of(ArgKind::kSiginfoIn), info);

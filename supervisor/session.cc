@@ -43,9 +43,11 @@ BoxSession::BoxSession(const RunOptions& options)
       signals_(tasks_, kernel_, ::getpid()),
       emulated_ptrace_(tasks_, signals_, kernel_, trace_),
       control_channel_(tasks_),
-      queued_signals_(tasks_, signals_, kernel_),
+      queued_signals_(tasks_, signals_, kernel_, emulated_ptrace_),
       ptrace_(tasks_, signals_, emulated_ptrace_, kernel_, trace_, stats_, *this, control_channel_,
-              queued_signals_) {}
+              queued_signals_) {
+  tasks_.on_process_forgotten([this](Pid tgid) { signals_.forget_receiver(tgid); });
+}
 
 void BoxSession::watch(int fd) {
   epoll_event ev{};

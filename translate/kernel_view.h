@@ -23,6 +23,10 @@ class KernelView {
   virtual RealOrErrno pidfd_target(Pid real_tid, int fd) = 0;
   // Whether a process catches (has a handler for) or blocks a signal right now.
   virtual bool catches_or_blocks(Pid real_tgid, int signo) = 0;
+  // kernel/signal.c sig_ignored() for a process-directed signal: its handler is SIG_IGN, or
+  // SIG_DFL with a default action of ignoring it, and the leader neither blocks it nor waits for
+  // it in sigtimedwait(). False where that cannot be told: the signal is then sent.
+  virtual bool ignores(Pid /*real_tgid*/, int /*signo*/) { return false; }
   // kernel/signal.c kill_ok_by_cred(): whether thread `sender` may signal task `target` (the
   // task a call names), by their user ids or the sender's CAP_KILL over the target's user
   // namespace. False once either is gone.

@@ -86,4 +86,75 @@ QueuedSignalDecision decide_queued_signal(const Call& call, int si_code, const P
           QueuedSignal{named->real_tgid, to_thread ? named->real_tid : 0, signo, forged}};
 }
 
+bool discards_when_ignored(int signo) {
+  switch (signo) {
+    case SIGKILL:
+    case SIGSTOP:
+    case SIGCONT:
+    case SIGTSTP:
+    case SIGTTIN:
+    case SIGTTOU:
+      return false;
+    default:
+      return signo > 0 && signo < _NSIG;
+  }
+}
+
+KillDecision decide_kill(const Call& call, const ProcessTable& table, KernelView& kernel,
+                         const std::function<bool(Pid)>& traced_inside) {
+  VPIDBOX_INVARIANT(call.row->has(ArgKind::kKillTarget) && !call.row->has(ArgKind::kSiginfoIn),
+                    "a kill decision for another call");
+  KillDecision decision;
+  const Task* caller = table.task(call.real_tid);
+  if (!caller) {
+    decision.answer = ReturnErrno{ENOSYS};
+    return decision;
+  }
+  const EntryDecision entry = decide_entry(call, table, kernel);
+  if (std::holds_alternative<SignalBox>(entry.outcome) ||
+      std::holds_alternative<SignalGroup>(entry.outcome)) {
+    decision.act = entry.outcome;
+    return decision;
+  }
+  if (const auto* value = std::get_if<ReturnValue>(&entry.outcome)) {
+    decision.answer = *value;
+    return decision;
+  }
+  if (const auto* error = std::get_if<ReturnErrno>(&entry.outcome)) {
+    decision.answer = *error;
+    return decision;
+  }
+  VPIDBOX_INVARIANT(std::holds_alternative<Continue>(entry.outcome),
+                    "kill decided as something else than an answer, an act or a run");
+  const int target_index = *call.row->index_of(ArgKind::kKillTarget);
+  const int signal_index = *call.row->index_of(ArgKind::kSignal);
+  const Pid target = as_pid(entry.args[target_index]);
+  const int signo = static_cast<std::int32_t>(entry.args[signal_index]);
+  // The real number the kernel would get: none of the box's (the number that cannot exist) is
+  // ESRCH, as the kernel would say; the row's signals are all valid ones.
+  const Task* named = target > 0 ? table.task(target) : nullptr;
+  if (!named) {
+    decision.answer = ReturnErrno{ESRCH};
+    return decision;
+  }
+  // check_kill_permission(): one's own thread group always; else the credentials, and SIGCONT
+  // within one's session whatever the ids.
+  if (named->real_tgid != caller->real_tgid &&
+      !kernel.may_signal(caller->real_tid, named->real_tid)) {
+    const RealOrErrno theirs = kernel.sid_of(named->real_tid);
+    const RealOrErrno ours = kernel.sid_of(caller->real_tid);
+    if (signo != SIGCONT || !theirs.ok() || !ours.ok() || theirs.value != ours.value) {
+      decision.answer = ReturnErrno{EPERM};
+      return decision;
+    }
+  }
+  // Signal 0 here is init's discard, already checked by decide_entry().
+  if (signo == 0) return decision;
+  if (discards_when_ignored(signo) && !traced_inside(named->real_tid) &&
+      !traced_inside(named->real_tgid) && kernel.ignores(named->real_tgid, signo))
+    return decision;
+  decision.send = KillSend{named->real_tgid, named->real_tid, signo};
+  return decision;
+}
+
 }  // namespace vpidbox

@@ -10,6 +10,7 @@
 // delivery stop replaces (EmulatedSignals' synthetic signals). No syscalls.
 #pragma once
 
+#include <functional>
 #include <optional>
 
 #include "translate/kernel_view.h"
@@ -38,5 +39,35 @@ struct QueuedSignalDecision {
 // when it cannot be read). The row is rt_sigqueueinfo's or rt_tgsigqueueinfo's.
 QueuedSignalDecision decide_queued_signal(const Call& call, int si_code, const ProcessTable& table,
                                           KernelView& kernel);
+
+// kill(pid, signo) with a signal to send, from a box task, sent by the supervisor for it: one
+// notification instead of a ptrace stop at the call's entry. The kernel's checks come from
+// decide_entry() (the target as the caller's level numbers it, kill(-1), kill(0) and kill(-pgid)
+// as the box's acts, what a namespace's init discards), then check_kill_permission()'s
+// credentials, then sig_ignored(): a signal the receiver ignores, which nothing traces inside
+// the box, is discarded when it is sent, natively, and so it is here, without a send and without
+// the delivery stop a tracee gets even for an ignored signal. What is left is sent as the
+// caller: the receiver sees the caller as the sender (EmulatedSignals' senders).
+struct KillSend {
+  Pid real_tgid = 0;  // the receiving process
+  Pid named_tid = 0;  // the task the call named (a thread of it is preferred for delivery)
+  int signo = 0;
+};
+
+struct KillDecision {
+  Outcome answer = ReturnValue{0};  // the call's result when nothing is sent and no act is done
+  std::optional<EntryOutcome> act;  // SignalBox or SignalGroup: do it, return what it returns
+  std::optional<KillSend> send;     // else: send this, and return what sending returns
+};
+
+// Signals whose sending has effects of its own even when the receiver ignores them (prepare_signal:
+// SIGCONT resumes a stopped process, a stop signal flushes a pending SIGCONT), or which cannot be
+// ignored.
+bool discards_when_ignored(int signo);
+
+// `traced_inside(real_tid)`: whether a tracer inside the box traces that task (sig_ignored() is
+// false for a traced task: its tracer sees every signal).
+KillDecision decide_kill(const Call& call, const ProcessTable& table, KernelView& kernel,
+                         const std::function<bool(Pid)>& traced_inside);
 
 }  // namespace vpidbox

@@ -284,7 +284,8 @@ bool has_rule(const SyscallRow& row) {
     case Route::kControl:
       return true;  // supervisor/control_route.h answers it
     case Route::kSignalSend:
-      return row.has(ArgKind::kSiginfoIn);  // translate/queued_signals.h decides it
+      // translate/queued_signals.h decides them
+      return row.has(ArgKind::kSiginfoIn) || row.has(ArgKind::kKillTarget);
     case Route::kLook:
     case Route::kStacked: {  // supervisor/call_look.h, supervisor/surface_rewrites.h
       bool looks = false;

@@ -37,9 +37,10 @@ constexpr SyscallRow kTable[] = {
     // Signals. The receiver's si_pid is rewritten at its signal-delivery stop. A call with
     // signal 0, or with a number that is no signal, sends nothing: whether it succeeds is a
     // question the table and the credentials answer (translate/signal_checks.h), in one round
-    // trip.
+    // trip. kill() with a signal is sent by the supervisor for the caller
+    // (translate/queued_signals.h decide_kill); tkill() and tgkill() run in the caller's context.
     // clang-format off
-    {"kill", 62, {kKillTarget, kSignal}, ResultKind::kPlain, kTrace, 0,
+    {"kill", 62, {kKillTarget, kSignal}, ResultKind::kPlain, kSignalSend, 0,
      true, 1, kInt, 1, false, 0, 0, 0, kSignalNumbers, kMaxSignal},
     {"kill", 62, {kKillTarget, kSignal}, ResultKind::kPlain, kUnotify, 0,
      true, 1, kInt, 1, false, 0, 0, 0, kNotSignalNumbers, kMaxSignal},

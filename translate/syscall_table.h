@@ -150,7 +150,7 @@ constexpr std::uint64_t kNotLookedAtSendFlag = 0x20000000;
 //            ptrace engine) while the box has its own /proc, and not intercepted otherwise.
 //  kControl: the in-box control channel (supervisor/control_protocol.h), answered by the
 //            supervisor (a notification, or a ptrace stop on the ptrace engine).
-//  kSignalSend: a signal with the caller's siginfo, sent by the supervisor for it
+//  kSignalSend: a signal with the caller's siginfo, or kill()'s, sent by the supervisor for it
 //            (translate/queued_signals.h): a notification where the kernel lets a notified task
 //            wait for its answer killably (5.19+), so that a signal it sends itself is pending,
 //            not an interruption; a ptrace stop otherwise, and on the ptrace engine.
@@ -202,9 +202,9 @@ struct SyscallRow {
     if (filtered) {
       const std::uint64_t arg = call_args[filter_arg] & filter_mask;
       const bool in_range = arg >= filter_value && arg <= filter_max;
-      const bool first = filter_kind == ArgFilter::kMaskedEqual  ? arg == filter_value
-                         : filter_kind == ArgFilter::kInRange ? in_range
-                                                              : !in_range;
+      const bool first = filter_kind == ArgFilter::kMaskedEqual ? arg == filter_value
+                         : filter_kind == ArgFilter::kInRange   ? in_range
+                                                                : !in_range;
       if (!first) return false;
     }
     return !filtered_twice || (call_args[filter2_arg] & filter2_mask) == filter2_value;

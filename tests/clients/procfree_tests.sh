@@ -113,7 +113,8 @@ until read -r c </proc/$child/comm && [ "$c" = sleep ]; do :; done
 echo "uid $(id -u)"
 ps -eo pid,ppid,user,comm
 echo "self $(readlink /proc/self) $$"
-echo "ls" $(ls /proc | grep -E "^[0-9]+$" | sort -n)
+listing=$(ls /proc)  # alone: a pipeline's later members may not be forked yet when ls reads
+echo "ls" $(echo "$listing" | grep -E "^[0-9]+$" | sort -n)
 grep ^Pid: /proc/1/status
 stat -c "%n %U" /proc/1 /proc/$child
 kill $child; wait; echo done

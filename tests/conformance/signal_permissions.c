@@ -1,6 +1,7 @@
 // signal_permissions: who may signal whom, asked with signal 0 (the box answers these questions
-// itself, from the credentials) and sent with a real signal (the kernel answers them in the
-// caller's context): both must agree with the kernel's kill_ok_by_cred(). A target of uid 1000
+// itself, from the credentials) and sent with a real signal (kill's the box's supervisor checks
+// before it sends it; tkill's and tgkill's the kernel answers in the caller's context): all must
+// agree with the kernel's kill_ok_by_cred(). A target of uid 1000
 // is asked about by a process of another uid (EPERM), by one whose real uid is the target's saved
 // uid (allowed), by one holding CAP_KILL without being root (allowed), by a thread that alone
 // took another uid (credentials are per thread: EPERM for it, not for its process), by a process

@@ -27,6 +27,8 @@ struct QueueKernel final : KernelView {
   RealOrErrno pidfd_target(Pid, int) override { return {0, EBADF}; }
   bool catches_or_blocks(Pid tgid, int signo) override { return tgid == 500 && signo == SIGUSR1; }
   bool may_signal(Pid sender, Pid target) override { return !denied.contains({sender, target}); }
+  std::set<std::pair<Pid, int>> ignored;  // (process, signal) it ignores
+  bool ignores(Pid tgid, int signo) override { return ignored.contains({tgid, signo}); }
 };
 
 // init (real 500, 1), a process 2 (real 510) with a thread 3 (real 511), and 4 (real 520) of
@@ -175,4 +177,86 @@ TEST_CASE("a nested level: its own numbers, its own init") {
   REQUIRE(d.send.has_value());
   CHECK(d.send->real_tgid == 600);
   CHECK(error_of(queue(box, 610, 5, SIGUSR2, kSiQueue)) == ESRCH);
+}
+
+namespace {
+
+KillDecision kill_from(Box& box, Pid caller, Pid pid, int signo, std::set<Pid> traced = {}) {
+  Call call{caller, find_syscall(SYS_kill, {arg(pid), arg(signo)}), {arg(pid), arg(signo)}};
+  REQUIRE(call.row != nullptr);
+  REQUIRE(call.row->route == Route::kSignalSend);
+  return decide_kill(call, box.table, box.kernel, [&](Pid tid) { return traced.contains(tid); });
+}
+
+int error_of(const KillDecision& d) {
+  REQUIRE_FALSE(d.send.has_value());
+  REQUIRE_FALSE(d.act.has_value());
+  if (const auto* e = std::get_if<ReturnErrno>(&d.answer)) return e->error;
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("kill() with a signal: sent as the caller, to the process the number names") {
+  Box box;
+  KillDecision d = kill_from(box, 500, 2, SIGUSR1);
+  REQUIRE(d.send.has_value());
+  CHECK(d.send->real_tgid == 510);
+  CHECK(d.send->named_tid == 510);
+  CHECK(d.send->signo == SIGUSR1);
+  // A thread's number: its process, that thread preferred.
+  d = kill_from(box, 500, 3, SIGTERM);
+  REQUIRE(d.send.has_value());
+  CHECK(d.send->real_tgid == 510);
+  CHECK(d.send->named_tid == 511);
+  // kill(-1) is the box's act.
+  d = kill_from(box, 510, -1, SIGUSR1);
+  REQUIRE(d.act.has_value());
+  CHECK(std::holds_alternative<SignalBox>(*d.act));
+}
+
+TEST_CASE("kill() with a signal: ESRCH for what the box does not number, then the credentials") {
+  Box box;
+  CHECK(error_of(kill_from(box, 500, 77, SIGUSR1)) == ESRCH);
+  CHECK(error_of(kill_from(box, 500, 510, SIGUSR1)) == ESRCH);  // a real pid
+  CHECK(error_of(kill_from(box, 500, INT_MIN, SIGUSR1)) == ESRCH);
+  CHECK(error_of(kill_from(box, 510, 4, SIGUSR1)) == EPERM);
+  CHECK(error_of(kill_from(box, 520, 2, SIGTERM)) == EPERM);
+  // SIGCONT within one's session whatever the ids.
+  box.kernel.sid[520] = 400;
+  CHECK(kill_from(box, 510, 4, SIGCONT).send.has_value());
+  box.kernel.sid[520] = 520;
+  CHECK(error_of(kill_from(box, 510, 4, SIGCONT)) == EPERM);
+  // One's own thread group whatever the ids.
+  box.kernel.denied.insert({511, 510});
+  CHECK(kill_from(box, 511, 2, SIGUSR2).send.has_value());
+}
+
+TEST_CASE("kill() to init from inside: what it neither handles nor blocks is discarded") {
+  Box box;
+  CHECK(error_of(kill_from(box, 510, 1, SIGTERM)) == 0);
+  CHECK(error_of(kill_from(box, 510, 1, SIGKILL)) == 0);
+  CHECK(error_of(kill_from(box, 520, 1, SIGTERM)) == EPERM);
+  KillDecision d = kill_from(box, 510, 1, SIGUSR1);  // init handles it
+  REQUIRE(d.send.has_value());
+  CHECK(d.send->real_tgid == 500);
+}
+
+TEST_CASE("kill() of an ignored signal is discarded, unless a tracer inside sees it") {
+  Box box;
+  box.kernel.ignored = {{510, SIGUSR2}, {510, SIGCONT}, {510, SIGTSTP}};
+  CHECK(error_of(kill_from(box, 500, 2, SIGUSR2)) == 0);
+  CHECK(error_of(kill_from(box, 510, 2, SIGUSR2)) == 0);  // to oneself
+  // Still the credentials first.
+  box.kernel.ignored.insert({520, SIGUSR2});
+  CHECK(error_of(kill_from(box, 510, 4, SIGUSR2)) == EPERM);
+  // Traced inside: the tracer sees even an ignored signal.
+  CHECK(kill_from(box, 500, 2, SIGUSR2, {510}).send.has_value());
+  CHECK(kill_from(box, 500, 3, SIGUSR2, {511}).send.has_value());
+  // SIGCONT resumes and a stop signal flushes SIGCONT even when ignored: sent.
+  CHECK(kill_from(box, 500, 2, SIGCONT).send.has_value());
+  CHECK(kill_from(box, 500, 2, SIGTSTP).send.has_value());
+  CHECK(kill_from(box, 500, 2, SIGUSR1).send.has_value());
+  CHECK_FALSE(discards_when_ignored(SIGKILL));
+  CHECK(discards_when_ignored(SIGCHLD));
 }
