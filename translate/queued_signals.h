@@ -41,7 +41,8 @@ QueuedSignalDecision decide_queued_signal(const Call& call, int si_code, const P
                                           KernelView& kernel);
 
 // kill(pid, signo) with a signal to send, from a box task, sent by the supervisor for it: one
-// notification instead of a ptrace stop at the call's entry. The kernel's checks come from
+// notification instead of a ptrace stop at the call's entry (the job-control signals excepted:
+// the syscall table runs them in the caller's context). The kernel's checks come from
 // decide_entry() (the target as the caller's level numbers it, kill(-1), kill(0) and kill(-pgid)
 // as the box's acts, what a namespace's init discards), then check_kill_permission()'s
 // credentials, then sig_ignored(): a signal the receiver ignores, which nothing traces inside

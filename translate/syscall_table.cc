@@ -38,10 +38,20 @@ constexpr SyscallRow kTable[] = {
     // signal 0, or with a number that is no signal, sends nothing: whether it succeeds is a
     // question the table and the credentials answer (translate/signal_checks.h), in one round
     // trip. kill() with a signal is sent by the supervisor for the caller
-    // (translate/queued_signals.h decide_kill); tkill() and tgkill() run in the caller's context.
+    // (translate/queued_signals.h decide_kill), but for the job-control signals (SIGCONT,
+    // SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, numbered 18 to 22 on x86-64): a stop reaches a box
+    // process through its delivery stop, and sent in the sender's context, the sender's own stop
+    // orders them behind the receiver's stops the supervisor has yet to handle, so a SIGCONT does
+    // not overtake the stop it answers (stress-ng --wait, which counts the stops and continues a
+    // parent sees, ran at half its pace with them sent by the supervisor). tkill() and tgkill()
+    // run in the caller's context.
     // clang-format off
     {"kill", 62, {kKillTarget, kSignal}, ResultKind::kPlain, kSignalSend, 0,
-     true, 1, kInt, 1, false, 0, 0, 0, kSignalNumbers, kMaxSignal},
+     true, 1, kInt, 1, false, 0, 0, 0, kSignalNumbers, SIGCONT - 1},
+    {"kill", 62, {kKillTarget, kSignal}, ResultKind::kPlain, kTrace, 0,
+     true, 1, kInt, SIGCONT, false, 0, 0, 0, kSignalNumbers, SIGTTOU},
+    {"kill", 62, {kKillTarget, kSignal}, ResultKind::kPlain, kSignalSend, 0,
+     true, 1, kInt, SIGTTOU + 1, false, 0, 0, 0, kSignalNumbers, kMaxSignal},
     {"kill", 62, {kKillTarget, kSignal}, ResultKind::kPlain, kUnotify, 0,
      true, 1, kInt, 1, false, 0, 0, 0, kNotSignalNumbers, kMaxSignal},
     {"tkill", 200, {kTid, kSignal}, ResultKind::kPlain, kTrace, 0,

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 #include <sys/syscall.h>
 
+#include <csignal>
 #include <set>
 #include <string>
 #include <string_view>
@@ -94,8 +95,17 @@ TEST_CASE(
       INFO(signo);
       CHECK(find_syscall(nr, args)->route == (nr == SYS_kill ? Route::kSignalSend : Route::kTrace));
     }
+    // Job control's signals run in the caller's context.
+    for (std::uint64_t signo : {17ull, 18ull, 19ull, 20ull, 21ull, 22ull, 23ull}) {
+      args[signal] = signo;
+      INFO(signo);
+      const bool job_control = signo >= SIGCONT && signo <= SIGTTOU;
+      CHECK(find_syscall(nr, args)->route ==
+            (nr == SYS_kill && !job_control ? Route::kSignalSend : Route::kTrace));
+    }
     // The rows of one syscall never overlap: each call has exactly one.
-    for (std::uint64_t signo : {0ull, 1ull, 64ull, 65ull, ~0ull, 1ull << 32}) {
+    for (std::uint64_t signo :
+         {0ull, 1ull, 17ull, 18ull, 22ull, 23ull, 64ull, 65ull, ~0ull, 1ull << 32}) {
       args[signal] = signo;
       int matching = 0;
       for (const SyscallRow& row : syscall_table())
