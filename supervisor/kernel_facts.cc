@@ -127,33 +127,43 @@ std::optional<bool> status_mask_has(Pid real_pid, const char* mask, int signo) {
   return (std::strtoull(bits, nullptr, 16) >> (signo - 1)) & 1;
 }
 
-bool SystemKernelView::catches_or_blocks(Pid real_tgid, int signo) {
-  if ((waited_signals_(real_tgid) >> (signo - 1)) & 1) return true;
-  // One read of the status file for both masks (11 us each here). Gone: let the kernel answer.
-  char path[64];
-  std::snprintf(path, sizeof(path), "/proc/%d/status", real_tgid);
-  const std::optional<std::string> text = read_proc_file(path);
-  const char* caught = text ? proc_field(*text, "SigCgt") : nullptr;
-  const char* blocked = text ? proc_field(*text, "SigBlk") : nullptr;
-  if (!caught || !blocked) return true;
-  const std::uint64_t bit = std::uint64_t{1} << (signo - 1);
-  return ((std::strtoull(caught, nullptr, 16) | std::strtoull(blocked, nullptr, 16)) & bit) != 0;
-}
+namespace {
 
-bool SystemKernelView::ignores(Pid real_tgid, int signo) {
-  if (signo < 1 || signo >= _NSIG || ((waited_signals_(real_tgid) >> (signo - 1)) & 1))
-    return false;
+// A process's signal masks, from one read of its status file (11 us here); the leader's SigBlk.
+struct SignalMasks {
+  std::uint64_t ignored = 0, caught = 0, blocked = 0;
+};
+
+std::optional<SignalMasks> read_signal_masks(Pid real_tgid) {
   char path[64];
   std::snprintf(path, sizeof(path), "/proc/%d/status", real_tgid);
   const std::optional<std::string> text = read_proc_file(path);
   const char* ignored = text ? proc_field(*text, "SigIgn") : nullptr;
   const char* caught = text ? proc_field(*text, "SigCgt") : nullptr;
   const char* blocked = text ? proc_field(*text, "SigBlk") : nullptr;
-  if (!ignored || !caught || !blocked) return false;
-  const std::uint64_t bit = std::uint64_t{1} << (signo - 1);
-  if ((std::strtoull(blocked, nullptr, 16) | std::strtoull(caught, nullptr, 16)) & bit)
-    return false;
-  if (std::strtoull(ignored, nullptr, 16) & bit) return true;
+  if (!ignored || !caught || !blocked) return std::nullopt;
+  return SignalMasks{std::strtoull(ignored, nullptr, 16), std::strtoull(caught, nullptr, 16),
+                     std::strtoull(blocked, nullptr, 16)};
+}
+
+std::uint64_t bit_of(int signo) {
+  return std::uint64_t{1} << (signo - 1);
+}
+
+}  // namespace
+
+bool SystemKernelView::catches_or_blocks(Pid real_tgid, int signo) {
+  if (waited_signals_(real_tgid) & bit_of(signo)) return true;
+  const std::optional<SignalMasks> masks = read_signal_masks(real_tgid);
+  // Gone: let the kernel answer.
+  return !masks || ((masks->caught | masks->blocked) & bit_of(signo)) != 0;
+}
+
+bool SystemKernelView::ignores(Pid real_tgid, int signo) {
+  if (signo < 1 || signo >= _NSIG || (waited_signals_(real_tgid) & bit_of(signo))) return false;
+  const std::optional<SignalMasks> masks = read_signal_masks(real_tgid);
+  if (!masks || ((masks->caught | masks->blocked) & bit_of(signo))) return false;
+  if (masks->ignored & bit_of(signo)) return true;
   // SIG_DFL: the signals whose default action is to ignore them (sig_kernel_ignore; SIGCONT's
   // sending has effects of its own and is never discarded here).
   return signo == SIGCHLD || signo == SIGWINCH || signo == SIGURG;

@@ -25,6 +25,15 @@ const Task* named_task(const ProcessTable& table, LevelId view, Pid vnr) {
   return real ? table.task(*real) : nullptr;
 }
 
+// check_kill_permission()'s credentials for a signal to another thread group: the ids (or
+// CAP_KILL), or SIGCONT within one's session whatever the ids.
+bool credentials_allow(const Task& caller, const Task& named, int signo, KernelView& kernel) {
+  if (kernel.may_signal(caller.real_tid, named.real_tid)) return true;
+  const RealOrErrno theirs = kernel.sid_of(named.real_tid);
+  const RealOrErrno ours = kernel.sid_of(caller.real_tid);
+  return signo == SIGCONT && theirs.ok() && ours.ok() && theirs.value == ours.value;
+}
+
 }  // namespace
 
 QueuedSignalDecision decide_queued_signal(const Call& call, int si_code, const ProcessTable& table,
@@ -68,13 +77,8 @@ QueuedSignalDecision decide_queued_signal(const Call& call, int si_code, const P
   // 0), the credentials.
   if (signo < 0 || signo >= _NSIG) return answer(ReturnErrno{EINVAL});
   if (si_code <= 0 && named->real_tgid != caller->real_tgid &&
-      !kernel.may_signal(caller->real_tid, named->real_tid)) {
-    // SIGCONT may be sent within one's session whatever the ids.
-    const RealOrErrno theirs = kernel.sid_of(named->real_tid);
-    const RealOrErrno ours = kernel.sid_of(caller->real_tid);
-    if (signo != SIGCONT || !theirs.ok() || !ours.ok() || theirs.value != ours.value)
-      return answer(ReturnErrno{EPERM});
-  }
+      !credentials_allow(*caller, *named, signo, kernel))
+    return answer(ReturnErrno{EPERM});
   if (signo == 0) return answer(ReturnValue{0});
   // From inside, a namespace's init never receives SIGKILL or SIGSTOP, nor a signal it neither
   // handles nor blocks: the kernel discards them when they are sent, and the call returns 0.
@@ -137,16 +141,10 @@ KillDecision decide_kill(const Call& call, const ProcessTable& table, KernelView
     decision.answer = ReturnErrno{ESRCH};
     return decision;
   }
-  // check_kill_permission(): one's own thread group always; else the credentials, and SIGCONT
-  // within one's session whatever the ids.
-  if (named->real_tgid != caller->real_tgid &&
-      !kernel.may_signal(caller->real_tid, named->real_tid)) {
-    const RealOrErrno theirs = kernel.sid_of(named->real_tid);
-    const RealOrErrno ours = kernel.sid_of(caller->real_tid);
-    if (signo != SIGCONT || !theirs.ok() || !ours.ok() || theirs.value != ours.value) {
-      decision.answer = ReturnErrno{EPERM};
-      return decision;
-    }
+  // check_kill_permission(): one's own thread group always, else the credentials.
+  if (named->real_tgid != caller->real_tgid && !credentials_allow(*caller, *named, signo, kernel)) {
+    decision.answer = ReturnErrno{EPERM};
+    return decision;
   }
   // Signal 0 here is init's discard, already checked by decide_entry().
   if (signo == 0) return decision;

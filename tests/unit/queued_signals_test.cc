@@ -64,8 +64,11 @@ QueuedSignalDecision queue_thread(Box& box, Pid caller, Pid tgid, Pid tid, int s
   return decide_queued_signal(call, code, box.table, box.kernel);
 }
 
-int error_of(const QueuedSignalDecision& d) {
+// The errno of a decision that sends nothing (and, for kill, does no act): 0 for a success.
+template <class Decision>
+int error_of(const Decision& d) {
   REQUIRE_FALSE(d.send.has_value());
+  if constexpr (requires { d.act; }) REQUIRE_FALSE(d.act.has_value());
   if (const auto* e = std::get_if<ReturnErrno>(&d.answer)) return e->error;
   return 0;
 }
@@ -185,13 +188,6 @@ KillDecision kill_from(Box& box, Pid caller, Pid pid, int signo, std::set<Pid> t
   Call call{caller, find_syscall(SYS_kill, {arg(pid), arg(signo)}), {arg(pid), arg(signo)}};
   REQUIRE(call.row != nullptr);
   return decide_kill(call, box.table, box.kernel, [&](Pid tid) { return traced.contains(tid); });
-}
-
-int error_of(const KillDecision& d) {
-  REQUIRE_FALSE(d.send.has_value());
-  REQUIRE_FALSE(d.act.has_value());
-  if (const auto* e = std::get_if<ReturnErrno>(&d.answer)) return e->error;
-  return 0;
 }
 
 }  // namespace
